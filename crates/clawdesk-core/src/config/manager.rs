@@ -1,0 +1,246 @@
+//! Loading, updating and persisting the configuration.
+
+use super::keys::{self, split_key};
+use super::secrets::{write_atomically, Secret, SecretsFile};
+use super::types::AppConfig;
+use super::validate::validate;
+use crate::error::{AppError, AppResult};
+use arc_swap::ArcSwap;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+const CONFIG_FILE: &str = "config.toml";
+const FILE_HEADER: &str = "# ClawDesk configuration. Edited by the app; hand edits are kept.\n\
+# API keys are not stored here: see secrets.toml (readable by you only).\n\n";
+
+/// Why the config on disk was not used as it is; reported by `get_health`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigLoadIssue {
+    pub message: String,
+    /// Where an unusable config file was moved so it is not lost.
+    pub kept_aside_as: Option<PathBuf>,
+}
+
+pub struct ConfigManager {
+    file: PathBuf,
+    current: Arc<ArcSwap<AppConfig>>,
+    secrets: RwLock<BTreeMap<String, Secret>>,
+    secrets_file: SecretsFile,
+    load_issues: Vec<ConfigLoadIssue>,
+    /// Serializes updates: read-modify-write of the file and the swap.
+    update_lock: Mutex<()>,
+}
+
+impl ConfigManager {
+    /// Loads `config.toml` and `secrets.toml` from `dir`. Never fails: a
+    /// missing file means defaults; an unusable one is renamed aside,
+    /// defaults are used, and the problem is kept for health reporting.
+    pub fn load(dir: &Path) -> Self {
+        let file = dir.join(CONFIG_FILE);
+        let secrets_file = SecretsFile::new(dir);
+        let mut load_issues = Vec::new();
+
+        let secrets = secrets_file.load().unwrap_or_else(|err| {
+            load_issues.push(ConfigLoadIssue {
+                message: err.to_string(),
+                kept_aside_as: None,
+            });
+            BTreeMap::new()
+        });
+
+        let mut config = match read_config_file(&file) {
+            Ok(Some(config)) => config,
+            Ok(None) => AppConfig::default(),
+            Err(reason) => {
+                let aside = keep_aside(&file);
+                let message = match &aside {
+                    Some(p) => format!("{reason}; the file was moved to {} and defaults are in use", p.display()),
+                    None => format!("{reason}; defaults are in use"),
+                };
+                load_issues.push(ConfigLoadIssue {
+                    message,
+                    kept_aside_as: aside,
+                });
+                AppConfig::default()
+            }
+        };
+        mark_api_keys(&mut config, &secrets);
+
+        Self {
+            file,
+            current: Arc::new(ArcSwap::from_pointee(config)),
+            secrets: RwLock::new(secrets),
+            secrets_file,
+            load_issues,
+            update_lock: Mutex::new(()),
+        }
+    }
+
+    /// The live config, shared with everything that reads it.
+    pub fn shared(&self) -> Arc<ArcSwap<AppConfig>> {
+        self.current.clone()
+    }
+
+    pub fn get(&self) -> Arc<AppConfig> {
+        self.current.load_full()
+    }
+
+    pub fn file_path(&self) -> &Path {
+        &self.file
+    }
+
+    pub fn load_issues(&self) -> &[ConfigLoadIssue] {
+        &self.load_issues
+    }
+
+    /// The stored API key of a provider entry, if any.
+    pub fn api_key(&self, provider: &str) -> Option<Secret> {
+        self.secrets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(provider)
+            .cloned()
+    }
+
+    /// Sets one dotted camelCase key. Validates the whole resulting config,
+    /// writes it atomically, then swaps it in; on any error nothing changes.
+    pub fn update(&self, key: &str, value: Value) -> AppResult<()> {
+        let _guard = self.update_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let parts = split_key(key)?;
+        if let ["providers", name, "apiKey"] = parts.as_slice() {
+            return self.update_api_key(key, name, value);
+        }
+
+        let current = self.current.load_full();
+        let current_json = serde_json::to_value(&*current).map_err(AppError::internal)?;
+        let next_json = keys::apply(&current_json, key, value)?;
+        let mut next: AppConfig = serde_json::from_value(next_json.clone()).map_err(|err| {
+            let expected = expected_from_serde(&err.to_string());
+            let old = lookup(&current_json, &parts).unwrap_or(Value::Null);
+            let expected = if old.is_null() && expected.is_some() {
+                expected.unwrap_or_default()
+            } else {
+                keys::expectation(&parts, &old)
+            };
+            AppError::config_value(key, expected)
+        })?;
+        validate(&next).map_err(|invalid| AppError::config_value(invalid.key, invalid.expected))?;
+
+        let removed_providers: Vec<String> = current
+            .providers
+            .keys()
+            .filter(|name| !next.providers.contains_key(*name))
+            .cloned()
+            .collect();
+        {
+            let secrets = self.secrets.read().unwrap_or_else(|p| p.into_inner());
+            mark_api_keys(&mut next, &secrets);
+        }
+        self.write_config(&next)?;
+        if !removed_providers.is_empty() {
+            // A removed provider's key goes with it; the config is already
+            // written, so a failure here only leaves an unused secret behind.
+            let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
+            let mut pruned = secrets.clone();
+            for name in &removed_providers {
+                pruned.remove(name);
+            }
+            if self.secrets_file.save(&pruned).is_ok() {
+                *secrets = pruned;
+            }
+        }
+        self.current.store(Arc::new(next));
+        Ok(())
+    }
+
+    fn update_api_key(&self, key: &str, provider: &str, value: Value) -> AppResult<()> {
+        let current = self.current.load_full();
+        if !current.providers.contains_key(provider) {
+            return Err(AppError::config_key(key, format!("there is no provider named {provider}")));
+        }
+        let new_secret = match value {
+            Value::Null => None,
+            Value::String(s) if !s.trim().is_empty() && !s.chars().any(char::is_control) => {
+                Some(Secret::new(s.trim()))
+            }
+            _ => {
+                return Err(AppError::config_value(
+                    key,
+                    "a non-empty API key string, or null to remove it",
+                ))
+            }
+        };
+        let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
+        let mut next_secrets = secrets.clone();
+        match new_secret {
+            Some(secret) => next_secrets.insert(provider.to_string(), secret),
+            None => next_secrets.remove(provider),
+        };
+        self.secrets_file.save(&next_secrets)?;
+        *secrets = next_secrets;
+        let mut next = (*current).clone();
+        mark_api_keys(&mut next, &secrets);
+        self.current.store(Arc::new(next));
+        Ok(())
+    }
+
+    fn write_config(&self, config: &AppConfig) -> AppResult<()> {
+        let json = serde_json::to_value(config).map_err(AppError::internal)?;
+        let file_json = keys::to_file_json(&json);
+        let body = toml::to_string_pretty(&file_json).map_err(AppError::internal)?;
+        write_atomically(&self.file, format!("{FILE_HEADER}{body}").as_bytes(), false)
+    }
+}
+
+fn mark_api_keys(config: &mut AppConfig, secrets: &BTreeMap<String, Secret>) {
+    for (name, provider) in config.providers.iter_mut() {
+        provider.api_key_set = secrets.contains_key(name);
+    }
+}
+
+fn lookup(json: &Value, path: &[&str]) -> Option<Value> {
+    path.iter()
+        .try_fold(json, |value, part| value.get(*part))
+        .cloned()
+}
+
+/// Pulls "expected X" out of a serde message such as
+/// "invalid type: integer `5`, expected a string".
+fn expected_from_serde(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("expected ")?;
+    Some(rest.split(" at line").next().unwrap_or(rest).trim().to_string())
+}
+
+/// Reads and validates the config file; `Ok(None)` when there is none.
+fn read_config_file(file: &Path) -> Result<Option<AppConfig>, String> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+    };
+    let parsed: toml::Value = toml::from_str(&text)
+        .map_err(|e| format!("{} is not valid TOML ({})", file.display(), e.message()))?;
+    let file_json = serde_json::to_value(parsed).map_err(|e| e.to_string())?;
+    let mut json = serde_json::to_value(AppConfig::default()).map_err(|e| e.to_string())?;
+    keys::overlay_file(&mut json, file_json, &mut Vec::new());
+    let config: AppConfig = serde_json::from_value(json)
+        .map_err(|e| format!("{} has an invalid value ({e})", file.display()))?;
+    validate(&config).map_err(|invalid| {
+        format!(
+            "{}: {} must be {}",
+            file.display(),
+            invalid.key,
+            invalid.expected
+        )
+    })?;
+    Ok(Some(config))
+}
+
+/// Renames an unusable config file to `config.toml.corrupt-<time>`.
+fn keep_aside(file: &Path) -> Option<PathBuf> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    let aside = file.with_file_name(format!("{CONFIG_FILE}.corrupt-{stamp}"));
+    std::fs::rename(file, &aside).ok().map(|_| aside)
+}

@@ -1,0 +1,139 @@
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use std::collections::BTreeMap;
+
+/// The whole configuration as the backend uses it and `get_config` returns it.
+///
+/// No field carries a secret: `apiKeySet` only says whether one is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppConfig {
+    pub gateway: GatewayConfig,
+    /// Provider entries by name (`anthropic`, `openai`, `ollama`, or any
+    /// name for another OpenAI-compatible server).
+    pub providers: BTreeMap<String, ProviderConfig>,
+    pub defaults: DefaultsConfig,
+    pub compaction: CompactionConfig,
+    pub network: NetworkConfig,
+    pub storage: StorageConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayConfig {
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ProviderKind {
+    /// Anthropic Messages API.
+    Anthropic,
+    /// OpenAI Chat Completions, or any server that speaks it.
+    Openai,
+    /// Ollama's native `/api/chat`.
+    Ollama,
+}
+
+impl ProviderKind {
+    /// Whether requests need an API key to succeed.
+    pub fn needs_api_key(self) -> bool {
+        !matches!(self, ProviderKind::Ollama)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderConfig {
+    pub kind: ProviderKind,
+    pub base_url: String,
+    pub enabled: bool,
+    /// Whether an API key is stored for this provider. Read-only: set the key
+    /// with `update_config("providers.<name>.apiKey", "...")`.
+    pub api_key_set: bool,
+    /// OpenAI-compatible only: ask for a final usage chunk
+    /// (`stream_options.include_usage`); some servers reject it.
+    pub include_usage: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DefaultsConfig {
+    /// Model for new sessions that do not name one.
+    pub model: String,
+    pub system_prompt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CompactionConfig {
+    /// Compact automatically before a send that would overflow the context.
+    pub auto: bool,
+    /// Fraction of the model's context window that triggers auto-compaction.
+    pub threshold: f64,
+    /// Messages kept verbatim at the end of a session (at least 2).
+    pub keep_recent: u32,
+    /// The instruction the model gets to summarize the older part.
+    pub summary_prompt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkConfig {
+    pub connect_timeout_ms: u32,
+    /// Longest wait for the first byte of a reply.
+    pub first_byte_timeout_ms: u32,
+    /// Longest silence allowed between two pieces of a streamed reply.
+    pub idle_timeout_ms: u32,
+    /// Retries for failures before the first token (never after).
+    pub max_retries: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageConfig {
+    /// Database file; `null` means `clawdesk.db` in the app's data directory.
+    /// Read at start-up.
+    pub database_path: Option<String>,
+}
+
+pub const DEFAULT_SUMMARY_PROMPT: &str = "Summarize the conversation so far for your own later use. \
+Keep every fact, decision, name, number, code identifier and open question; drop pleasantries. \
+Write it as a concise briefing in the language of the conversation.";
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        let provider = |kind, base_url: &str| ProviderConfig {
+            kind,
+            base_url: base_url.to_string(),
+            enabled: true,
+            api_key_set: false,
+            include_usage: true,
+        };
+        let mut providers = BTreeMap::new();
+        providers.insert("anthropic".into(), provider(ProviderKind::Anthropic, "https://api.anthropic.com"));
+        providers.insert("openai".into(), provider(ProviderKind::Openai, "https://api.openai.com/v1"));
+        providers.insert("ollama".into(), provider(ProviderKind::Ollama, "http://127.0.0.1:11434"));
+        AppConfig {
+            gateway: GatewayConfig { port: 1420 },
+            providers,
+            defaults: DefaultsConfig {
+                model: "claude-sonnet-4-5".into(),
+                system_prompt: "You are a helpful assistant.".into(),
+            },
+            compaction: CompactionConfig {
+                auto: true,
+                threshold: 0.8,
+                keep_recent: 8,
+                summary_prompt: DEFAULT_SUMMARY_PROMPT.into(),
+            },
+            network: NetworkConfig {
+                connect_timeout_ms: 10_000,
+                first_byte_timeout_ms: 60_000,
+                idle_timeout_ms: 60_000,
+                max_retries: 2,
+            },
+            storage: StorageConfig { database_path: None },
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Whole-config validation: ranges and shapes serde cannot express.
+//! Returns the first offending dotted key with what it expects.
+
+use super::types::AppConfig;
+
+pub struct Invalid {
+    pub key: String,
+    pub expected: String,
+}
+
+fn invalid(key: impl Into<String>, expected: impl Into<String>) -> Result<(), Invalid> {
+    Err(Invalid {
+        key: key.into(),
+        expected: expected.into(),
+    })
+}
+
+fn is_http_url(value: &str) -> bool {
+    (value.starts_with("http://") || value.starts_with("https://"))
+        && value.len() > "https://".len()
+        && !value.chars().any(char::is_whitespace)
+}
+
+pub fn validate(config: &AppConfig) -> Result<(), Invalid> {
+    if config.gateway.port < 1024 {
+        return invalid("gateway.port", "an integer from 1024 to 65535");
+    }
+    for (name, provider) in &config.providers {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return invalid(
+                format!("providers.{name}"),
+                "a provider name of letters, digits, '-' or '_'",
+            );
+        }
+        if !is_http_url(&provider.base_url) {
+            return invalid(
+                format!("providers.{name}.baseUrl"),
+                "an http:// or https:// URL",
+            );
+        }
+    }
+    if config.defaults.model.trim().is_empty() {
+        return invalid("defaults.model", "a non-empty model id");
+    }
+    let c = &config.compaction;
+    if !(0.1..=0.95).contains(&c.threshold) || c.threshold.is_nan() {
+        return invalid("compaction.threshold", "a number from 0.1 to 0.95");
+    }
+    if !(2..=1000).contains(&c.keep_recent) {
+        return invalid("compaction.keepRecent", "an integer from 2 to 1000");
+    }
+    if c.summary_prompt.trim().is_empty() {
+        return invalid("compaction.summaryPrompt", "a non-empty prompt");
+    }
+    let n = &config.network;
+    for (key, value) in [
+        ("network.connectTimeoutMs", n.connect_timeout_ms),
+        ("network.firstByteTimeoutMs", n.first_byte_timeout_ms),
+        ("network.idleTimeoutMs", n.idle_timeout_ms),
+    ] {
+        if !(100..=600_000).contains(&value) {
+            return invalid(key, "milliseconds from 100 to 600000");
+        }
+    }
+    if n.max_retries > 10 {
+        return invalid("network.maxRetries", "an integer from 0 to 10");
+    }
+    if let Some(path) = &config.storage.database_path {
+        if path.trim().is_empty() {
+            return invalid("storage.databasePath", "a file path, or null for the default");
+        }
+    }
+    Ok(())
+}
+
+/// What a single leaf expects, for error messages about wrong types. Provider
+/// names are wildcards. `None` means "describe it by the current value's type".
+pub fn leaf_expectation(path: &[&str]) -> Option<&'static str> {
+    Some(match path {
+        ["gateway", "port"] => "an integer from 1024 to 65535",
+        ["providers", _, "kind"] => "one of \"anthropic\", \"openai\", \"ollama\"",
+        ["providers", _, "baseUrl"] => "an http:// or https:// URL",
+        ["providers", _, "enabled" | "includeUsage"] => "a boolean",
+        ["providers", _] => "a provider object with kind and baseUrl, or null to remove it",
+        ["defaults", "model"] => "a non-empty model id",
+        ["defaults", "systemPrompt"] | ["compaction", "summaryPrompt"] => "a string",
+        ["compaction", "auto"] => "a boolean",
+        ["compaction", "threshold"] => "a number from 0.1 to 0.95",
+        ["compaction", "keepRecent"] => "an integer from 2 to 1000",
+        ["network", "maxRetries"] => "an integer from 0 to 10",
+        ["network", _] => "milliseconds from 100 to 600000",
+        ["storage", "databasePath"] => "a file path, or null for the default",
+        _ => return None,
+    })
+}

@@ -1,0 +1,255 @@
+//! The one error type that crosses the IPC boundary.
+//!
+//! Serialized as a discriminated union on `kind` (camelCase), every variant
+//! carrying `message` (its Display text) plus typed fields. Constructors build
+//! the message so that `Display` and the `message` field never disagree.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// Machine-readable failure codes shared by `AppError::Provider` and the
+/// `stream-error` event, so a frontend can switch over them exhaustively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum FailureCode {
+    /// The user (or a shutdown) stopped the stream.
+    Cancelled,
+    /// The provider answered with an error not covered by a finer code.
+    Provider,
+    /// HTTP 429 or a provider "overloaded" signal.
+    RateLimited,
+    /// Connect, first-byte or idle timeout.
+    Timeout,
+    /// The connection failed or dropped.
+    Network,
+    /// The provider rejected the credentials (401/403) or none is set.
+    Auth,
+    /// The request does not fit the model's context window.
+    ContextLength,
+    /// The reply could not be stored.
+    Storage,
+    /// A bug on our side.
+    Internal,
+}
+
+impl FailureCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cancelled => "cancelled",
+            Self::Provider => "provider",
+            Self::RateLimited => "rateLimited",
+            Self::Timeout => "timeout",
+            Self::Network => "network",
+            Self::Auth => "auth",
+            Self::ContextLength => "contextLength",
+            Self::Storage => "storage",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize, Type)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum AppError {
+    /// An argument failed validation before anything was touched.
+    #[error("{message}")]
+    InvalidArgument { message: String, field: String },
+    #[error("{message}")]
+    SessionNotFound { message: String, session_id: String },
+    /// A send is already running for this session.
+    #[error("{message}")]
+    SessionBusy { message: String, session_id: String },
+    /// No configured and enabled provider can serve the model.
+    #[error("{message}")]
+    NoProvider { message: String, model: String },
+    #[error("{message}")]
+    Provider {
+        message: String,
+        provider: String,
+        code: FailureCode,
+        status: Option<u16>,
+        retryable: bool,
+        retry_after_ms: Option<u32>,
+    },
+    /// `update_config` was given a key that does not exist (or is read-only).
+    #[error("{message}")]
+    ConfigKey { message: String, key: String },
+    /// `update_config` was given a value of the wrong type or out of range.
+    #[error("{message}")]
+    ConfigValue {
+        message: String,
+        key: String,
+        expected: String,
+    },
+    #[error("{message}")]
+    Storage { message: String },
+    #[error("{message}")]
+    Cancelled { message: String },
+    #[error("{message}")]
+    Internal { message: String },
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid_argument(field: impl Into<String>, why: impl std::fmt::Display) -> Self {
+        let field = field.into();
+        Self::InvalidArgument {
+            message: format!("invalid {field}: {why}"),
+            field,
+        }
+    }
+
+    pub fn session_not_found(session_id: impl Into<String>) -> Self {
+        let session_id = session_id.into();
+        Self::SessionNotFound {
+            message: format!("session {session_id} does not exist"),
+            session_id,
+        }
+    }
+
+    pub fn session_busy(session_id: impl Into<String>) -> Self {
+        let session_id = session_id.into();
+        Self::SessionBusy {
+            message: format!("session {session_id} is already answering a message"),
+            session_id,
+        }
+    }
+
+    pub fn no_provider(model: impl Into<String>) -> Self {
+        let model = model.into();
+        Self::NoProvider {
+            message: format!("no configured and enabled provider serves model {model}"),
+            model,
+        }
+    }
+
+    pub fn config_key(key: impl Into<String>, why: impl std::fmt::Display) -> Self {
+        let key = key.into();
+        Self::ConfigKey {
+            message: format!("config key {key}: {why}"),
+            key,
+        }
+    }
+
+    pub fn config_value(key: impl Into<String>, expected: impl Into<String>) -> Self {
+        let key = key.into();
+        let expected = expected.into();
+        Self::ConfigValue {
+            message: format!("config key {key} expects {expected}"),
+            key,
+            expected,
+        }
+    }
+
+    pub fn storage(why: impl std::fmt::Display) -> Self {
+        Self::Storage {
+            message: format!("storage error: {why}"),
+        }
+    }
+
+    pub fn cancelled() -> Self {
+        Self::Cancelled {
+            message: "the request was cancelled".into(),
+        }
+    }
+
+    pub fn internal(why: impl std::fmt::Display) -> Self {
+        Self::Internal {
+            message: format!("internal error: {why}"),
+        }
+    }
+
+    /// The camelCase tag, as the frontend sees it in `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidArgument { .. } => "invalidArgument",
+            Self::SessionNotFound { .. } => "sessionNotFound",
+            Self::SessionBusy { .. } => "sessionBusy",
+            Self::NoProvider { .. } => "noProvider",
+            Self::Provider { .. } => "provider",
+            Self::ConfigKey { .. } => "configKey",
+            Self::ConfigValue { .. } => "configValue",
+            Self::Storage { .. } => "storage",
+            Self::Cancelled { .. } => "cancelled",
+            Self::Internal { .. } => "internal",
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        AppError::storage(err)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for AppError {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        AppError::storage(format!("migration failed: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_as_tagged_union_with_message_and_camel_case_fields() {
+        let err = AppError::session_not_found("sess_x");
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "kind": "sessionNotFound",
+                "message": "session sess_x does not exist",
+                "sessionId": "sess_x"
+            })
+        );
+        assert_eq!(err.to_string(), "session sess_x does not exist");
+    }
+
+    #[test]
+    fn kind_matches_serialized_tag_for_every_variant() {
+        let all = [
+            AppError::invalid_argument("f", "x"),
+            AppError::session_not_found("s"),
+            AppError::session_busy("s"),
+            AppError::no_provider("m"),
+            AppError::Provider {
+                message: "m".into(),
+                provider: "p".into(),
+                code: FailureCode::RateLimited,
+                status: Some(429),
+                retryable: true,
+                retry_after_ms: Some(1000),
+            },
+            AppError::config_key("k", "x"),
+            AppError::config_value("k", "e"),
+            AppError::storage("x"),
+            AppError::cancelled(),
+            AppError::internal("x"),
+        ];
+        for err in all {
+            let json = serde_json::to_value(&err).unwrap();
+            assert_eq!(json["kind"], err.kind());
+            assert_eq!(json["message"], err.to_string());
+            let back: AppError = serde_json::from_value(json).unwrap();
+            assert_eq!(back, err);
+        }
+    }
+
+    #[test]
+    fn provider_error_fields_are_camel_case() {
+        let err = AppError::Provider {
+            message: "slow down".into(),
+            provider: "anthropic".into(),
+            code: FailureCode::RateLimited,
+            status: Some(429),
+            retryable: true,
+            retry_after_ms: Some(1500),
+        };
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(json["retryAfterMs"], 1500);
+        assert_eq!(json["code"], "rateLimited");
+    }
+}

@@ -1,0 +1,62 @@
+//! `get_health`: a status derived from real checks, each reported.
+
+use crate::config::ConfigManager;
+use crate::registry::{ChannelRegistry, ProviderRegistry};
+use crate::store::SessionStore;
+use crate::types::{HealthCheck, HealthLevel, HealthStatus};
+use std::time::Duration;
+
+/// A store round trip slower than this marks the store as degraded.
+const SLOW_STORE: Duration = Duration::from_millis(500);
+
+pub struct HealthInputs<'a> {
+    pub store: &'a dyn SessionStore,
+    pub config: &'a ConfigManager,
+    pub providers: &'a ProviderRegistry,
+    pub channels: &'a ChannelRegistry,
+    pub uptime: Duration,
+}
+
+pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
+    let store = match inputs.store.ping().await {
+        Ok(elapsed) if elapsed > SLOW_STORE => check("store", HealthLevel::Degraded, format!("answered in {} ms", elapsed.as_millis())),
+        Ok(elapsed) => check("store", HealthLevel::Healthy, format!("answered in {:.2} ms", elapsed.as_secs_f64() * 1000.0)),
+        Err(err) => check("store", HealthLevel::Unhealthy, err.to_string()),
+    };
+    let config = match inputs.config.load_issues() {
+        [] => check("config", HealthLevel::Healthy, format!("loaded from {}", inputs.config.file_path().display())),
+        issues => check(
+            "config",
+            HealthLevel::Degraded,
+            issues.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("; "),
+        ),
+    };
+    let usable = inputs.providers.usable_providers();
+    let providers = if usable.is_empty() {
+        check("providers", HealthLevel::Degraded, "no provider is enabled with an API key".to_string())
+    } else {
+        let names: Vec<&str> = usable.iter().map(|(n, _)| n.as_str()).collect();
+        check("providers", HealthLevel::Healthy, format!("configured: {}", names.join(", ")))
+    };
+    let checks = vec![store, config, providers];
+    let status = checks
+        .iter()
+        .map(|c| c.status)
+        .max_by_key(|level| match level {
+            HealthLevel::Healthy => 0,
+            HealthLevel::Degraded => 1,
+            HealthLevel::Unhealthy => 2,
+        })
+        .unwrap_or(HealthLevel::Healthy);
+    HealthStatus {
+        status,
+        uptime: inputs.uptime.as_secs_f64(),
+        channels_active: inputs.channels.active_count(),
+        providers_active: usable.len() as u32,
+        checks,
+    }
+}
+
+fn check(name: &str, status: HealthLevel, detail: String) -> HealthCheck {
+    HealthCheck { name: name.into(), status, detail }
+}

@@ -1,0 +1,16 @@
+//! ClawDesk's domain: everything that does not need a window.
+//!
+//! The Tauri app (`src-tauri`) is a thin layer of commands over this crate.
+
+pub mod catalog;
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod ids;
+pub mod metrics;
+pub mod registry;
+pub mod store;
+pub mod time;
+pub mod types;
+
+pub use error::{AppError, AppResult, FailureCode};

@@ -1,0 +1,58 @@
+//! The store the app runs on when its database cannot be opened: every call
+//! answers with the same typed `storage` error, so the window still opens,
+//! health reports the reason, and the unreadable file is left untouched for
+//! the user to recover.
+
+use super::{NewMessage, NewSession, SessionStore};
+use crate::error::{AppError, AppResult};
+use crate::types::{Message, MessageStatus, SessionInfo, Usage};
+use async_trait::async_trait;
+use std::time::Duration;
+
+pub struct UnavailableStore {
+    reason: AppError,
+}
+
+impl UnavailableStore {
+    pub fn new(reason: AppError) -> Self {
+        Self { reason }
+    }
+
+    fn fail<T>(&self) -> AppResult<T> {
+        Err(self.reason.clone())
+    }
+}
+
+#[async_trait]
+impl SessionStore for UnavailableStore {
+    async fn create_session(&self, _: NewSession) -> AppResult<SessionInfo> {
+        self.fail()
+    }
+    async fn list_sessions(&self) -> AppResult<Vec<SessionInfo>> {
+        self.fail()
+    }
+    async fn get_session(&self, _: &str) -> AppResult<SessionInfo> {
+        self.fail()
+    }
+    async fn delete_session(&self, _: &str) -> AppResult<()> {
+        self.fail()
+    }
+    async fn get_messages(&self, _: &str, _: Option<u32>) -> AppResult<Vec<Message>> {
+        self.fail()
+    }
+    async fn append_message(&self, _: NewMessage) -> AppResult<Message> {
+        self.fail()
+    }
+    async fn update_message(&self, _: &str, _: &str, _: MessageStatus, _: Option<Usage>) -> AppResult<()> {
+        self.fail()
+    }
+    async fn recover_interrupted(&self) -> AppResult<u32> {
+        self.fail()
+    }
+    async fn ping(&self) -> AppResult<Duration> {
+        self.fail()
+    }
+    async fn count_sessions_in_channel(&self, _: &str) -> AppResult<u32> {
+        self.fail()
+    }
+}

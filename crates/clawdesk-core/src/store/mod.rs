@@ -1,0 +1,63 @@
+//! Persistence of sessions and messages behind an object-safe async trait,
+//! so the app holds an `Arc<dyn SessionStore>` and tests can open their own.
+
+mod failed;
+mod sqlite;
+mod title;
+
+pub use failed::UnavailableStore;
+pub use sqlite::SqliteStore;
+pub use title::title_from_first_message;
+
+use crate::error::AppResult;
+use crate::types::{Message, MessageStatus, Role, SessionInfo, Usage};
+use async_trait::async_trait;
+use std::time::Duration;
+
+/// What `create_session` needs; the store assigns ID and times.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub channel_id: String,
+    pub model: Option<String>,
+}
+
+/// A message to append at the end of a session.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub session_id: String,
+    pub role: Role,
+    pub content: String,
+    pub model: Option<String>,
+    pub usage: Option<Usage>,
+    pub status: MessageStatus,
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(&self, new: NewSession) -> AppResult<SessionInfo>;
+    /// Every session, most recently active first.
+    async fn list_sessions(&self) -> AppResult<Vec<SessionInfo>>;
+    async fn get_session(&self, session_id: &str) -> AppResult<SessionInfo>;
+    /// Deletes the session and all of its messages in one transaction.
+    async fn delete_session(&self, session_id: &str) -> AppResult<()>;
+    /// Oldest first; with `limit`, only the newest `limit` messages.
+    async fn get_messages(&self, session_id: &str, limit: Option<u32>) -> AppResult<Vec<Message>>;
+    /// Appends a message, bumping the session's count, activity time and
+    /// (for its first user message) title in the same transaction.
+    async fn append_message(&self, new: NewMessage) -> AppResult<Message>;
+    /// Rewrites a message's content, status and usage (used while a reply streams in).
+    async fn update_message(
+        &self,
+        message_id: &str,
+        content: &str,
+        status: MessageStatus,
+        usage: Option<Usage>,
+    ) -> AppResult<()>;
+    /// Marks replies that were still `streaming` when the app last stopped as
+    /// `failed`, keeping their text. Returns how many there were.
+    async fn recover_interrupted(&self) -> AppResult<u32>;
+    /// A cheap round trip proving the store answers; returns how long it took.
+    async fn ping(&self) -> AppResult<Duration>;
+    /// Sessions per channel, for channel status.
+    async fn count_sessions_in_channel(&self, channel_id: &str) -> AppResult<u32>;
+}

@@ -1,0 +1,331 @@
+//! `SessionStore` on an embedded SQLite database through `sqlx`.
+//!
+//! WAL mode (readers never wait for the writer), foreign keys on, migrations
+//! embedded in the binary and applied at open, each in its own transaction.
+
+use super::{title_from_first_message, NewMessage, NewSession, SessionStore};
+use crate::error::{AppError, AppResult};
+use crate::ids::{new_message_id, new_session_id, validate_message_id, validate_session_id};
+use crate::time::{now_ms, rfc3339_from_ms};
+use crate::types::{Message, MessageStatus, Role, SessionInfo, Usage};
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::Row;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+const SESSION_COLUMNS: &str =
+    "id, channel_id, model, title, created_at, last_active, message_count";
+const MESSAGE_COLUMNS: &str =
+    "id, session_id, role, content, model, input_tokens, output_tokens, status, created_at";
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `path` and migrates it.
+    /// A file that is not a SQLite database is reported as `storage` and left as it is.
+    pub async fn open(path: &Path) -> AppResult<Self> {
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    AppError::storage(format!("cannot create {}: {e}", parent.display()))
+                })?;
+            }
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL is durable across application crashes in WAL mode; only
+            // an OS crash can lose the last transactions.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| AppError::storage(format!("cannot open {}: {e}", path.display())))?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self {
+            pool,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The underlying pool, for bulk seeding in benchmarks and tests.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn session_from_row(row: &SqliteRow) -> AppResult<SessionInfo> {
+    Ok(SessionInfo {
+        id: row.try_get(0)?,
+        channel_id: row.try_get(1)?,
+        model: row.try_get(2)?,
+        title: row.try_get(3)?,
+        created_at: rfc3339_from_ms(row.try_get(4)?),
+        last_active: rfc3339_from_ms(row.try_get(5)?),
+        message_count: row.try_get::<i64, _>(6)?.clamp(0, u32::MAX as i64) as u32,
+    })
+}
+
+fn message_from_row(row: &SqliteRow) -> AppResult<Message> {
+    let role: String = row.try_get(2)?;
+    let status: String = row.try_get(7)?;
+    let input: Option<i64> = row.try_get(5)?;
+    let output: Option<i64> = row.try_get(6)?;
+    let usage = match (input, output) {
+        (None, None) => None,
+        (i, o) => Some(Usage {
+            input_tokens: i.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
+            output_tokens: o.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
+        }),
+    };
+    Ok(Message {
+        id: row.try_get(0)?,
+        session_id: row.try_get(1)?,
+        role: Role::parse(&role)
+            .ok_or_else(|| AppError::storage(format!("unknown role {role:?} in database")))?,
+        content: row.try_get(3)?,
+        model: row.try_get(4)?,
+        usage,
+        status: MessageStatus::parse(&status)
+            .ok_or_else(|| AppError::storage(format!("unknown status {status:?} in database")))?,
+        timestamp: rfc3339_from_ms(row.try_get(8)?),
+    })
+}
+
+#[async_trait]
+impl SessionStore for SqliteStore {
+    async fn create_session(&self, new: NewSession) -> AppResult<SessionInfo> {
+        let id = new_session_id();
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO sessions (id, channel_id, model, title, created_at, last_active, message_count)
+             VALUES (?, ?, ?, NULL, ?, ?, 0)",
+        )
+        .bind(&id)
+        .bind(&new.channel_id)
+        .bind(&new.model)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(SessionInfo {
+            id,
+            channel_id: new.channel_id,
+            created_at: rfc3339_from_ms(now),
+            last_active: rfc3339_from_ms(now),
+            message_count: 0,
+            model: new.model,
+            title: None,
+        })
+    }
+
+    async fn list_sessions(&self) -> AppResult<Vec<SessionInfo>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions ORDER BY last_active DESC, id DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(session_from_row).collect()
+    }
+
+    async fn get_session(&self, session_id: &str) -> AppResult<SessionInfo> {
+        validate_session_id(session_id)?;
+        let row = sqlx::query(&format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?"))
+            .bind(session_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| AppError::session_not_found(session_id))?;
+        session_from_row(&row)
+    }
+
+    async fn delete_session(&self, session_id: &str) -> AppResult<()> {
+        validate_session_id(session_id)?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM messages WHERE session_id = ?")
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+        let deleted = sqlx::query("DELETE FROM sessions WHERE id = ?")
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            tx.rollback().await?;
+            return Err(AppError::session_not_found(session_id));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_messages(&self, session_id: &str, limit: Option<u32>) -> AppResult<Vec<Message>> {
+        validate_session_id(session_id)?;
+        if limit == Some(0) {
+            return Err(AppError::invalid_argument("limit", "must be at least 1"));
+        }
+        let exists = sqlx::query("SELECT 1 FROM sessions WHERE id = ?")
+            .bind(session_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if exists.is_none() {
+            return Err(AppError::session_not_found(session_id));
+        }
+        let rows = match limit {
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq"
+                ))
+                .bind(session_id)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            Some(limit) => {
+                // Walk the (session_id, seq) index backwards for the newest page,
+                // then hand it out oldest first.
+                let mut rows = sqlx::query(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ?
+                     ORDER BY seq DESC LIMIT ?"
+                ))
+                .bind(session_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.reverse();
+                rows
+            }
+        };
+        rows.iter().map(message_from_row).collect()
+    }
+
+    async fn append_message(&self, new: NewMessage) -> AppResult<Message> {
+        validate_session_id(&new.session_id)?;
+        let id = new_message_id();
+        let now = now_ms();
+        let title = match new.role {
+            Role::User => title_from_first_message(&new.content),
+            _ => None,
+        };
+        let mut tx = self.pool.begin().await?;
+        // Writing first takes SQLite's write lock at once, so concurrent
+        // appends queue on busy_timeout instead of failing to upgrade a read lock.
+        let updated = sqlx::query(
+            "UPDATE sessions
+             SET message_count = message_count + 1, last_active = ?, title = COALESCE(title, ?)
+             WHERE id = ?",
+        )
+        .bind(now)
+        .bind(&title)
+        .bind(&new.session_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            tx.rollback().await?;
+            return Err(AppError::session_not_found(&new.session_id));
+        }
+        sqlx::query(
+            "INSERT INTO messages
+               (id, session_id, seq, role, content, model, input_tokens, output_tokens, status, created_at)
+             VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?),
+                     ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&new.session_id)
+        .bind(&new.session_id)
+        .bind(new.role.as_str())
+        .bind(&new.content)
+        .bind(&new.model)
+        .bind(new.usage.map(|u| i64::from(u.input_tokens)))
+        .bind(new.usage.map(|u| i64::from(u.output_tokens)))
+        .bind(new.status.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Message {
+            id,
+            session_id: new.session_id,
+            role: new.role,
+            content: new.content,
+            model: new.model,
+            usage: new.usage,
+            timestamp: rfc3339_from_ms(now),
+            status: new.status,
+        })
+    }
+
+    async fn update_message(
+        &self,
+        message_id: &str,
+        content: &str,
+        status: MessageStatus,
+        usage: Option<Usage>,
+    ) -> AppResult<()> {
+        validate_message_id(message_id)?;
+        let updated = sqlx::query(
+            "UPDATE messages SET content = ?, status = ?,
+                 input_tokens = COALESCE(?, input_tokens), output_tokens = COALESCE(?, output_tokens)
+             WHERE id = ?",
+        )
+        .bind(content)
+        .bind(status.as_str())
+        .bind(usage.map(|u| i64::from(u.input_tokens)))
+        .bind(usage.map(|u| i64::from(u.output_tokens)))
+        .bind(message_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(AppError::invalid_argument(
+                "messageId",
+                format!("message {message_id} does not exist"),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn recover_interrupted(&self) -> AppResult<u32> {
+        let fixed = sqlx::query("UPDATE messages SET status = 'failed' WHERE status = 'streaming'")
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(fixed.min(u64::from(u32::MAX)) as u32)
+    }
+
+    async fn ping(&self) -> AppResult<Duration> {
+        let started = Instant::now();
+        sqlx::query("SELECT count(*) FROM sqlite_master")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(started.elapsed())
+    }
+
+    async fn count_sessions_in_channel(&self, channel_id: &str) -> AppResult<u32> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions WHERE channel_id = ?")
+            .bind(channel_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count.clamp(0, u32::MAX as i64) as u32)
+    }
+}

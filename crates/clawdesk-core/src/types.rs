@@ -1,0 +1,225 @@
+//! Types that cross the IPC boundary. Every field is camelCase in JSON, every
+//! number fits a JavaScript double (u32 / f64, never u64).
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    pub id: String,
+    pub channel_id: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// RFC 3339, UTC; the time of the latest message (or creation).
+    pub last_active: String,
+    pub message_count: u32,
+    pub model: Option<String>,
+    /// Taken from the first user message.
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum Role {
+    User,
+    Assistant,
+    System,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::System => "system",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "user" => Some(Role::User),
+            "assistant" => Some(Role::Assistant),
+            "system" => Some(Role::System),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum MessageStatus {
+    Complete,
+    /// Still arriving (or the app died while it was arriving).
+    Streaming,
+    Cancelled,
+    Failed,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Complete => "complete",
+            MessageStatus::Streaming => "streaming",
+            MessageStatus::Cancelled => "cancelled",
+            MessageStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "complete" => Some(MessageStatus::Complete),
+            "streaming" => Some(MessageStatus::Streaming),
+            "cancelled" => Some(MessageStatus::Cancelled),
+            "failed" => Some(MessageStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub id: String,
+    pub session_id: String,
+    pub role: Role,
+    pub content: String,
+    pub model: Option<String>,
+    pub usage: Option<Usage>,
+    /// RFC 3339, UTC.
+    pub timestamp: String,
+    pub status: MessageStatus,
+}
+
+/// The reply returned by `send_message` once it is complete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageResponse {
+    pub id: String,
+    /// Always `"assistant"`.
+    pub role: Role,
+    pub content: String,
+    pub model: String,
+    pub usage: Usage,
+    pub timestamp: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ModelCapability {
+    Chat,
+    Streaming,
+    Vision,
+    Tools,
+    Reasoning,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelInfo {
+    pub id: String,
+    /// The provider entry (config key under `providers`) that serves it.
+    pub provider: String,
+    pub capabilities: Vec<ModelCapability>,
+    pub context_window: u32,
+    /// A name for people, e.g. "Claude Sonnet 4.5".
+    pub display_name: String,
+    /// Where the entry comes from: the built-in catalog or the provider's own listing.
+    pub source: ModelSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ModelSource {
+    Catalog,
+    Discovered,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ChannelStatus {
+    Active,
+    Inactive,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelInfo {
+    pub id: String,
+    pub kind: String,
+    pub status: ChannelStatus,
+    /// Why the channel is not active, when it is not.
+    pub detail: Option<String>,
+    /// RFC 3339 time the channel became active.
+    pub connected_at: Option<String>,
+    /// Sessions that belong to this channel.
+    pub session_count: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum HealthLevel {
+    Healthy,
+    Degraded,
+    Unhealthy,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthCheck {
+    /// `store`, `config` or `providers`.
+    pub name: String,
+    pub status: HealthLevel,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthStatus {
+    pub status: HealthLevel,
+    /// Seconds since the backend started.
+    pub uptime: f64,
+    pub channels_active: u32,
+    pub providers_active: u32,
+    /// The individual checks the status is derived from.
+    pub checks: Vec<HealthCheck>,
+}
+
+/// Latency figures over the recorded samples, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LatencySummary {
+    pub count: u32,
+    pub p50: f64,
+    pub p95: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Metrics {
+    pub uptime: f64,
+    pub commands_total: u32,
+    pub command_errors: u32,
+    pub sessions_created: u32,
+    pub sessions_deleted: u32,
+    pub messages_user: u32,
+    pub messages_assistant: u32,
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+    pub active_streams: u32,
+    pub streams_completed: u32,
+    pub streams_failed: u32,
+    pub streams_cancelled: u32,
+    pub time_to_first_chunk_ms: LatencySummary,
+    pub stream_duration_ms: LatencySummary,
+    pub store_query_ms: LatencySummary,
+}
