@@ -1,1 +1,47 @@
+//! ClawDesk's Tauri layer: commands, events, managed state and the bindings
+//! export. Domain logic lives in `clawdesk-core`.
 
+pub mod bindings;
+pub mod commands;
+pub mod events;
+pub mod paths;
+pub mod state;
+
+use clawdesk_core::registry::DESKTOP_CHANNEL;
+use clawdesk_core::types::ChannelStatus;
+use paths::{AppPaths, PathOverrides};
+use state::AppState;
+use tauri::Manager;
+
+/// Starts the desktop app.
+pub fn run() {
+    let builder = bindings::specta_builder::<tauri::Wry>();
+
+    // Debug builds run from the source tree keep the committed bindings in
+    // step; the drift test in CI catches anything this misses.
+    #[cfg(debug_assertions)]
+    {
+        let path = bindings::bindings_path();
+        if path.parent().is_some_and(|dir| dir.is_dir()) {
+            if let Err(err) = bindings::export_bindings(&builder, &path) {
+                eprintln!("clawdesk: could not export bindings: {err}");
+            }
+        }
+    }
+
+    let overrides = PathOverrides::from_args_and_env(std::env::args_os());
+    tauri::Builder::default()
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            let paths = AppPaths::new(overrides, app.path().app_config_dir()?, app.path().app_data_dir()?);
+            let state = tauri::async_runtime::block_on(AppState::initialize(&paths));
+            state
+                .channel_registry
+                .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)?;
+            app.manage(state);
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("error while running the ClawDesk application");
+}

@@ -176,3 +176,57 @@ async fn concurrent_appends_keep_counts_and_order_consistent() {
     assert_eq!(info.message_count, 200);
     assert_eq!(store.get_messages(&s.id, None).await.unwrap().len(), 200);
 }
+
+#[tokio::test]
+async fn listing_agrees_with_single_lookups_field_for_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..40 {
+        let s = store
+            .create_session(NewSession { channel_id: "desktop".into(), model: (i % 2 == 0).then(|| "m".to_string()) })
+            .await
+            .unwrap();
+        if i % 3 == 0 {
+            store.append_message(user(&s.id, &format!("title {i}"))).await.unwrap();
+        }
+        ids.push(s.id);
+    }
+    // Millisecond values that do not round-trip through a double cleanly.
+    sqlx::query("UPDATE sessions SET last_active = 1795465754087 + (rowid * 1000003) % 997, created_at = 1795465754001 + rowid")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    // Reopen so the in-memory index is rebuilt from the rows just written.
+    drop(store);
+    let store = SqliteStore::open(&path).await.unwrap();
+    let listed = store.list_sessions().await.unwrap();
+    assert_eq!(listed.len(), ids.len());
+    for pair in listed.windows(2) {
+        assert!((pair[0].last_active.as_str(), pair[0].id.as_str()) >= (pair[1].last_active.as_str(), pair[1].id.as_str()));
+    }
+    let mut conn = store.pool().acquire().await.unwrap();
+    for session in &listed {
+        let (last_active, count): (i64, i64) =
+            sqlx::query_as("SELECT last_active, message_count FROM sessions WHERE id = ?")
+                .bind(&session.id)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(session.last_active, clawdesk_core::time::rfc3339_from_ms(last_active));
+        assert_eq!(i64::from(session.message_count), count);
+        assert_eq!(*session, store.get_session(&session.id).await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn a_second_process_cannot_open_the_same_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    let first = SqliteStore::open(&path).await.unwrap();
+    let err = SqliteStore::open(&path).await.err().expect("locked");
+    assert!(matches!(err, AppError::Storage { ref message } if message.contains("in use")), "{err:?}");
+    drop(first);
+    SqliteStore::open(&path).await.unwrap();
+}

@@ -2,6 +2,8 @@
 //! so the app holds an `Arc<dyn SessionStore>` and tests can open their own.
 
 mod failed;
+mod index;
+mod lock;
 mod sqlite;
 mod title;
 

@@ -3,6 +3,8 @@
 //! WAL mode (readers never wait for the writer), foreign keys on, migrations
 //! embedded in the binary and applied at open, each in its own transaction.
 
+use super::index::SessionIndex;
+use super::lock::ProcessLock;
 use super::{title_from_first_message, NewMessage, NewSession, SessionStore};
 use crate::error::{AppError, AppResult};
 use crate::ids::{new_message_id, new_session_id, validate_message_id, validate_session_id};
@@ -27,6 +29,13 @@ const MESSAGE_COLUMNS: &str =
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
+    /// Every session's row, kept in step with the table after each commit:
+    /// the sidebar lists all sessions often, and reading 10,000 rows through
+    /// sqlx costs ~50 ms where the index answers in a few (see benches/store.rs).
+    index: SessionIndex,
+    /// Held for the store's lifetime: one process owns the database, which is
+    /// what makes the in-memory index authoritative.
+    _lock: ProcessLock,
 }
 
 impl SqliteStore {
@@ -49,15 +58,25 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        let lock = ProcessLock::acquire(path)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await
             .map_err(|e| AppError::storage(format!("cannot open {}: {e}", path.display())))?;
         MIGRATOR.run(&pool).await?;
+        let rows = sqlx::query(&format!("SELECT {SESSION_COLUMNS} FROM sessions"))
+            .fetch_all(&pool)
+            .await?;
+        let index = SessionIndex::default();
+        for row in &rows {
+            index.upsert(session_from_row(row)?);
+        }
         Ok(Self {
             pool,
             path: path.to_path_buf(),
+            index,
+            _lock: lock,
         })
     }
 
@@ -129,7 +148,7 @@ impl SessionStore for SqliteStore {
         .bind(now)
         .execute(&self.pool)
         .await?;
-        Ok(SessionInfo {
+        let session = SessionInfo {
             id,
             channel_id: new.channel_id,
             created_at: rfc3339_from_ms(now),
@@ -137,26 +156,20 @@ impl SessionStore for SqliteStore {
             message_count: 0,
             model: new.model,
             title: None,
-        })
+        };
+        self.index.upsert(session.clone());
+        Ok(session)
     }
 
     async fn list_sessions(&self) -> AppResult<Vec<SessionInfo>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions ORDER BY last_active DESC, id DESC"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(session_from_row).collect()
+        Ok(self.index.sorted())
     }
 
     async fn get_session(&self, session_id: &str) -> AppResult<SessionInfo> {
         validate_session_id(session_id)?;
-        let row = sqlx::query(&format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?"))
-            .bind(session_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| AppError::session_not_found(session_id))?;
-        session_from_row(&row)
+        self.index
+            .get(session_id)
+            .ok_or_else(|| AppError::session_not_found(session_id))
     }
 
     async fn delete_session(&self, session_id: &str) -> AppResult<()> {
@@ -176,6 +189,7 @@ impl SessionStore for SqliteStore {
             return Err(AppError::session_not_found(session_id));
         }
         tx.commit().await?;
+        self.index.remove(session_id);
         Ok(())
     }
 
@@ -184,11 +198,7 @@ impl SessionStore for SqliteStore {
         if limit == Some(0) {
             return Err(AppError::invalid_argument("limit", "must be at least 1"));
         }
-        let exists = sqlx::query("SELECT 1 FROM sessions WHERE id = ?")
-            .bind(session_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        if exists.is_none() {
+        if self.index.get(session_id).is_none() {
             return Err(AppError::session_not_found(session_id));
         }
         let rows = match limit {
@@ -229,21 +239,21 @@ impl SessionStore for SqliteStore {
         let mut tx = self.pool.begin().await?;
         // Writing first takes SQLite's write lock at once, so concurrent
         // appends queue on busy_timeout instead of failing to upgrade a read lock.
-        let updated = sqlx::query(
+        let updated = sqlx::query(&format!(
             "UPDATE sessions
              SET message_count = message_count + 1, last_active = ?, title = COALESCE(title, ?)
-             WHERE id = ?",
-        )
+             WHERE id = ? RETURNING {SESSION_COLUMNS}"
+        ))
         .bind(now)
         .bind(&title)
         .bind(&new.session_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 0 {
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(updated) = updated else {
             tx.rollback().await?;
             return Err(AppError::session_not_found(&new.session_id));
-        }
+        };
+        let session_after = session_from_row(&updated)?;
         sqlx::query(
             "INSERT INTO messages
                (id, session_id, seq, role, content, model, input_tokens, output_tokens, status, created_at)
@@ -263,6 +273,7 @@ impl SessionStore for SqliteStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.index.upsert(session_after);
         Ok(Message {
             id,
             session_id: new.session_id,
