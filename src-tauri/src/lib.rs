@@ -34,7 +34,11 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            let paths = AppPaths::new(overrides, app.path().app_config_dir()?, app.path().app_data_dir()?);
+            let paths = AppPaths::new(
+                overrides,
+                app.path().app_config_dir()?,
+                app.path().app_data_dir()?,
+            );
             let state = tauri::async_runtime::block_on(AppState::initialize(&paths));
             state
                 .channel_registry

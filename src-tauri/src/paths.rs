@@ -40,7 +40,11 @@ impl PathOverrides {
                 *slot = Some(PathBuf::from(value));
             }
         }
-        let env = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let env = |name| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
         out.config_dir = out.config_dir.or_else(|| env(ENV_CONFIG_DIR));
         out.data_dir = out.data_dir.or_else(|| env(ENV_DATA_DIR));
         out.db_path = out.db_path.or_else(|| env(ENV_DB_PATH));
@@ -59,7 +63,11 @@ pub struct AppPaths {
 }
 
 impl AppPaths {
-    pub fn new(overrides: PathOverrides, default_config_dir: PathBuf, default_data_dir: PathBuf) -> Self {
+    pub fn new(
+        overrides: PathOverrides,
+        default_config_dir: PathBuf,
+        default_data_dir: PathBuf,
+    ) -> Self {
         Self {
             config_dir: overrides.config_dir.unwrap_or(default_config_dir),
             data_dir: overrides.data_dir.unwrap_or(default_data_dir),
@@ -91,7 +99,14 @@ mod tests {
 
     #[test]
     fn flags_in_both_spellings() {
-        let args = ["clawdesk", "--db", "/tmp/a.db", "--config-dir=/tmp/c", "--unknown", "x"];
+        let args = [
+            "clawdesk",
+            "--db",
+            "/tmp/a.db",
+            "--config-dir=/tmp/c",
+            "--unknown",
+            "x",
+        ];
         let o = PathOverrides::from_args_and_env(args.map(OsString::from));
         assert_eq!(o.db_path, Some(PathBuf::from("/tmp/a.db")));
         assert_eq!(o.config_dir, Some(PathBuf::from("/tmp/c")));

@@ -49,13 +49,20 @@ fn store_benches(c: &mut Criterion) {
         let store = SqliteStore::open(&path).await.unwrap();
         let started = std::time::Instant::now();
         seed(&store).await;
-        eprintln!("seeded {SESSIONS} sessions / {} messages in {:?}", SESSIONS * MESSAGES_PER_SESSION, started.elapsed());
+        eprintln!(
+            "seeded {SESSIONS} sessions / {} messages in {:?}",
+            SESSIONS * MESSAGES_PER_SESSION,
+            started.elapsed()
+        );
         store.close().await;
         drop(store);
         // Reopening loads the session index from the table, as at app start.
         let started = std::time::Instant::now();
         let store = SqliteStore::open(&path).await.unwrap();
-        eprintln!("reopened (migrations checked, session index loaded) in {:?}", started.elapsed());
+        eprintln!(
+            "reopened (migrations checked, session index loaded) in {:?}",
+            started.elapsed()
+        );
         Arc::new(store)
     });
 

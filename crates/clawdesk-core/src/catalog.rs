@@ -19,7 +19,13 @@ const fn model(
     context_window: u32,
     capabilities: &'static [ModelCapability],
 ) -> CatalogModel {
-    CatalogModel { id, display_name, kind, context_window, capabilities }
+    CatalogModel {
+        id,
+        display_name,
+        kind,
+        context_window,
+        capabilities,
+    }
 }
 
 const FRONTIER: &[ModelCapability] = &[Chat, Streaming, Vision, Tools, Reasoning];
@@ -29,14 +35,44 @@ const TEXT_TOOLS: &[ModelCapability] = &[Chat, Streaming, Tools];
 use ProviderKind::{Anthropic, Ollama, Openai};
 
 pub static CATALOG: &[CatalogModel] = &[
-    model("claude-opus-4-1", "Claude Opus 4.1", Anthropic, 200_000, FRONTIER),
-    model("claude-sonnet-4-5", "Claude Sonnet 4.5", Anthropic, 200_000, FRONTIER),
-    model("claude-haiku-4-5", "Claude Haiku 4.5", Anthropic, 200_000, FRONTIER),
-    model("claude-3-5-haiku-latest", "Claude 3.5 Haiku", Anthropic, 200_000, MULTIMODAL),
+    model(
+        "claude-opus-4-1",
+        "Claude Opus 4.1",
+        Anthropic,
+        200_000,
+        FRONTIER,
+    ),
+    model(
+        "claude-sonnet-4-5",
+        "Claude Sonnet 4.5",
+        Anthropic,
+        200_000,
+        FRONTIER,
+    ),
+    model(
+        "claude-haiku-4-5",
+        "Claude Haiku 4.5",
+        Anthropic,
+        200_000,
+        FRONTIER,
+    ),
+    model(
+        "claude-3-5-haiku-latest",
+        "Claude 3.5 Haiku",
+        Anthropic,
+        200_000,
+        MULTIMODAL,
+    ),
     model("gpt-5", "GPT-5", Openai, 400_000, FRONTIER),
     model("gpt-5-mini", "GPT-5 mini", Openai, 400_000, FRONTIER),
     model("gpt-4.1", "GPT-4.1", Openai, 1_047_576, MULTIMODAL),
-    model("gpt-4.1-mini", "GPT-4.1 mini", Openai, 1_047_576, MULTIMODAL),
+    model(
+        "gpt-4.1-mini",
+        "GPT-4.1 mini",
+        Openai,
+        1_047_576,
+        MULTIMODAL,
+    ),
     model("gpt-4o", "GPT-4o", Openai, 128_000, MULTIMODAL),
     model("gpt-4o-mini", "GPT-4o mini", Openai, 128_000, MULTIMODAL),
     model("o3", "o3", Openai, 200_000, FRONTIER),
@@ -45,7 +81,13 @@ pub static CATALOG: &[CatalogModel] = &[
     model("llama3.1", "Llama 3.1", Ollama, 131_072, TEXT_TOOLS),
     model("qwen2.5", "Qwen 2.5", Ollama, 32_768, TEXT_TOOLS),
     model("mistral", "Mistral 7B", Ollama, 32_768, TEXT_TOOLS),
-    model("gemma3", "Gemma 3", Ollama, 131_072, &[Chat, Streaming, Vision]),
+    model(
+        "gemma3",
+        "Gemma 3",
+        Ollama,
+        131_072,
+        &[Chat, Streaming, Vision],
+    ),
 ];
 
 /// The catalog's entries for one provider kind.

@@ -49,7 +49,11 @@ impl FailureCode {
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize, Type)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum AppError {
     /// An argument failed validation before anything was touched.
     #[error("{message}")]

@@ -19,24 +19,48 @@ pub struct HealthInputs<'a> {
 
 pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
     let store = match inputs.store.ping().await {
-        Ok(elapsed) if elapsed > SLOW_STORE => check("store", HealthLevel::Degraded, format!("answered in {} ms", elapsed.as_millis())),
-        Ok(elapsed) => check("store", HealthLevel::Healthy, format!("answered in {:.2} ms", elapsed.as_secs_f64() * 1000.0)),
+        Ok(elapsed) if elapsed > SLOW_STORE => check(
+            "store",
+            HealthLevel::Degraded,
+            format!("answered in {} ms", elapsed.as_millis()),
+        ),
+        Ok(elapsed) => check(
+            "store",
+            HealthLevel::Healthy,
+            format!("answered in {:.2} ms", elapsed.as_secs_f64() * 1000.0),
+        ),
         Err(err) => check("store", HealthLevel::Unhealthy, err.to_string()),
     };
     let config = match inputs.config.load_issues() {
-        [] => check("config", HealthLevel::Healthy, format!("loaded from {}", inputs.config.file_path().display())),
+        [] => check(
+            "config",
+            HealthLevel::Healthy,
+            format!("loaded from {}", inputs.config.file_path().display()),
+        ),
         issues => check(
             "config",
             HealthLevel::Degraded,
-            issues.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("; "),
+            issues
+                .iter()
+                .map(|i| i.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
         ),
     };
     let usable = inputs.providers.usable_providers();
     let providers = if usable.is_empty() {
-        check("providers", HealthLevel::Degraded, "no provider is enabled with an API key".to_string())
+        check(
+            "providers",
+            HealthLevel::Degraded,
+            "no provider is enabled with an API key".to_string(),
+        )
     } else {
         let names: Vec<&str> = usable.iter().map(|(n, _)| n.as_str()).collect();
-        check("providers", HealthLevel::Healthy, format!("configured: {}", names.join(", ")))
+        check(
+            "providers",
+            HealthLevel::Healthy,
+            format!("configured: {}", names.join(", ")),
+        )
     };
     let checks = vec![store, config, providers];
     let status = checks
@@ -50,7 +74,7 @@ pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
         .unwrap_or(HealthLevel::Healthy);
     HealthStatus {
         status,
-        uptime: inputs.uptime.as_secs_f64(),
+        uptime: inputs.uptime.as_secs().min(u64::from(u32::MAX)) as u32,
         channels_active: inputs.channels.active_count(),
         providers_active: usable.len() as u32,
         checks,
@@ -58,5 +82,9 @@ pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
 }
 
 fn check(name: &str, status: HealthLevel, detail: String) -> HealthCheck {
-    HealthCheck { name: name.into(), status, detail }
+    HealthCheck {
+        name: name.into(),
+        status,
+        detail,
+    }
 }

@@ -14,7 +14,9 @@ pub const MESSAGE_PREFIX: &str = "msg_";
 /// still sort in creation order.
 fn next_ulid() -> Ulid {
     static GENERATOR: Mutex<Option<ulid::Generator>> = Mutex::new(None);
-    let mut guard = GENERATOR.lock().unwrap_or_else(|poison| poison.into_inner());
+    let mut guard = GENERATOR
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
     let generator = guard.get_or_insert_with(ulid::Generator::new);
     // Overflow needs 2^80 IDs in one millisecond; fall back to a fresh ULID.
     generator.generate().unwrap_or_else(|_| Ulid::new())
@@ -70,9 +72,18 @@ mod tests {
 
     #[test]
     fn wrong_prefix_or_body_is_invalid_argument() {
-        for bad in ["", "sess_", "msg_01ARZ3NDEKTSV4RRFFQ69G5FAV", "sess_nope", "x"] {
+        for bad in [
+            "",
+            "sess_",
+            "msg_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "sess_nope",
+            "x",
+        ] {
             let err = validate_session_id(bad).unwrap_err();
-            assert!(matches!(err, AppError::InvalidArgument { ref field, .. } if field == "sessionId"), "{bad}");
+            assert!(
+                matches!(err, AppError::InvalidArgument { ref field, .. } if field == "sessionId"),
+                "{bad}"
+            );
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod health;
 pub mod ids;
+pub mod json;
 pub mod metrics;
 pub mod registry;
 pub mod store;

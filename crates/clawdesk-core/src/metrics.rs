@@ -13,7 +13,8 @@ struct Latency(Mutex<Histogram<u64>>);
 
 impl Latency {
     fn new() -> Self {
-        let histogram = Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("static bounds are valid");
+        let histogram =
+            Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("static bounds are valid");
         Self(Mutex::new(histogram))
     }
 
@@ -28,12 +29,11 @@ impl Latency {
         if h.is_empty() {
             return LatencySummary::default();
         }
-        let ms = |micros: u64| micros as f64 / 1000.0;
         LatencySummary {
-            count: h.len().min(u64::from(u32::MAX)) as u32,
-            p50: ms(h.value_at_quantile(0.5)),
-            p95: ms(h.value_at_quantile(0.95)),
-            max: ms(h.max()),
+            count: to_u32(h.len()),
+            p50_us: to_u32(h.value_at_quantile(0.5)),
+            p95_us: to_u32(h.value_at_quantile(0.95)),
+            max_us: to_u32(h.max()),
         }
     }
 }
@@ -123,8 +123,10 @@ impl MetricsRecorder {
 
     pub fn assistant_message(&self, input_tokens: u32, output_tokens: u32) {
         self.messages_assistant.fetch_add(1, Relaxed);
-        self.input_tokens.fetch_add(u64::from(input_tokens), Relaxed);
-        self.output_tokens.fetch_add(u64::from(output_tokens), Relaxed);
+        self.input_tokens
+            .fetch_add(u64::from(input_tokens), Relaxed);
+        self.output_tokens
+            .fetch_add(u64::from(output_tokens), Relaxed);
     }
 
     pub fn stream_started(&self) {
@@ -156,7 +158,7 @@ impl MetricsRecorder {
     pub fn snapshot(&self) -> Metrics {
         let get = |c: &AtomicU64| to_u32(c.load(Relaxed));
         Metrics {
-            uptime: self.uptime().as_secs_f64(),
+            uptime: to_u32(self.uptime().as_secs()),
             commands_total: get(&self.commands_total),
             command_errors: get(&self.command_errors),
             sessions_created: get(&self.sessions_created),
@@ -169,9 +171,9 @@ impl MetricsRecorder {
             streams_completed: get(&self.streams_completed),
             streams_failed: get(&self.streams_failed),
             streams_cancelled: get(&self.streams_cancelled),
-            time_to_first_chunk_ms: self.time_to_first_chunk.summary(),
-            stream_duration_ms: self.stream_duration.summary(),
-            store_query_ms: self.store_query.summary(),
+            time_to_first_chunk: self.time_to_first_chunk.summary(),
+            stream_duration: self.stream_duration.summary(),
+            store_query: self.store_query.summary(),
         }
     }
 }
@@ -195,9 +197,14 @@ mod tests {
         assert_eq!((s.commands_total, s.command_errors), (2, 1));
         assert_eq!(s.active_streams, 0, "saturates instead of wrapping");
         assert_eq!((s.streams_cancelled, s.streams_failed), (1, 1));
-        assert_eq!(s.store_query_ms.count, 100);
-        assert!((s.store_query_ms.p50 - 50.0).abs() < 0.1, "{:?}", s.store_query_ms);
-        assert!((s.store_query_ms.p95 - 95.0).abs() < 0.1);
-        assert!((s.store_query_ms.max - 100.0).abs() < 0.1);
+        assert_eq!(s.store_query.count, 100);
+        // HDR histograms keep 3 significant digits.
+        assert!(
+            s.store_query.p50_us.abs_diff(50_000) <= 50,
+            "{:?}",
+            s.store_query
+        );
+        assert!(s.store_query.p95_us.abs_diff(95_000) <= 95);
+        assert!(s.store_query.max_us.abs_diff(100_000) <= 100);
     }
 }

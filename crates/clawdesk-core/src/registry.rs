@@ -114,12 +114,16 @@ impl ChannelRegistry {
         }
     }
 
-    pub fn set_status(&self, id: &str, status: ChannelStatus, detail: Option<String>) -> AppResult<()> {
+    pub fn set_status(
+        &self,
+        id: &str,
+        status: ChannelStatus,
+        detail: Option<String>,
+    ) -> AppResult<()> {
         let mut channels = self.channels.write().unwrap_or_else(|p| p.into_inner());
-        let channel = channels
-            .iter_mut()
-            .find(|c| c.id == id)
-            .ok_or_else(|| AppError::invalid_argument("channelId", format!("unknown channel {id}")))?;
+        let channel = channels.iter_mut().find(|c| c.id == id).ok_or_else(|| {
+            AppError::invalid_argument("channelId", format!("unknown channel {id}"))
+        })?;
         if status == ChannelStatus::Active && channel.status != ChannelStatus::Active {
             channel.connected_at_ms = Some(now_ms());
         }
@@ -155,7 +159,10 @@ impl ChannelRegistry {
     }
 
     pub fn active_count(&self) -> u32 {
-        self.list().iter().filter(|c| c.status == ChannelStatus::Active).count() as u32
+        self.list()
+            .iter()
+            .filter(|c| c.status == ChannelStatus::Active)
+            .count() as u32
     }
 }
 
@@ -172,14 +179,24 @@ mod tests {
         let models = registry.catalog_models();
         assert!(!models.is_empty());
         assert!(models.iter().all(|m| m.provider == "ollama"));
-        assert!(matches!(registry.route("claude-sonnet-4-5"), Err(AppError::NoProvider { .. })));
+        assert!(matches!(
+            registry.route("claude-sonnet-4-5"),
+            Err(AppError::NoProvider { .. })
+        ));
 
         let mut next = (**config.load()).clone();
         next.providers.get_mut("anthropic").unwrap().api_key_set = true;
         config.store(Arc::new(next));
         let (name, provider) = registry.route("claude-sonnet-4-5").unwrap();
-        assert_eq!((name.as_str(), provider.kind), ("anthropic", ProviderKind::Anthropic));
-        let sonnet = registry.catalog_models().into_iter().find(|m| m.id == "claude-sonnet-4-5").unwrap();
+        assert_eq!(
+            (name.as_str(), provider.kind),
+            ("anthropic", ProviderKind::Anthropic)
+        );
+        let sonnet = registry
+            .catalog_models()
+            .into_iter()
+            .find(|m| m.id == "claude-sonnet-4-5")
+            .unwrap();
         assert_eq!(sonnet.context_window, 200_000);
     }
 
@@ -187,10 +204,14 @@ mod tests {
     fn desktop_channel_activates() {
         let channels = ChannelRegistry::new();
         assert_eq!(channels.active_count(), 0);
-        channels.set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None).unwrap();
+        channels
+            .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)
+            .unwrap();
         let desktop = &channels.list()[0];
         assert_eq!(desktop.status, ChannelStatus::Active);
         assert!(desktop.connected_at.is_some());
-        assert!(channels.set_status("nope", ChannelStatus::Active, None).is_err());
+        assert!(channels
+            .set_status("nope", ChannelStatus::Active, None)
+            .is_err());
     }
 }

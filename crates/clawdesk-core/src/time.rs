@@ -17,6 +17,9 @@ pub fn rfc3339_from_ms(ms: i64) -> String {
 mod tests {
     #[test]
     fn formats_utc_with_millis() {
-        assert_eq!(super::rfc3339_from_ms(1_795_465_754_087), "2026-11-23T20:29:14.087Z");
+        assert_eq!(
+            super::rfc3339_from_ms(1_795_465_754_087),
+            "2026-11-23T20:29:14.087Z"
+        );
     }
 }

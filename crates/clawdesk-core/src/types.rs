@@ -185,28 +185,30 @@ pub struct HealthCheck {
 #[serde(rename_all = "camelCase")]
 pub struct HealthStatus {
     pub status: HealthLevel,
-    /// Seconds since the backend started.
-    pub uptime: f64,
+    /// Whole seconds since the backend started.
+    pub uptime: u32,
     pub channels_active: u32,
     pub providers_active: u32,
     /// The individual checks the status is derived from.
     pub checks: Vec<HealthCheck>,
 }
 
-/// Latency figures over the recorded samples, in milliseconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, Type)]
+/// Latency figures over the recorded samples, in whole microseconds
+/// (integers, so they are exact and never NaN in JSON).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct LatencySummary {
     pub count: u32,
-    pub p50: f64,
-    pub p95: f64,
-    pub max: f64,
+    pub p50_us: u32,
+    pub p95_us: u32,
+    pub max_us: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Metrics {
-    pub uptime: f64,
+    /// Whole seconds since the backend started.
+    pub uptime: u32,
     pub commands_total: u32,
     pub command_errors: u32,
     pub sessions_created: u32,
@@ -219,7 +221,7 @@ pub struct Metrics {
     pub streams_completed: u32,
     pub streams_failed: u32,
     pub streams_cancelled: u32,
-    pub time_to_first_chunk_ms: LatencySummary,
-    pub stream_duration_ms: LatencySummary,
-    pub store_query_ms: LatencySummary,
+    pub time_to_first_chunk: LatencySummary,
+    pub stream_duration: LatencySummary,
+    pub store_query: LatencySummary,
 }

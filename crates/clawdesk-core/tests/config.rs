@@ -25,8 +25,15 @@ fn valid_update_is_swapped_in_and_persisted() {
     let shared = manager.shared();
     manager.update("gateway.port", json!(1500)).unwrap();
     assert_eq!(shared.load().gateway.port, 1500, "live without restart");
-    manager.update("providers.anthropic.baseUrl", json!("http://127.0.0.1:9999")).unwrap();
-    manager.update("compaction.threshold", json!(0.5)).unwrap();
+    manager
+        .update(
+            "providers.anthropic.baseUrl",
+            json!("http://127.0.0.1:9999"),
+        )
+        .unwrap();
+    manager
+        .update("compaction.thresholdPercent", json!(50))
+        .unwrap();
 
     let reloaded = ConfigManager::load(dir.path());
     assert_eq!(*reloaded.get(), *manager.get());
@@ -37,15 +44,29 @@ fn valid_update_is_swapped_in_and_persisted() {
 fn unknown_keys_are_config_key_errors_and_change_nothing() {
     let (dir, manager) = fresh();
     let before = manager.get();
-    for key in ["gateway.prot", "nope", "gateway.port.x", "", "gateway..port", "providers.nobody.baseUrl", "providers.anthropic.apiKeySet"] {
+    for key in [
+        "gateway.prot",
+        "nope",
+        "gateway.port.x",
+        "",
+        "gateway..port",
+        "providers.nobody.baseUrl",
+        "providers.anthropic.apiKeySet",
+    ] {
         let err = manager.update(key, json!(1)).unwrap_err();
         assert!(matches!(err, AppError::ConfigKey { .. }), "{key}: {err:?}");
     }
     // A partial object naming an unknown field names the full path.
     let err = manager.update("gateway", json!({ "prot": 1 })).unwrap_err();
-    assert_eq!(err, AppError::config_key("gateway.prot", "is not a configuration key"));
+    assert_eq!(
+        err,
+        AppError::config_key("gateway.prot", "is not a configuration key")
+    );
     assert_eq!(*manager.get(), *before);
-    assert!(!dir.path().join("config.toml").exists(), "nothing was written");
+    assert!(
+        !dir.path().join("config.toml").exists(),
+        "nothing was written"
+    );
 }
 
 #[test]
@@ -53,21 +74,58 @@ fn wrong_types_and_ranges_are_config_value_errors_and_change_nothing() {
     let (_dir, manager) = fresh();
     let before = manager.get();
     let cases = [
-        ("gateway.port", json!("1420"), "an integer from 1024 to 65535"),
-        ("gateway.port", json!(70000), "an integer from 1024 to 65535"),
+        (
+            "gateway.port",
+            json!("1420"),
+            "an integer from 1024 to 65535",
+        ),
+        (
+            "gateway.port",
+            json!(70000),
+            "an integer from 1024 to 65535",
+        ),
         ("gateway.port", json!(80), "an integer from 1024 to 65535"),
-        ("gateway.port", json!(1420.5), "an integer from 1024 to 65535"),
+        (
+            "gateway.port",
+            json!(1420.5),
+            "an integer from 1024 to 65535",
+        ),
         ("providers.openai.enabled", json!("yes"), "a boolean"),
-        ("providers.openai.baseUrl", json!("ftp://x"), "an http:// or https:// URL"),
-        ("providers.openai.kind", json!("gemini"), "one of \"anthropic\", \"openai\", \"ollama\""),
-        ("compaction.threshold", json!(2), "a number from 0.1 to 0.95"),
-        ("compaction.keepRecent", json!(-1), "an integer from 2 to 1000"),
+        (
+            "providers.openai.baseUrl",
+            json!("ftp://x"),
+            "an http:// or https:// URL",
+        ),
+        (
+            "providers.openai.kind",
+            json!("gemini"),
+            "one of \"anthropic\", \"openai\", \"ollama\"",
+        ),
+        (
+            "compaction.thresholdPercent",
+            json!(2),
+            "an integer percent from 10 to 95",
+        ),
+        (
+            "compaction.thresholdPercent",
+            json!(0.5),
+            "an integer percent from 10 to 95",
+        ),
+        (
+            "compaction.keepRecent",
+            json!(-1),
+            "an integer from 2 to 1000",
+        ),
         ("defaults.model", json!(""), "a non-empty model id"),
         ("network", json!(5), "an object"),
     ];
     for (key, value, expected) in cases {
         match manager.update(key, value.clone()) {
-            Err(AppError::ConfigValue { key: k, expected: e, .. }) => {
+            Err(AppError::ConfigValue {
+                key: k,
+                expected: e,
+                ..
+            }) => {
                 assert_eq!((k.as_str(), e.as_str()), (key, expected), "{key} = {value}");
             }
             other => panic!("{key} = {value}: {other:?}"),
@@ -79,10 +137,15 @@ fn wrong_types_and_ranges_are_config_value_errors_and_change_nothing() {
 #[test]
 fn partial_objects_merge_field_by_field() {
     let (_dir, manager) = fresh();
-    manager.update("network", json!({ "idleTimeoutMs": 5000 })).unwrap();
+    manager
+        .update("network", json!({ "idleTimeoutMs": 5000 }))
+        .unwrap();
     let config = manager.get();
     assert_eq!(config.network.idle_timeout_ms, 5000);
-    assert_eq!(config.network.connect_timeout_ms, AppConfig::default().network.connect_timeout_ms);
+    assert_eq!(
+        config.network.connect_timeout_ms,
+        AppConfig::default().network.connect_timeout_ms
+    );
 }
 
 #[test]
@@ -95,14 +158,26 @@ fn openai_compatible_providers_can_be_added_and_removed() {
     assert_eq!(groq.kind, ProviderKind::Openai);
     assert!(groq.enabled && !groq.include_usage && !groq.api_key_set);
     // Missing required fields: configValue, nothing added.
-    let err = manager.update("providers.vllm", json!({ "kind": "openai" })).unwrap_err();
+    let err = manager
+        .update("providers.vllm", json!({ "kind": "openai" }))
+        .unwrap_err();
     assert!(matches!(err, AppError::ConfigValue { .. }), "{err:?}");
     assert!(!manager.get().providers.contains_key("vllm"));
-    let err = manager.update("providers.bad name", json!({ "kind": "openai", "baseUrl": "http://x.y" })).unwrap_err();
+    let err = manager
+        .update(
+            "providers.bad name",
+            json!({ "kind": "openai", "baseUrl": "http://x.y" }),
+        )
+        .unwrap_err();
     assert!(matches!(err, AppError::ConfigValue { .. }), "{err:?}");
 
-    assert_eq!(ConfigManager::load(dir.path()).get().providers["groq"], groq);
-    manager.update("providers.groq.apiKey", json!("gsk-secret")).unwrap();
+    assert_eq!(
+        ConfigManager::load(dir.path()).get().providers["groq"],
+        groq
+    );
+    manager
+        .update("providers.groq.apiKey", json!("gsk-secret"))
+        .unwrap();
     manager.update("providers.groq", json!(null)).unwrap();
     assert!(!manager.get().providers.contains_key("groq"));
     assert!(manager.api_key("groq").is_none(), "its key goes with it");
@@ -113,9 +188,14 @@ fn openai_compatible_providers_can_be_added_and_removed() {
 #[test]
 fn api_keys_are_write_only_and_never_in_the_config_file() {
     let (dir, manager) = fresh();
-    manager.update("providers.anthropic.apiKey", json!("sk-ant-very-secret")).unwrap();
+    manager
+        .update("providers.anthropic.apiKey", json!("sk-ant-very-secret"))
+        .unwrap();
     assert!(manager.get().providers["anthropic"].api_key_set);
-    assert_eq!(manager.api_key("anthropic").unwrap().expose(), "sk-ant-very-secret");
+    assert_eq!(
+        manager.api_key("anthropic").unwrap().expose(),
+        "sk-ant-very-secret"
+    );
     assert!(!format!("{:?}", manager.api_key("anthropic")).contains("very-secret"));
 
     // The visible config says only that a key is set.
@@ -123,22 +203,36 @@ fn api_keys_are_write_only_and_never_in_the_config_file() {
     assert!(!visible.contains("very-secret"));
     manager.update("gateway.port", json!(1600)).unwrap();
     let toml = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
-    assert!(!toml.contains("very-secret") && !toml.contains("apiKeySet"), "{toml}");
+    assert!(
+        !toml.contains("very-secret") && !toml.contains("apiKeySet"),
+        "{toml}"
+    );
 
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("secrets.toml")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("secrets.toml"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     let reloaded = ConfigManager::load(dir.path());
     assert!(reloaded.get().providers["anthropic"].api_key_set);
 
     for bad in [json!(""), json!(42), json!("line\nbreak")] {
-        assert!(matches!(manager.update("providers.anthropic.apiKey", bad), Err(AppError::ConfigValue { .. })));
+        assert!(matches!(
+            manager.update("providers.anthropic.apiKey", bad),
+            Err(AppError::ConfigValue { .. })
+        ));
     }
-    assert!(matches!(manager.update("providers.nobody.apiKey", json!("k")), Err(AppError::ConfigKey { .. })));
-    manager.update("providers.anthropic.apiKey", json!(null)).unwrap();
+    assert!(matches!(
+        manager.update("providers.nobody.apiKey", json!("k")),
+        Err(AppError::ConfigKey { .. })
+    ));
+    manager
+        .update("providers.anthropic.apiKey", json!(null))
+        .unwrap();
     assert!(!manager.get().providers["anthropic"].api_key_set);
 }
 
@@ -151,9 +245,16 @@ fn corrupt_file_is_kept_aside_and_reported() {
     assert_eq!(*manager.get(), AppConfig::default());
     let issue = &manager.load_issues()[0];
     let aside = issue.kept_aside_as.clone().expect("renamed aside");
-    assert_eq!(std::fs::read_to_string(aside).unwrap(), "gateway = { port = [[[ not toml");
+    assert_eq!(
+        std::fs::read_to_string(aside).unwrap(),
+        "gateway = { port = [[[ not toml"
+    );
     assert!(!path.exists());
-    assert!(issue.message.contains("not valid TOML"), "{}", issue.message);
+    assert!(
+        issue.message.contains("not valid TOML"),
+        "{}",
+        issue.message
+    );
 }
 
 #[test]
@@ -174,7 +275,11 @@ fn hand_written_partial_file_fills_in_defaults_and_keeps_custom_providers() {
     )
     .unwrap();
     let manager = ConfigManager::load(dir.path());
-    assert!(manager.load_issues().is_empty(), "{:?}", manager.load_issues());
+    assert!(
+        manager.load_issues().is_empty(),
+        "{:?}",
+        manager.load_issues()
+    );
     let config = manager.get();
     assert_eq!(config.defaults.model, "llama3.2");
     assert_eq!(config.gateway.port, 1420);

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 async fn open_temp() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("nested/clawdesk.db")).await.unwrap();
+    let store = SqliteStore::open(&dir.path().join("nested/clawdesk.db"))
+        .await
+        .unwrap();
     (dir, store)
 }
 
@@ -25,9 +27,15 @@ fn user(session_id: &str, content: &str) -> NewMessage {
 #[tokio::test]
 async fn open_enables_wal_and_foreign_keys() {
     let (_dir, store) = open_temp().await;
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     assert_eq!(mode, "wal");
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(store.pool()).await.unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     assert_eq!(fk, 1);
     let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
         "EXPLAIN QUERY PLAN SELECT id FROM sessions ORDER BY last_active DESC, id DESC",
@@ -35,50 +43,96 @@ async fn open_enables_wal_and_foreign_keys() {
     .fetch_all(store.pool())
     .await
     .unwrap();
-    assert!(plan.iter().any(|row| row.3.contains("sessions_by_last_active")), "{plan:?}");
+    assert!(
+        plan.iter()
+            .any(|row| row.3.contains("sessions_by_last_active")),
+        "{plan:?}"
+    );
 }
 
 #[tokio::test]
 async fn sessions_round_trip_and_sort_by_activity() {
     let (_dir, store) = open_temp().await;
-    let a = store.create_session(NewSession { channel_id: "desktop".into(), model: None }).await.unwrap();
+    let a = store
+        .create_session(NewSession {
+            channel_id: "desktop".into(),
+            model: None,
+        })
+        .await
+        .unwrap();
     let b = store
-        .create_session(NewSession { channel_id: "desktop".into(), model: Some("gpt-4o".into()) })
+        .create_session(NewSession {
+            channel_id: "desktop".into(),
+            model: Some("gpt-4o".into()),
+        })
         .await
         .unwrap();
     assert!(a.id.starts_with("sess_"));
     assert_eq!(store.get_session(&b.id).await.unwrap(), b);
 
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    store.append_message(user(&a.id, "  First question\nmore")).await.unwrap();
+    store
+        .append_message(user(&a.id, "  First question\nmore"))
+        .await
+        .unwrap();
     let listed = store.list_sessions().await.unwrap();
-    assert_eq!(listed.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), [a.id.as_str(), b.id.as_str()]);
+    assert_eq!(
+        listed.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        [a.id.as_str(), b.id.as_str()]
+    );
     assert_eq!(listed[0].message_count, 1);
     assert_eq!(listed[0].title.as_deref(), Some("First question"));
 
     // The title comes from the first user message only.
     store.append_message(user(&a.id, "second")).await.unwrap();
-    assert_eq!(store.get_session(&a.id).await.unwrap().title.as_deref(), Some("First question"));
+    assert_eq!(
+        store.get_session(&a.id).await.unwrap().title.as_deref(),
+        Some("First question")
+    );
 }
 
 #[tokio::test]
 async fn messages_come_oldest_first_and_limit_takes_the_newest() {
     let (_dir, store) = open_temp().await;
-    let s = store.create_session(NewSession { channel_id: "desktop".into(), model: None }).await.unwrap();
+    let s = store
+        .create_session(NewSession {
+            channel_id: "desktop".into(),
+            model: None,
+        })
+        .await
+        .unwrap();
     for i in 0..10 {
-        store.append_message(user(&s.id, &format!("m{i}"))).await.unwrap();
+        store
+            .append_message(user(&s.id, &format!("m{i}")))
+            .await
+            .unwrap();
     }
     let all = store.get_messages(&s.id, None).await.unwrap();
-    assert_eq!(all.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(), (0..10).map(|i| format!("m{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        all.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(),
+        (0..10).map(|i| format!("m{i}")).collect::<Vec<_>>()
+    );
     let page = store.get_messages(&s.id, Some(3)).await.unwrap();
-    assert_eq!(page.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(), ["m7", "m8", "m9"]);
-    assert!(matches!(store.get_messages(&s.id, Some(0)).await, Err(AppError::InvalidArgument { .. })));
+    assert_eq!(
+        page.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(),
+        ["m7", "m8", "m9"]
+    );
+    assert!(matches!(
+        store.get_messages(&s.id, Some(0)).await,
+        Err(AppError::InvalidArgument { .. })
+    ));
 }
 
 #[tokio::test]
 async fn streaming_reply_is_updated_in_place_and_recovered_after_a_crash() {
     let (_dir, store) = open_temp().await;
-    let s = store.create_session(NewSession { channel_id: "desktop".into(), model: None }).await.unwrap();
+    let s = store
+        .create_session(NewSession {
+            channel_id: "desktop".into(),
+            model: None,
+        })
+        .await
+        .unwrap();
     let reply = store
         .append_message(NewMessage {
             session_id: s.id.clone(),
@@ -90,40 +144,82 @@ async fn streaming_reply_is_updated_in_place_and_recovered_after_a_crash() {
         })
         .await
         .unwrap();
-    store.update_message(&reply.id, "partial", MessageStatus::Streaming, None).await.unwrap();
+    store
+        .update_message(&reply.id, "partial", MessageStatus::Streaming, None)
+        .await
+        .unwrap();
     assert_eq!(store.recover_interrupted().await.unwrap(), 1);
     let stored = store.get_messages(&s.id, None).await.unwrap();
     assert_eq!(stored[0].content, "partial");
     assert_eq!(stored[0].status, MessageStatus::Failed);
 
-    let usage = Usage { input_tokens: 12, output_tokens: 34 };
-    store.update_message(&reply.id, "done", MessageStatus::Complete, Some(usage)).await.unwrap();
-    assert_eq!(store.get_messages(&s.id, None).await.unwrap()[0].usage, Some(usage));
+    let usage = Usage {
+        input_tokens: 12,
+        output_tokens: 34,
+    };
+    store
+        .update_message(&reply.id, "done", MessageStatus::Complete, Some(usage))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_messages(&s.id, None).await.unwrap()[0].usage,
+        Some(usage)
+    );
 }
 
 #[tokio::test]
 async fn delete_removes_session_and_messages_together() {
     let (_dir, store) = open_temp().await;
-    let s = store.create_session(NewSession { channel_id: "desktop".into(), model: None }).await.unwrap();
+    let s = store
+        .create_session(NewSession {
+            channel_id: "desktop".into(),
+            model: None,
+        })
+        .await
+        .unwrap();
     store.append_message(user(&s.id, "hello")).await.unwrap();
     store.delete_session(&s.id).await.unwrap();
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM messages").fetch_one(store.pool()).await.unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     assert_eq!(left, 0);
-    assert_eq!(store.get_session(&s.id).await.unwrap_err(), AppError::session_not_found(&s.id));
-    assert_eq!(store.delete_session(&s.id).await.unwrap_err(), AppError::session_not_found(&s.id));
+    assert_eq!(
+        store.get_session(&s.id).await.unwrap_err(),
+        AppError::session_not_found(&s.id)
+    );
+    assert_eq!(
+        store.delete_session(&s.id).await.unwrap_err(),
+        AppError::session_not_found(&s.id)
+    );
 }
 
 #[tokio::test]
 async fn bad_ids_are_invalid_arguments_and_unknown_ids_not_found() {
     let (_dir, store) = open_temp().await;
     for bad in ["", "nope", "msg_01ARZ3NDEKTSV4RRFFQ69G5FAV"] {
-        assert!(matches!(store.get_session(bad).await, Err(AppError::InvalidArgument { .. })));
-        assert!(matches!(store.delete_session(bad).await, Err(AppError::InvalidArgument { .. })));
-        assert!(matches!(store.get_messages(bad, None).await, Err(AppError::InvalidArgument { .. })));
+        assert!(matches!(
+            store.get_session(bad).await,
+            Err(AppError::InvalidArgument { .. })
+        ));
+        assert!(matches!(
+            store.delete_session(bad).await,
+            Err(AppError::InvalidArgument { .. })
+        ));
+        assert!(matches!(
+            store.get_messages(bad, None).await,
+            Err(AppError::InvalidArgument { .. })
+        ));
     }
     let unknown = "sess_01ARZ3NDEKTSV4RRFFQ69G5FAV";
-    assert!(matches!(store.get_messages(unknown, None).await, Err(AppError::SessionNotFound { .. })));
-    assert!(matches!(store.append_message(user(unknown, "x")).await, Err(AppError::SessionNotFound { .. })));
+    assert!(matches!(
+        store.get_messages(unknown, None).await,
+        Err(AppError::SessionNotFound { .. })
+    ));
+    assert!(matches!(
+        store.append_message(user(unknown, "x")).await,
+        Err(AppError::SessionNotFound { .. })
+    ));
     assert_eq!(store.list_sessions().await.unwrap().len(), 0);
 }
 
@@ -144,27 +240,45 @@ async fn data_survives_reopening() {
     let path = dir.path().join("db.sqlite");
     let id = {
         let store = SqliteStore::open(&path).await.unwrap();
-        let s = store.create_session(NewSession { channel_id: "desktop".into(), model: None }).await.unwrap();
+        let s = store
+            .create_session(NewSession {
+                channel_id: "desktop".into(),
+                model: None,
+            })
+            .await
+            .unwrap();
         store.append_message(user(&s.id, "keep me")).await.unwrap();
         store.close().await;
         s.id
     };
     let store = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(store.get_messages(&id, None).await.unwrap()[0].content, "keep me");
+    assert_eq!(
+        store.get_messages(&id, None).await.unwrap()[0].content,
+        "keep me"
+    );
 }
 
 #[tokio::test]
 async fn concurrent_appends_keep_counts_and_order_consistent() {
     let (_dir, store) = open_temp().await;
     let store = Arc::new(store);
-    let s = store.create_session(NewSession { channel_id: "desktop".into(), model: None }).await.unwrap();
+    let s = store
+        .create_session(NewSession {
+            channel_id: "desktop".into(),
+            model: None,
+        })
+        .await
+        .unwrap();
     let tasks: Vec<_> = (0..8)
         .map(|t| {
             let store = store.clone();
             let id = s.id.clone();
             tokio::spawn(async move {
                 for i in 0..25 {
-                    store.append_message(user(&id, &format!("{t}-{i}"))).await.unwrap();
+                    store
+                        .append_message(user(&id, &format!("{t}-{i}")))
+                        .await
+                        .unwrap();
                 }
             })
         })
@@ -185,11 +299,17 @@ async fn listing_agrees_with_single_lookups_field_for_field() {
     let mut ids = Vec::new();
     for i in 0..40 {
         let s = store
-            .create_session(NewSession { channel_id: "desktop".into(), model: (i % 2 == 0).then(|| "m".to_string()) })
+            .create_session(NewSession {
+                channel_id: "desktop".into(),
+                model: (i % 2 == 0).then(|| "m".to_string()),
+            })
             .await
             .unwrap();
         if i % 3 == 0 {
-            store.append_message(user(&s.id, &format!("title {i}"))).await.unwrap();
+            store
+                .append_message(user(&s.id, &format!("title {i}")))
+                .await
+                .unwrap();
         }
         ids.push(s.id);
     }
@@ -204,7 +324,10 @@ async fn listing_agrees_with_single_lookups_field_for_field() {
     let listed = store.list_sessions().await.unwrap();
     assert_eq!(listed.len(), ids.len());
     for pair in listed.windows(2) {
-        assert!((pair[0].last_active.as_str(), pair[0].id.as_str()) >= (pair[1].last_active.as_str(), pair[1].id.as_str()));
+        assert!(
+            (pair[0].last_active.as_str(), pair[0].id.as_str())
+                >= (pair[1].last_active.as_str(), pair[1].id.as_str())
+        );
     }
     let mut conn = store.pool().acquire().await.unwrap();
     for session in &listed {
@@ -214,7 +337,10 @@ async fn listing_agrees_with_single_lookups_field_for_field() {
                 .fetch_one(&mut *conn)
                 .await
                 .unwrap();
-        assert_eq!(session.last_active, clawdesk_core::time::rfc3339_from_ms(last_active));
+        assert_eq!(
+            session.last_active,
+            clawdesk_core::time::rfc3339_from_ms(last_active)
+        );
         assert_eq!(i64::from(session.message_count), count);
         assert_eq!(*session, store.get_session(&session.id).await.unwrap());
     }
@@ -226,7 +352,10 @@ async fn a_second_process_cannot_open_the_same_database() {
     let path = dir.path().join("db.sqlite");
     let first = SqliteStore::open(&path).await.unwrap();
     let err = SqliteStore::open(&path).await.err().expect("locked");
-    assert!(matches!(err, AppError::Storage { ref message } if message.contains("in use")), "{err:?}");
+    assert!(
+        matches!(err, AppError::Storage { ref message } if message.contains("in use")),
+        "{err:?}"
+    );
     drop(first);
     SqliteStore::open(&path).await.unwrap();
 }

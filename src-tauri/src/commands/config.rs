@@ -1,5 +1,6 @@
 use crate::state::AppState;
 use clawdesk_core::config::AppConfig;
+use clawdesk_core::json::JsonValue;
 use clawdesk_core::types::{ChannelInfo, ModelInfo};
 use clawdesk_core::AppError;
 use tauri::State;
@@ -8,7 +9,9 @@ use tauri::State;
 #[tauri::command]
 #[specta::specta]
 pub async fn get_config(state: State<'_, AppState>) -> Result<AppConfig, AppError> {
-    state.track(async { Ok((*state.config.load_full()).clone()) }).await
+    state
+        .track(async { Ok((*state.config.load_full()).clone()) })
+        .await
 }
 
 /// Sets one dotted camelCase key (`"gateway.port"`,
@@ -16,12 +19,16 @@ pub async fn get_config(state: State<'_, AppState>) -> Result<AppConfig, AppErro
 /// out of range: `configValue`; either way nothing changes.
 #[tauri::command]
 #[specta::specta]
-pub async fn update_config(state: State<'_, AppState>, key: String, value: serde_json::Value) -> Result<(), AppError> {
+pub async fn update_config(
+    state: State<'_, AppState>,
+    key: String,
+    value: JsonValue,
+) -> Result<(), AppError> {
     let manager = state.config_manager.clone();
     state
         .track(async move {
             // File writes and fsync block; keep them off the async workers.
-            tauri::async_runtime::spawn_blocking(move || manager.update(&key, value))
+            tauri::async_runtime::spawn_blocking(move || manager.update(&key, value.into()))
                 .await
                 .map_err(AppError::internal)?
         })
@@ -32,7 +39,9 @@ pub async fn update_config(state: State<'_, AppState>, key: String, value: serde
 #[tauri::command]
 #[specta::specta]
 pub async fn get_models(state: State<'_, AppState>) -> Result<Vec<ModelInfo>, AppError> {
-    state.track(async { Ok(state.provider_registry.catalog_models()) }).await
+    state
+        .track(async { Ok(state.provider_registry.catalog_models()) })
+        .await
 }
 
 /// The channels messages arrive through, with their status.

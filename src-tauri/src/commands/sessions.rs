@@ -9,8 +9,14 @@ use tauri::State;
 const MAX_MODEL_ID_LEN: usize = 200;
 
 fn validate_model_id(model: &str) -> Result<(), AppError> {
-    if model.trim().is_empty() || model.len() > MAX_MODEL_ID_LEN || model.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(AppError::invalid_argument("model", format!("{model:?} is not a model id")));
+    if model.trim().is_empty()
+        || model.len() > MAX_MODEL_ID_LEN
+        || model.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(AppError::invalid_argument(
+            "model",
+            format!("{model:?} is not a model id"),
+        ));
     }
     Ok(())
 }
@@ -28,7 +34,10 @@ pub async fn create_session(
         .track(async {
             let channel_id = channel_id.unwrap_or_else(|| DESKTOP_CHANNEL.to_string());
             if !state.channel_registry.exists(&channel_id) {
-                return Err(AppError::invalid_argument("channelId", format!("unknown channel {channel_id:?}")));
+                return Err(AppError::invalid_argument(
+                    "channelId",
+                    format!("unknown channel {channel_id:?}"),
+                ));
             }
             let model = match model {
                 Some(model) => {
@@ -38,7 +47,10 @@ pub async fn create_session(
                 None => state.config.load().defaults.model.clone(),
             };
             let session = state
-                .timed_store(state.session_store.create_session(NewSession { channel_id, model: Some(model) }))
+                .timed_store(state.session_store.create_session(NewSession {
+                    channel_id,
+                    model: Some(model),
+                }))
                 .await?;
             state.metrics.session_created();
             Ok(session)
@@ -50,16 +62,23 @@ pub async fn create_session(
 #[tauri::command]
 #[specta::specta]
 pub async fn list_sessions(state: State<'_, AppState>) -> Result<Vec<SessionInfo>, AppError> {
-    state.track(state.timed_store(state.session_store.list_sessions())).await
+    state
+        .track(state.timed_store(state.session_store.list_sessions()))
+        .await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn get_session(state: State<'_, AppState>, session_id: String) -> Result<SessionInfo, AppError> {
+pub async fn get_session(
+    state: State<'_, AppState>,
+    session_id: String,
+) -> Result<SessionInfo, AppError> {
     state
         .track(async {
             validate_session_id(&session_id)?;
-            state.timed_store(state.session_store.get_session(&session_id)).await
+            state
+                .timed_store(state.session_store.get_session(&session_id))
+                .await
         })
         .await
 }
@@ -67,11 +86,16 @@ pub async fn get_session(state: State<'_, AppState>, session_id: String) -> Resu
 /// Deletes the session and all of its messages.
 #[tauri::command]
 #[specta::specta]
-pub async fn delete_session(state: State<'_, AppState>, session_id: String) -> Result<(), AppError> {
+pub async fn delete_session(
+    state: State<'_, AppState>,
+    session_id: String,
+) -> Result<(), AppError> {
     state
         .track(async {
             validate_session_id(&session_id)?;
-            state.timed_store(state.session_store.delete_session(&session_id)).await?;
+            state
+                .timed_store(state.session_store.delete_session(&session_id))
+                .await?;
             state.metrics.session_deleted();
             Ok(())
         })
@@ -89,7 +113,9 @@ pub async fn get_messages(
     state
         .track(async {
             validate_session_id(&session_id)?;
-            state.timed_store(state.session_store.get_messages(&session_id, limit)).await
+            state
+                .timed_store(state.session_store.get_messages(&session_id, limit))
+                .await
         })
         .await
 }

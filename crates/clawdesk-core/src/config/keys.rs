@@ -17,7 +17,10 @@ pub(crate) fn provider_template() -> Value {
 pub(crate) fn split_key(key: &str) -> Result<Vec<&str>, AppError> {
     let parts: Vec<&str> = key.split('.').collect();
     if key.is_empty() || parts.iter().any(|p| p.is_empty()) {
-        return Err(AppError::config_key(key, "is not a dotted key like \"gateway.port\""));
+        return Err(AppError::config_key(
+            key,
+            "is not a dotted key like \"gateway.port\"",
+        ));
     }
     Ok(parts)
 }
@@ -59,7 +62,10 @@ fn merge_into(path: &mut Vec<String>, target: &mut Value, new: Value) -> Result<
     let refs: Vec<&str> = path.iter().map(String::as_str).collect();
     let key = path.join(".");
     if refs.last() == Some(&"apiKeySet") {
-        return Err(AppError::config_key(key, "is read-only; set providers.<name>.apiKey instead"));
+        return Err(AppError::config_key(
+            key,
+            "is read-only; set providers.<name>.apiKey instead",
+        ));
     }
     if !same_json_type(target, &new) {
         return Err(AppError::config_value(key, expectation(&refs, target)));
@@ -72,7 +78,10 @@ fn merge_into(path: &mut Vec<String>, target: &mut Value, new: Value) -> Result<
                 let result = match existing.get_mut(&field) {
                     Some(slot) => merge_into(path, slot, value),
                     None if provider_map => insert_provider(path, existing, &field, value),
-                    None => Err(AppError::config_key(path.join("."), "is not a configuration key")),
+                    None => Err(AppError::config_key(
+                        path.join("."),
+                        "is not a configuration key",
+                    )),
                 };
                 path.pop();
                 result?;
@@ -149,7 +158,9 @@ pub(crate) fn apply(current: &Value, key: &str, value: Value) -> Result<Value, A
             }
         };
     }
-    let parent = cursor.as_object_mut().ok_or_else(|| AppError::config_key(key, "is not a configuration key"))?;
+    let parent = cursor
+        .as_object_mut()
+        .ok_or_else(|| AppError::config_key(key, "is not a configuration key"))?;
     let mut path: Vec<String> = parts.iter().map(|p| p.to_string()).collect();
     match parent.get_mut(*last) {
         Some(slot) => merge_into(&mut path, slot, value)?,

@@ -56,7 +56,10 @@ impl ConfigManager {
             Err(reason) => {
                 let aside = keep_aside(&file);
                 let message = match &aside {
-                    Some(p) => format!("{reason}; the file was moved to {} and defaults are in use", p.display()),
+                    Some(p) => format!(
+                        "{reason}; the file was moved to {} and defaults are in use",
+                        p.display()
+                    ),
                     None => format!("{reason}; defaults are in use"),
                 };
                 load_issues.push(ConfigLoadIssue {
@@ -158,7 +161,10 @@ impl ConfigManager {
     fn update_api_key(&self, key: &str, provider: &str, value: Value) -> AppResult<()> {
         let current = self.current.load_full();
         if !current.providers.contains_key(provider) {
-            return Err(AppError::config_key(key, format!("there is no provider named {provider}")));
+            return Err(AppError::config_key(
+                key,
+                format!("there is no provider named {provider}"),
+            ));
         }
         let new_secret = match value {
             Value::Null => None,
@@ -210,7 +216,13 @@ fn lookup(json: &Value, path: &[&str]) -> Option<Value> {
 /// "invalid type: integer `5`, expected a string".
 fn expected_from_serde(message: &str) -> Option<String> {
     let (_, rest) = message.split_once("expected ")?;
-    Some(rest.split(" at line").next().unwrap_or(rest).trim().to_string())
+    Some(
+        rest.split(" at line")
+            .next()
+            .unwrap_or(rest)
+            .trim()
+            .to_string(),
+    )
 }
 
 /// Reads and validates the config file; `Ok(None)` when there is none.

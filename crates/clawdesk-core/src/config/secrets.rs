@@ -50,13 +50,19 @@ impl SecretsFile {
         };
         // Never echo the parser's message: it may quote the file's content.
         let table: BTreeMap<String, String> = toml::from_str(&text).map_err(|_| {
-            AppError::storage(format!("secrets file {} is not valid TOML", self.path.display()))
+            AppError::storage(format!(
+                "secrets file {} is not valid TOML",
+                self.path.display()
+            ))
         })?;
         Ok(table.into_iter().map(|(k, v)| (k, Secret(v))).collect())
     }
 
     pub fn save(&self, secrets: &BTreeMap<String, Secret>) -> AppResult<()> {
-        let table: BTreeMap<&str, &str> = secrets.iter().map(|(k, v)| (k.as_str(), v.expose())).collect();
+        let table: BTreeMap<&str, &str> = secrets
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.expose()))
+            .collect();
         let text = toml::to_string(&table).map_err(AppError::internal)?;
         write_atomically(&self.path, text.as_bytes(), true)
     }

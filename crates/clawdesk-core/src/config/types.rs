@@ -69,8 +69,9 @@ pub struct DefaultsConfig {
 pub struct CompactionConfig {
     /// Compact automatically before a send that would overflow the context.
     pub auto: bool,
-    /// Fraction of the model's context window that triggers auto-compaction.
-    pub threshold: f64,
+    /// Percent of the model's context window that triggers auto-compaction.
+    /// (A whole percent rather than a fraction: exact in JSON, never NaN.)
+    pub threshold_percent: u32,
     /// Messages kept verbatim at the end of a session (at least 2).
     pub keep_recent: u32,
     /// The instruction the model gets to summarize the older part.
@@ -97,7 +98,8 @@ pub struct StorageConfig {
     pub database_path: Option<String>,
 }
 
-pub const DEFAULT_SUMMARY_PROMPT: &str = "Summarize the conversation so far for your own later use. \
+pub const DEFAULT_SUMMARY_PROMPT: &str =
+    "Summarize the conversation so far for your own later use. \
 Keep every fact, decision, name, number, code identifier and open question; drop pleasantries. \
 Write it as a concise briefing in the language of the conversation.";
 
@@ -111,9 +113,18 @@ impl Default for AppConfig {
             include_usage: true,
         };
         let mut providers = BTreeMap::new();
-        providers.insert("anthropic".into(), provider(ProviderKind::Anthropic, "https://api.anthropic.com"));
-        providers.insert("openai".into(), provider(ProviderKind::Openai, "https://api.openai.com/v1"));
-        providers.insert("ollama".into(), provider(ProviderKind::Ollama, "http://127.0.0.1:11434"));
+        providers.insert(
+            "anthropic".into(),
+            provider(ProviderKind::Anthropic, "https://api.anthropic.com"),
+        );
+        providers.insert(
+            "openai".into(),
+            provider(ProviderKind::Openai, "https://api.openai.com/v1"),
+        );
+        providers.insert(
+            "ollama".into(),
+            provider(ProviderKind::Ollama, "http://127.0.0.1:11434"),
+        );
         AppConfig {
             gateway: GatewayConfig { port: 1420 },
             providers,
@@ -123,7 +134,7 @@ impl Default for AppConfig {
             },
             compaction: CompactionConfig {
                 auto: true,
-                threshold: 0.8,
+                threshold_percent: 80,
                 keep_recent: 8,
                 summary_prompt: DEFAULT_SUMMARY_PROMPT.into(),
             },
@@ -133,7 +144,9 @@ impl Default for AppConfig {
                 idle_timeout_ms: 60_000,
                 max_retries: 2,
             },
-            storage: StorageConfig { database_path: None },
+            storage: StorageConfig {
+                database_path: None,
+            },
         }
     }
 }

@@ -47,8 +47,11 @@ pub fn validate(config: &AppConfig) -> Result<(), Invalid> {
         return invalid("defaults.model", "a non-empty model id");
     }
     let c = &config.compaction;
-    if !(0.1..=0.95).contains(&c.threshold) || c.threshold.is_nan() {
-        return invalid("compaction.threshold", "a number from 0.1 to 0.95");
+    if !(10..=95).contains(&c.threshold_percent) {
+        return invalid(
+            "compaction.thresholdPercent",
+            "an integer percent from 10 to 95",
+        );
     }
     if !(2..=1000).contains(&c.keep_recent) {
         return invalid("compaction.keepRecent", "an integer from 2 to 1000");
@@ -71,7 +74,10 @@ pub fn validate(config: &AppConfig) -> Result<(), Invalid> {
     }
     if let Some(path) = &config.storage.database_path {
         if path.trim().is_empty() {
-            return invalid("storage.databasePath", "a file path, or null for the default");
+            return invalid(
+                "storage.databasePath",
+                "a file path, or null for the default",
+            );
         }
     }
     Ok(())
@@ -89,7 +95,7 @@ pub fn leaf_expectation(path: &[&str]) -> Option<&'static str> {
         ["defaults", "model"] => "a non-empty model id",
         ["defaults", "systemPrompt"] | ["compaction", "summaryPrompt"] => "a string",
         ["compaction", "auto"] => "a boolean",
-        ["compaction", "threshold"] => "a number from 0.1 to 0.95",
+        ["compaction", "thresholdPercent"] => "an integer percent from 10 to 95",
         ["compaction", "keepRecent"] => "an integer from 2 to 1000",
         ["network", "maxRetries"] => "an integer from 0 to 10",
         ["network", _] => "milliseconds from 100 to 600000",

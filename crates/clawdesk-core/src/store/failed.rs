@@ -43,7 +43,13 @@ impl SessionStore for UnavailableStore {
     async fn append_message(&self, _: NewMessage) -> AppResult<Message> {
         self.fail()
     }
-    async fn update_message(&self, _: &str, _: &str, _: MessageStatus, _: Option<Usage>) -> AppResult<()> {
+    async fn update_message(
+        &self,
+        _: &str,
+        _: &str,
+        _: MessageStatus,
+        _: Option<Usage>,
+    ) -> AppResult<()> {
         self.fail()
     }
     async fn recover_interrupted(&self) -> AppResult<u32> {

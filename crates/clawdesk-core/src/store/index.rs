@@ -24,11 +24,18 @@ impl SessionIndex {
     }
 
     pub fn remove(&self, id: &str) {
-        self.sessions.write().unwrap_or_else(|p| p.into_inner()).remove(id);
+        self.sessions
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
     }
 
     pub fn get(&self, id: &str) -> Option<SessionInfo> {
-        self.sessions.read().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
+        self.sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
     }
 
     /// Most recently active first; ties broken by ID, newest first. RFC 3339

@@ -25,7 +25,9 @@ impl ProcessLock {
                 "{} is in use by another ClawDesk process",
                 db_path.display()
             ))),
-            Err(TryLockError::Error(e)) => Err(AppError::storage(format!("cannot lock database: {e}"))),
+            Err(TryLockError::Error(e)) => {
+                Err(AppError::storage(format!("cannot lock database: {e}")))
+            }
         }
     }
 }

@@ -1,0 +1,39 @@
+# Two commands do everything on a fresh Debian/Ubuntu machine:
+#   make run   install what is needed, build, and launch the app
+#   make test  install what is needed and run every test
+.PHONY: setup frontend run test test-rust test-ts lint smoke bench bindings
+
+setup:
+	./scripts/setup.sh
+
+frontend: setup
+	npm run build
+
+run: frontend
+	cargo run -p clawdesk
+
+test: setup lint test-rust test-ts smoke
+	@echo "make test: all suites passed"
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+# Includes the bindings drift check (src-tauri/tests/bindings_drift.rs).
+test-rust: frontend
+	cargo test --workspace
+
+test-ts: setup
+	npm run typecheck
+	npm test
+
+smoke: frontend
+	cargo build -p clawdesk
+	./scripts/smoke-window.sh target/debug/clawdesk
+
+bench:
+	cargo bench -p clawdesk-core
+
+# Regenerate bindings/bindings.ts after changing a command, type or event.
+bindings:
+	UPDATE_BINDINGS=1 cargo test -p clawdesk --test bindings_drift

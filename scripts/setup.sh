@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what ClawDesk needs to build, run and test on Debian/Ubuntu:
+# WebKitGTK and friends for Tauri, Xvfb for headless window tests, and the
+# npm packages. Safe to run again: it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential pkg-config curl file
+  libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libayatana-appindicator3-dev
+  xvfb xauth x11-utils imagemagick
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v cargo >/dev/null || { echo "setup: Rust is required (https://rustup.rs)"; exit 1; }
+command -v npm >/dev/null || { echo "setup: Node.js 20+ with npm is required"; exit 1; }
+
+# npm ci is exact and fast when node_modules already matches the lock file.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi

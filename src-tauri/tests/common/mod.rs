@@ -1,0 +1,97 @@
+//! A real Tauri app on the mock runtime: real IPC requests go through
+//! argument parsing, state injection and response serialization.
+
+#![allow(dead_code)]
+
+use clawdesk_core::registry::DESKTOP_CHANNEL;
+use clawdesk_core::types::ChannelStatus;
+use clawdesk_lib::bindings::specta_builder;
+use clawdesk_lib::paths::AppPaths;
+use clawdesk_lib::state::AppState;
+use serde_json::Value;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+pub struct TestApp {
+    pub dir: tempfile::TempDir,
+    pub app: App<MockRuntime>,
+    pub webview: WebviewWindow<MockRuntime>,
+}
+
+impl TestApp {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self::with_paths(dir, |d| AppPaths::in_dir(d))
+    }
+
+    pub fn with_paths(
+        dir: tempfile::TempDir,
+        paths: impl FnOnce(&std::path::Path) -> AppPaths,
+    ) -> Self {
+        let paths = paths(dir.path());
+        let builder = specta_builder::<MockRuntime>();
+        let app = mock_builder()
+            .invoke_handler(builder.invoke_handler())
+            .build(mock_context(noop_assets()))
+            .expect("mock app builds");
+        // `.setup()` does not run under the mock runtime: do its work here.
+        builder.mount_events(&app);
+        let state = tauri::async_runtime::block_on(AppState::initialize(&paths));
+        state
+            .channel_registry
+            .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)
+            .unwrap();
+        app.manage(state);
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("mock window builds");
+        Self { dir, app, webview }
+    }
+
+    pub fn state(&self) -> tauri::State<'_, AppState> {
+        self.app.state::<AppState>()
+    }
+
+    /// Invokes `cmd` with camelCase JSON `args` exactly as the frontend would.
+    pub fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.webview, request).map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    pub fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.invoke(cmd, args)
+            .unwrap_or_else(|err| panic!("{cmd} failed: {err}"))
+    }
+
+    pub fn err(&self, cmd: &str, args: Value) -> Value {
+        match self.invoke(cmd, args) {
+            Ok(value) => panic!("{cmd} unexpectedly succeeded with {value}"),
+            Err(err) => err,
+        }
+    }
+}
+
+/// Asserts an RFC 3339 UTC timestamp with milliseconds.
+pub fn assert_timestamp(value: &Value) {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"));
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(text).is_ok()
+            && text.ends_with('Z')
+            && text.len() == 24,
+        "not an RFC 3339 UTC timestamp: {text}"
+    );
+}

@@ -1,0 +1,177 @@
+//! Configuration commands through the real IPC layer.
+
+mod common;
+
+use common::TestApp;
+use serde_json::{json, Value};
+
+#[test]
+fn get_config_has_the_documented_shape_and_no_secrets() {
+    let app = TestApp::start();
+    let config = app.ok("get_config", json!({}));
+    assert_eq!(config["gateway"], json!({ "port": 1420 }));
+    assert_eq!(
+        config["providers"]["anthropic"],
+        json!({ "kind": "anthropic", "baseUrl": "https://api.anthropic.com", "enabled": true, "apiKeySet": false, "includeUsage": true })
+    );
+    assert_eq!(config["defaults"]["model"], "claude-sonnet-4-5");
+    assert!(config["defaults"]["systemPrompt"].is_string());
+    assert_eq!(config["compaction"]["thresholdPercent"], 80);
+    assert_eq!(config["compaction"]["keepRecent"], 8);
+    assert_eq!(config["storage"]["databasePath"], Value::Null);
+
+    app.ok(
+        "update_config",
+        json!({ "key": "providers.anthropic.apiKey", "value": "sk-ant-top-secret" }),
+    );
+    let config = app.ok("get_config", json!({}));
+    assert_eq!(config["providers"]["anthropic"]["apiKeySet"], true);
+    assert!(!config.to_string().contains("top-secret"));
+    let on_disk = std::fs::read_to_string(app.dir.path().join("config/secrets.toml")).unwrap();
+    assert!(
+        on_disk.contains("top-secret"),
+        "kept in the 0600 secrets file"
+    );
+}
+
+#[test]
+fn update_config_applies_live_and_persists() {
+    let app = TestApp::start();
+    assert_eq!(
+        app.ok(
+            "update_config",
+            json!({ "key": "gateway.port", "value": 1500 })
+        ),
+        Value::Null
+    );
+    assert_eq!(app.ok("get_config", json!({}))["gateway"]["port"], 1500);
+    assert_eq!(
+        app.state().config.load().gateway.port,
+        1500,
+        "swapped in without restart"
+    );
+    let toml = std::fs::read_to_string(app.dir.path().join("config/config.toml")).unwrap();
+    assert!(toml.contains("port = 1500"), "{toml}");
+
+    app.ok("update_config", json!({ "key": "providers.lmstudio", "value": { "kind": "openai", "baseUrl": "http://127.0.0.1:1234/v1" } }));
+    assert_eq!(
+        app.ok("get_config", json!({}))["providers"]["lmstudio"]["enabled"],
+        true
+    );
+}
+
+#[test]
+fn unknown_keys_give_config_key_and_change_nothing() {
+    let app = TestApp::start();
+    let before = app.ok("get_config", json!({}));
+    let err = app.err(
+        "update_config",
+        json!({ "key": "gateway.prot", "value": 1 }),
+    );
+    assert_eq!(
+        err,
+        json!({ "kind": "configKey", "key": "gateway.prot", "message": "config key gateway.prot: is not a configuration key" })
+    );
+    for key in [
+        "",
+        "nothing",
+        "providers.nobody.baseUrl",
+        "providers.openai.apiKeySet",
+    ] {
+        let err = app.err("update_config", json!({ "key": key, "value": true }));
+        assert_eq!(err["kind"], "configKey", "{key}");
+    }
+    assert_eq!(app.ok("get_config", json!({})), before);
+    assert!(!app.dir.path().join("config/config.toml").exists());
+}
+
+#[test]
+fn wrong_types_and_ranges_give_config_value_and_change_nothing() {
+    let app = TestApp::start();
+    let before = app.ok("get_config", json!({}));
+    let err = app.err(
+        "update_config",
+        json!({ "key": "gateway.port", "value": "1420" }),
+    );
+    assert_eq!(
+        err,
+        json!({
+            "kind": "configValue", "key": "gateway.port", "expected": "an integer from 1024 to 65535",
+            "message": "config key gateway.port expects an integer from 1024 to 65535"
+        })
+    );
+    for (key, value) in [
+        ("gateway.port", json!(99999)),
+        ("providers.openai.enabled", json!(1)),
+        ("providers.openai.baseUrl", json!("not a url")),
+        ("compaction.thresholdPercent", json!(99)),
+        ("providers.anthropic.apiKey", json!("")),
+        ("defaults", json!([1, 2])),
+    ] {
+        let err = app.err("update_config", json!({ "key": key, "value": value }));
+        assert_eq!(err["kind"], "configValue", "{key} = {value}: {err}");
+        assert!(err["expected"].is_string());
+    }
+    assert_eq!(app.ok("get_config", json!({})), before);
+    // A missing value is a framework error (string), not a silent null.
+    assert!(app
+        .err("update_config", json!({ "key": "gateway.port" }))
+        .is_string());
+}
+
+#[test]
+fn get_models_follows_configured_providers() {
+    let app = TestApp::start();
+    let models = app.ok("get_models", json!({}));
+    let models = models.as_array().unwrap();
+    assert!(!models.is_empty());
+    assert!(
+        models.iter().all(|m| m["provider"] == "ollama"),
+        "no key yet: only Ollama is usable"
+    );
+    let llama = models.iter().find(|m| m["id"] == "llama3.2").unwrap();
+    assert_eq!(llama["contextWindow"], 131072);
+    assert!(llama["capabilities"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("streaming")));
+
+    app.ok(
+        "update_config",
+        json!({ "key": "providers.anthropic.apiKey", "value": "sk-ant-x" }),
+    );
+    let models = app.ok("get_models", json!({}));
+    let sonnet = models
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "claude-sonnet-4-5")
+        .expect("listed once a key is set");
+    assert_eq!(sonnet["provider"], "anthropic");
+    assert_eq!(sonnet["contextWindow"], 200000);
+    assert_eq!(sonnet["displayName"], "Claude Sonnet 4.5");
+
+    app.ok(
+        "update_config",
+        json!({ "key": "providers.anthropic.enabled", "value": false }),
+    );
+    let models = app.ok("get_models", json!({}));
+    assert!(models
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["provider"] != "anthropic"));
+}
+
+#[test]
+fn get_channels_reports_the_desktop_channel() {
+    let app = TestApp::start();
+    app.ok("create_session", json!({}));
+    let channels = app.ok("get_channels", json!({}));
+    let desktop = &channels[0];
+    assert_eq!(desktop["id"], "desktop");
+    assert_eq!(desktop["kind"], "desktop");
+    assert_eq!(desktop["status"], "active");
+    assert_eq!(desktop["sessionCount"], 1);
+    assert!(desktop["connectedAt"].is_string());
+}

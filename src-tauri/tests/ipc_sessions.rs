@@ -1,0 +1,246 @@
+//! Session and message commands through the real IPC layer.
+
+mod common;
+
+use clawdesk_core::store::NewMessage;
+use clawdesk_core::types::{MessageStatus, Role, Usage};
+use common::{assert_timestamp, TestApp};
+use serde_json::{json, Value};
+
+const UNKNOWN: &str = "sess_01ARZ3NDEKTSV4RRFFQ69G5FAV";
+
+#[test]
+fn create_session_defaults_and_shape() {
+    let app = TestApp::start();
+    let session = app.ok("create_session", json!({}));
+    let keys: Vec<&str> = session
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "channelId",
+            "createdAt",
+            "id",
+            "lastActive",
+            "messageCount",
+            "model",
+            "title"
+        ]
+    );
+    assert!(session["id"].as_str().unwrap().starts_with("sess_"));
+    assert_eq!(session["channelId"], "desktop");
+    assert_eq!(session["messageCount"], 0);
+    assert_eq!(
+        session["model"], "claude-sonnet-4-5",
+        "the configured default model"
+    );
+    assert_eq!(session["title"], Value::Null);
+    assert_timestamp(&session["createdAt"]);
+    assert_timestamp(&session["lastActive"]);
+
+    let explicit = app.ok(
+        "create_session",
+        json!({ "channelId": "desktop", "model": "gpt-4o" }),
+    );
+    assert_eq!(explicit["model"], "gpt-4o");
+    let nulls = app.ok(
+        "create_session",
+        json!({ "channelId": null, "model": null }),
+    );
+    assert_eq!(nulls["channelId"], "desktop");
+}
+
+#[test]
+fn create_session_rejects_bad_input_and_creates_nothing() {
+    let app = TestApp::start();
+    let err = app.err("create_session", json!({ "channelId": "telegram" }));
+    assert_eq!(err["kind"], "invalidArgument");
+    assert_eq!(err["field"], "channelId");
+    assert!(err["message"].as_str().unwrap().contains("telegram"));
+    let err = app.err("create_session", json!({ "model": "has spaces" }));
+    assert_eq!(
+        err,
+        json!({ "kind": "invalidArgument", "field": "model", "message": "invalid model: \"has spaces\" is not a model id" })
+    );
+    // A wrong JSON type never reaches the command: Tauri answers with a string.
+    let err = app.err("create_session", json!({ "model": 42 }));
+    assert!(err.is_string(), "{err}");
+    assert_eq!(app.ok("list_sessions", json!({})), json!([]));
+}
+
+#[test]
+fn list_get_delete_round_trip() {
+    let app = TestApp::start();
+    let first = app.ok("create_session", json!({}));
+    std::thread::sleep(std::time::Duration::from_millis(3));
+    let second = app.ok("create_session", json!({}));
+    let listed = app.ok("list_sessions", json!({}));
+    assert_eq!(
+        listed,
+        json!([second.clone(), first.clone()]),
+        "most recently active first"
+    );
+
+    let id = first["id"].as_str().unwrap();
+    assert_eq!(app.ok("get_session", json!({ "sessionId": id })), first);
+    assert_eq!(
+        app.ok("delete_session", json!({ "sessionId": id })),
+        Value::Null
+    );
+    assert_eq!(app.ok("list_sessions", json!({})), json!([second]));
+    let err = app.err("get_session", json!({ "sessionId": id }));
+    assert_eq!(
+        err,
+        json!({ "kind": "sessionNotFound", "message": format!("session {id} does not exist"), "sessionId": id })
+    );
+}
+
+#[test]
+fn bad_and_unknown_session_ids_for_every_session_command() {
+    let app = TestApp::start();
+    for cmd in ["get_session", "delete_session", "get_messages"] {
+        for bad in [
+            "",
+            "nope",
+            "msg_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "sess_lowercase-not-ulid",
+        ] {
+            let err = app.err(cmd, json!({ "sessionId": bad }));
+            assert_eq!(err["kind"], "invalidArgument", "{cmd}({bad})");
+            assert_eq!(err["field"], "sessionId");
+        }
+        let err = app.err(cmd, json!({ "sessionId": UNKNOWN }));
+        assert_eq!(err["kind"], "sessionNotFound", "{cmd}");
+        assert_eq!(err["sessionId"], UNKNOWN);
+        // Missing argument: a framework error, as a string.
+        assert!(app.err(cmd, json!({})).is_string());
+    }
+}
+
+#[test]
+fn get_messages_returns_stored_messages_oldest_first_with_limit() {
+    let app = TestApp::start();
+    let session = app.ok("create_session", json!({}));
+    let id = session["id"].as_str().unwrap().to_string();
+    let store = app.state().session_store.clone();
+    tauri::async_runtime::block_on(async {
+        for i in 0..5 {
+            store
+                .append_message(NewMessage {
+                    session_id: id.clone(),
+                    role: if i % 2 == 0 {
+                        Role::User
+                    } else {
+                        Role::Assistant
+                    },
+                    content: format!("message {i}"),
+                    model: (i % 2 == 1).then(|| "claude-sonnet-4-5".to_string()),
+                    usage: (i % 2 == 1).then_some(Usage {
+                        input_tokens: 10,
+                        output_tokens: 20,
+                    }),
+                    status: MessageStatus::Complete,
+                })
+                .await
+                .unwrap();
+        }
+    });
+    let all = app.ok("get_messages", json!({ "sessionId": id }));
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[0]["content"], "message 0");
+    assert_eq!(all[0]["role"], "user");
+    assert_eq!(all[0]["usage"], Value::Null);
+    assert_eq!(all[1]["role"], "assistant");
+    assert_eq!(
+        all[1]["usage"],
+        json!({ "inputTokens": 10, "outputTokens": 20 })
+    );
+    assert_eq!(all[1]["status"], "complete");
+    assert_eq!(all[1]["sessionId"], id.as_str());
+    assert!(all[1]["id"].as_str().unwrap().starts_with("msg_"));
+    assert_timestamp(&all[1]["timestamp"]);
+
+    let page = app.ok("get_messages", json!({ "sessionId": id, "limit": 2 }));
+    let contents: Vec<&str> = page
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents, ["message 3", "message 4"]);
+    let err = app.err("get_messages", json!({ "sessionId": id, "limit": 0 }));
+    assert_eq!(err["kind"], "invalidArgument");
+    assert_eq!(err["field"], "limit");
+    // A negative limit is not a u32: framework error string, nothing read.
+    assert!(app
+        .err("get_messages", json!({ "sessionId": id, "limit": -1 }))
+        .is_string());
+
+    let info = app.ok("get_session", json!({ "sessionId": id }));
+    assert_eq!(info["messageCount"], 5);
+    assert_eq!(info["title"], "message 0");
+}
+
+#[test]
+fn delete_takes_the_messages_with_it() {
+    let app = TestApp::start();
+    let session = app.ok("create_session", json!({}));
+    let id = session["id"].as_str().unwrap().to_string();
+    let store = app.state().session_store.clone();
+    tauri::async_runtime::block_on(store.append_message(NewMessage {
+        session_id: id.clone(),
+        role: Role::User,
+        content: "hi".into(),
+        model: None,
+        usage: None,
+        status: MessageStatus::Complete,
+    }))
+    .unwrap();
+    app.ok("delete_session", json!({ "sessionId": id }));
+    assert_eq!(
+        app.err("get_messages", json!({ "sessionId": id }))["kind"],
+        "sessionNotFound"
+    );
+    assert_eq!(
+        app.err("delete_session", json!({ "sessionId": id }))["kind"],
+        "sessionNotFound"
+    );
+}
+
+#[test]
+fn unreadable_database_gives_storage_errors_and_is_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("broken.db");
+    let garbage = b"not a database, and the user's data all the same\n".repeat(64);
+    std::fs::write(&db, &garbage).unwrap();
+    let app = TestApp::with_paths(dir, |d| {
+        let mut paths = clawdesk_lib::paths::AppPaths::in_dir(d);
+        paths.db_override = Some(db.clone());
+        paths
+    });
+    for (cmd, args) in [
+        ("create_session", json!({})),
+        ("list_sessions", json!({})),
+        ("get_session", json!({ "sessionId": UNKNOWN })),
+        ("delete_session", json!({ "sessionId": UNKNOWN })),
+        ("get_messages", json!({ "sessionId": UNKNOWN })),
+        ("get_channels", json!({})),
+    ] {
+        let err = app.err(cmd, args);
+        assert_eq!(err["kind"], "storage", "{cmd}: {err}");
+        assert!(
+            err["message"].as_str().unwrap().contains("broken.db"),
+            "{err}"
+        );
+    }
+    let health = app.ok("get_health", json!({}));
+    assert_eq!(health["status"], "unhealthy");
+    assert_eq!(health["checks"][0]["name"], "store");
+    assert_eq!(health["checks"][0]["status"], "unhealthy");
+    assert_eq!(std::fs::read(&db).unwrap(), garbage);
+}
