@@ -15,7 +15,7 @@ run: frontend
 test: setup lint test-rust test-ts smoke
 	@echo "make test: all suites passed"
 
-lint:
+lint: frontend
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
