@@ -26,7 +26,9 @@ fi
 command -v cargo >/dev/null || { echo "setup: Rust is required (https://rustup.rs)"; exit 1; }
 command -v npm >/dev/null || { echo "setup: Node.js 20+ with npm is required"; exit 1; }
 
-# npm ci is exact and fast when node_modules already matches the lock file.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+# `npm install` rather than `npm ci`: npm 11 writes lock files without the
+# other platforms' optional packages (esbuild, rollup, tauri-cli), which
+# `npm ci` then rejects as out of sync. Versions still come from the lock.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  npm install --no-audit --no-fund
 fi
