@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh Debian/Ubuntu machine:
 #   make run   install what is needed, build, and launch the app
 #   make test  install what is needed and run every test
-.PHONY: setup frontend run test test-rust test-ts lint smoke bench bindings
+.PHONY: setup frontend run test test-rust test-ts lint smoke bench bindings contract
 
 setup:
 	./scripts/setup.sh
@@ -37,3 +37,7 @@ bench:
 # Regenerate bindings/bindings.ts after changing a command, type or event.
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p clawdesk --test bindings_drift
+
+# Re-record tests/contract/ after an intended change to the IPC contract.
+contract:
+	UPDATE_CONTRACT=1 cargo test -p clawdesk --test contract_fixtures

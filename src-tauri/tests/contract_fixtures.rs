@@ -1,0 +1,347 @@
+//! Records what crosses the IPC boundary for every command (success and
+//! each error kind it can return) as JSON fixtures under `tests/contract/`,
+//! and generates `tests/contract/fixtures.check.ts`, which the TypeScript
+//! type-check uses to prove every fixture is assignable to the generated
+//! type of its command's arguments and result.
+//!
+//! Like the bindings, the committed files must match what the Rust side
+//! produces now; `UPDATE_CONTRACT=1` (or `make contract`) rewrites them.
+
+mod common;
+
+use common::TestApp;
+use regex::Regex;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One recorded call: the arguments in the order of the TypeScript
+/// function's parameters, and what came back.
+struct Case {
+    name: &'static str,
+    args: Vec<(&'static str, Value)>,
+    response: Result<Value, Value>,
+}
+
+struct Recorder {
+    app: TestApp,
+    commands: BTreeMap<&'static str, Vec<Case>>,
+}
+
+impl Recorder {
+    fn call(
+        &mut self,
+        cmd: &'static str,
+        name: &'static str,
+        args: Vec<(&'static str, Value)>,
+    ) -> Result<Value, Value> {
+        let body = Value::Object(
+            args.iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        );
+        let response = self.app.invoke(cmd, body);
+        self.commands.entry(cmd).or_default().push(Case {
+            name,
+            args,
+            response: response.clone(),
+        });
+        response
+    }
+}
+
+fn contract_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/contract")
+}
+
+/// Makes recorded values independent of the run: IDs become stable
+/// placeholders in order of appearance, times and durations fixed values,
+/// temporary paths `<dir>`.
+struct Normalizer {
+    ids: BTreeMap<String, String>,
+    id_pattern: Regex,
+    time_pattern: Regex,
+    millis_pattern: Regex,
+    temp_dir: String,
+}
+
+impl Normalizer {
+    fn new(temp_dir: &Path) -> Self {
+        Self {
+            ids: BTreeMap::new(),
+            id_pattern: Regex::new(r"(sess|msg)_[0-9A-HJKMNP-TV-Z]{26}").unwrap(),
+            time_pattern: Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$").unwrap(),
+            millis_pattern: Regex::new(r"answered in [0-9.]+ ms").unwrap(),
+            temp_dir: temp_dir.display().to_string(),
+        }
+    }
+
+    fn string(&mut self, s: &str) -> String {
+        if self.time_pattern.is_match(s) {
+            return "2026-01-01T00:00:00.000Z".into();
+        }
+        let mut out = s.replace(&self.temp_dir, "<dir>");
+        out = self
+            .millis_pattern
+            .replace_all(&out, "answered in <t> ms")
+            .into_owned();
+        let found: Vec<String> = self
+            .id_pattern
+            .find_iter(&out)
+            .map(|m| m.as_str().to_string())
+            .collect();
+        for id in found {
+            let next = self.ids.len() + 1;
+            let placeholder = self
+                .ids
+                .entry(id.clone())
+                .or_insert_with(|| {
+                    format!("{}_01JC0NTRACT{next:015}", &id[..id.find('_').unwrap()])
+                })
+                .clone();
+            out = out.replace(&id, &placeholder);
+        }
+        out
+    }
+
+    fn value(&mut self, key: Option<&str>, v: &Value) -> Value {
+        match v {
+            Value::String(s) => Value::String(self.string(s)),
+            Value::Number(_) if matches!(key, Some("uptime" | "p50Us" | "p95Us" | "maxUs")) => {
+                json!(0)
+            }
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|i| self.value(None, i)).collect())
+            }
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (k, v) in map {
+                    out.insert(k.clone(), self.value(Some(k), v));
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
+        }
+    }
+}
+
+fn camel_case(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn record_all() -> (Recorder, PathBuf) {
+    let app = TestApp::start();
+    let dir = app.dir.path().to_path_buf();
+    let mut r = Recorder {
+        app,
+        commands: BTreeMap::new(),
+    };
+    let unknown = json!("sess_01ARZ3NDEKTSV4RRFFQ69G5FAV");
+
+    // Sessions.
+    let session = r
+        .call(
+            "create_session",
+            "default channel and model",
+            vec![("channelId", Value::Null), ("model", Value::Null)],
+        )
+        .unwrap();
+    r.call(
+        "create_session",
+        "explicit model",
+        vec![("channelId", json!("desktop")), ("model", json!("gpt-4o"))],
+    )
+    .unwrap();
+    r.call(
+        "create_session",
+        "invalidArgument: unknown channel",
+        vec![("channelId", json!("telegram")), ("model", Value::Null)],
+    )
+    .unwrap_err();
+    let id = session["id"].clone();
+    r.call("list_sessions", "two sessions", vec![]).unwrap();
+    r.call("get_session", "existing", vec![("sessionId", id.clone())])
+        .unwrap();
+    r.call(
+        "get_session",
+        "invalidArgument: malformed id",
+        vec![("sessionId", json!("nope"))],
+    )
+    .unwrap_err();
+    r.call(
+        "get_session",
+        "sessionNotFound",
+        vec![("sessionId", unknown.clone())],
+    )
+    .unwrap_err();
+    r.call(
+        "get_messages",
+        "empty session",
+        vec![("sessionId", id.clone()), ("limit", Value::Null)],
+    )
+    .unwrap();
+    r.call(
+        "get_messages",
+        "invalidArgument: limit 0",
+        vec![("sessionId", id.clone()), ("limit", json!(0))],
+    )
+    .unwrap_err();
+    r.call(
+        "get_messages",
+        "sessionNotFound",
+        vec![("sessionId", unknown.clone()), ("limit", json!(50))],
+    )
+    .unwrap_err();
+
+    // Configuration.
+    r.call("get_config", "defaults", vec![]).unwrap();
+    r.call(
+        "update_config",
+        "valid port",
+        vec![("key", json!("gateway.port")), ("value", json!(1500))],
+    )
+    .unwrap();
+    r.call(
+        "update_config",
+        "api key (write-only)",
+        vec![
+            ("key", json!("providers.anthropic.apiKey")),
+            ("value", json!("sk-ant-fixture")),
+        ],
+    )
+    .unwrap();
+    r.call(
+        "update_config",
+        "configKey: unknown key",
+        vec![("key", json!("gateway.prot")), ("value", json!(1))],
+    )
+    .unwrap_err();
+    r.call(
+        "update_config",
+        "configValue: wrong type",
+        vec![("key", json!("gateway.port")), ("value", json!("1420"))],
+    )
+    .unwrap_err();
+    r.call("get_config", "after updates", vec![]).unwrap();
+    r.call("get_models", "anthropic key set, ollama default", vec![])
+        .unwrap();
+    r.call("get_channels", "desktop", vec![]).unwrap();
+
+    // System.
+    r.call("get_health", "healthy", vec![]).unwrap();
+    r.call("get_metrics", "after the calls above", vec![])
+        .unwrap();
+
+    r.call(
+        "delete_session",
+        "existing",
+        vec![("sessionId", id.clone())],
+    )
+    .unwrap();
+    r.call("delete_session", "sessionNotFound", vec![("sessionId", id)])
+        .unwrap_err();
+    (r, dir)
+}
+
+/// The fixture files, by relative path, with their contents.
+fn render(recorder: &Recorder, temp_dir: &Path) -> BTreeMap<String, String> {
+    let mut normalizer = Normalizer::new(temp_dir);
+    let mut files = BTreeMap::new();
+    let mut checks = String::from(
+        "// Generated by src-tauri/tests/contract_fixtures.rs. Do not edit.\n\
+         // Type-checked by `npm run typecheck`: every recorded fixture must be\n\
+         // assignable to the generated type of its command's arguments and result.\n\
+         import type { commands } from \"../../bindings/bindings\";\n\n\
+         type Commands = typeof commands;\n\
+         type Args<K extends keyof Commands> = Parameters<Commands[K]>;\n\
+         type Response<K extends keyof Commands> = Awaited<ReturnType<Commands[K]>>;\n\n",
+    );
+    for (cmd, cases) in &recorder.commands {
+        let accessor = camel_case(cmd);
+        let mut recorded = Vec::new();
+        for (i, case) in cases.iter().enumerate() {
+            let args: Vec<Value> = case
+                .args
+                .iter()
+                .map(|(_, v)| normalizer.value(None, v))
+                .collect();
+            let arg_names: Vec<&str> = case.args.iter().map(|(k, _)| *k).collect();
+            let response = match &case.response {
+                Ok(data) => json!({ "status": "ok", "data": normalizer.value(None, data) }),
+                Err(error) => json!({ "status": "error", "error": normalizer.value(None, error) }),
+            };
+            checks.push_str(&format!(
+                "// {cmd}: {}\nexport const {accessor}{i} = {{\n  args: {} satisfies Args<\"{accessor}\">,\n  response: {} satisfies Response<\"{accessor}\">,\n}};\n\n",
+                case.name,
+                serde_json::to_string(&args).unwrap(),
+                serde_json::to_string(&response).unwrap(),
+            ));
+            recorded.push(json!({
+                "case": case.name,
+                "command": cmd,
+                "accessor": accessor,
+                "argNames": arg_names,
+                "args": args,
+                "response": response,
+            }));
+        }
+        files.insert(
+            format!("commands/{cmd}.json"),
+            serde_json::to_string_pretty(&recorded).unwrap() + "\n",
+        );
+    }
+    files.insert("fixtures.check.ts".into(), checks);
+    files
+}
+
+#[test]
+fn contract_fixtures_match_the_committed_ones() {
+    let (recorder, temp_dir) = record_all();
+    let files = render(&recorder, &temp_dir);
+    let dir = contract_dir();
+    if std::env::var_os("UPDATE_CONTRACT").is_some() {
+        let _ = std::fs::remove_dir_all(dir.join("commands"));
+        for (path, body) in &files {
+            let full = dir.join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, body).unwrap();
+        }
+        return;
+    }
+    let mut stale = Vec::new();
+    for (path, body) in &files {
+        let committed = std::fs::read_to_string(dir.join(path)).unwrap_or_default();
+        if committed != *body {
+            stale.push(path.clone());
+        }
+    }
+    let committed_commands: Vec<String> = std::fs::read_dir(dir.join("commands"))
+        .map(|entries| {
+            entries
+                .map(|e| format!("commands/{}", e.unwrap().file_name().to_string_lossy()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for path in committed_commands {
+        if !files.contains_key(&path) {
+            stale.push(format!("{path} (no longer produced)"));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "the recorded IPC contract changed: {}.\nReview the difference, then run `make contract` and commit tests/contract/.",
+        stale.join(", ")
+    );
+}
