@@ -33,6 +33,7 @@ smoke: frontend
 
 bench:
 	cargo bench -p clawdesk-core
+	./scripts/bench-medians.py
 
 # Regenerate bindings/bindings.ts after changing a command, type or event.
 bindings:
