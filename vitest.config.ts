@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     include: ["src/**/*.test.{ts,tsx}", "tests/contract/**/*.test.ts"],
+    setupFiles: ["src/test/setup.ts"],
   },
   resolve: { conditions: ["development", "browser"] },
 });

@@ -1,42 +1,160 @@
-import { createResource, For, Show } from "solid-js";
-import { commands } from "../bindings/bindings";
-import { describeError } from "./api";
+import { createMemo, createSignal, Match, onCleanup, onMount, Switch } from "solid-js";
+import { commands, type ModelInfo } from "../bindings/bindings";
+import { errorOf, unwrap, type CommandError } from "./api";
+import { tauriChatBackend, type ChatBackend } from "./chat/backend";
+import { createChatStore } from "./chat/chatStore";
+import { createSessionsStore } from "./chat/sessionsStore";
+import { ChatView } from "./components/ChatView";
+import { ErrorNote } from "./components/ErrorNote";
+import { ModelPicker } from "./components/ModelPicker";
+import { SettingsPanel } from "./components/Settings";
+import { Sidebar } from "./components/Sidebar";
+import { StatusPanel, StatusSummary } from "./components/Status";
+import { createSettingsStore } from "./settings/settingsStore";
+import { createStatusStore } from "./status/statusStore";
 
-async function unwrap<T>(result: Promise<{ status: "ok"; data: T } | { status: "error"; error: unknown }>): Promise<T> {
-  const r = await result;
-  if (r.status === "error") throw new Error(describeError(r.error as never));
-  return r.data;
+type View = "chat" | "settings" | "status";
+
+export interface AppProps {
+  /** Defaults to the Tauri backend; tests pass their own send/cancel. */
+  chatBackend?: ChatBackend;
+  /** How often the status area re-reads health and metrics. */
+  statusIntervalMs?: number;
 }
 
-export function App() {
-  const [health] = createResource(() => unwrap(commands.getHealth()));
-  const [sessions, { refetch }] = createResource(() => unwrap(commands.listSessions()));
+export function App(props: AppProps) {
+  const sessions = createSessionsStore();
+  const chat = createChatStore(props.chatBackend ?? tauriChatBackend, {
+    onStreamSettled: (sessionId) => void sessions.touch(sessionId),
+  });
+  const status = createStatusStore();
+  const settings = createSettingsStore();
 
-  const newSession = async () => {
-    await unwrap(commands.createSession(null, null));
-    await refetch();
+  const [view, setView] = createSignal<View>("chat");
+  const [selectedId, setSelectedId] = createSignal<string | null>(null);
+  const [models, setModels] = createSignal<ModelInfo[]>([]);
+  const [modelsError, setModelsError] = createSignal<CommandError | null>(null);
+  const [newChatModel, setNewChatModel] = createSignal<string | null>(null);
+  const [creating, setCreating] = createSignal(false);
+  const [now, setNow] = createSignal(new Date());
+
+  const selected = createMemo(() => sessions.sessions().find((s) => s.id === selectedId()) ?? null);
+
+  const loadModels = async () => {
+    try {
+      setModels(await unwrap(commands.getModels()));
+      setModelsError(null);
+    } catch (e) {
+      setModelsError(errorOf(e));
+    }
   };
 
+  const select = (id: string | null) => {
+    setSelectedId(id);
+    setView("chat");
+    const s = id ? sessions.sessions().find((x) => x.id === id) : undefined;
+    void chat.open(id, s?.model ?? null);
+  };
+
+  const create = async () => {
+    setCreating(true);
+    const s = await sessions.create(newChatModel());
+    setCreating(false);
+    if (s) select(s.id);
+  };
+
+  const remove = async (id: string) => {
+    const list = sessions.sessions();
+    const at = list.findIndex((s) => s.id === id);
+    const ok = await sessions.remove(id);
+    if (ok && selectedId() === id) {
+      const rest = sessions.sessions();
+      select(rest[Math.min(at, rest.length - 1)]?.id ?? null);
+    }
+    return ok;
+  };
+
+  const openView = (v: View) => {
+    const was = view();
+    setView(v);
+    // Provider changes in Settings change which models exist.
+    if (was === "settings" && v !== "settings") void loadModels();
+  };
+
+  onMount(() => {
+    let unlisten: (() => void) | undefined;
+    let disposed = false;
+    void chat.listen().then((u) => (disposed ? u() : (unlisten = u)));
+    const stopPolling = status.poll(props.statusIntervalMs ?? 5000);
+    const clock = setInterval(() => setNow(new Date()), 30_000);
+    onCleanup(() => {
+      disposed = true;
+      unlisten?.();
+      stopPolling();
+      clearInterval(clock);
+    });
+
+    void (async () => {
+      await Promise.all([sessions.refresh(), loadModels(), settings.load()]);
+      const cfg = settings.config();
+      if (cfg && newChatModel() === null) setNewChatModel(cfg.defaults.model);
+      const first = sessions.sessions()[0];
+      if (first && selectedId() === null) select(first.id);
+    })();
+  });
+
   return (
-    <main class="shell">
+    <div class="app">
       <aside class="sidebar">
-        <button class="primary" onClick={newSession}>New chat</button>
-        <Show when={sessions()} fallback={<p class="muted">Loading…</p>}>
-          <ul>
-            <For each={sessions()}>{(s) => <li>{s.title ?? "New chat"}</li>}</For>
-          </ul>
-        </Show>
+        <div class="brand">
+          <span class="brand-mark" aria-hidden="true">◆</span> ClawDesk
+        </div>
+        <div class="sidebar-model">
+          <ModelPicker
+            label="Model for new chats"
+            models={models()}
+            value={newChatModel()}
+            onChange={setNewChatModel}
+          />
+          <ErrorNote error={modelsError()} />
+        </div>
+        <Sidebar
+          sessions={sessions.sessions()}
+          loaded={sessions.loaded()}
+          error={sessions.error()}
+          selectedId={view() === "chat" ? selectedId() : null}
+          now={now()}
+          creating={creating()}
+          onSelect={select}
+          onCreate={() => void create()}
+          onDelete={remove}
+          onDismissError={sessions.clearError}
+        />
+        <footer class="sidebar-foot">
+          <StatusSummary status={status} onOpen={() => openView(view() === "status" ? "chat" : "status")} />
+          <button
+            type="button"
+            class="ghost settings-button"
+            aria-pressed={view() === "settings"}
+            onClick={() => openView(view() === "settings" ? "chat" : "settings")}
+          >
+            Settings
+          </button>
+        </footer>
       </aside>
-      <section class="content">
-        <h1>ClawDesk</h1>
-        <Show when={health()}>
-          {(h) => (
-            <p class="muted">
-              Backend {h().status} · {h().providersActive} provider(s) · up {Math.round(h().uptime)} s
-            </p>
-          )}
-        </Show>
-      </section>
-    </main>
+      <main class="main">
+        <Switch>
+          <Match when={view() === "settings"}>
+            <SettingsPanel store={settings} models={models()} />
+          </Match>
+          <Match when={view() === "status"}>
+            <StatusPanel status={status} />
+          </Match>
+          <Match when={view() === "chat"}>
+            <ChatView chat={chat} session={selected()} />
+          </Match>
+        </Switch>
+      </main>
+    </div>
   );
 }

@@ -1,11 +1,53 @@
 // The one place the frontend talks to the backend: the generated bindings.
-import type { AppError } from "../bindings/bindings";
+import type { AppError, FailureCode } from "../bindings/bindings";
 
 /** What a failed command can reject with: the typed AppError, or a plain
  * string when Tauri itself refused the call (missing argument, unknown command). */
 export type CommandError = AppError | string;
 
 export type Result<T> = { status: "ok"; data: T } | { status: "error"; error: CommandError };
+
+/** Thrown by `unwrap`; keeps the typed error for callers that need its fields. */
+export class CommandFailed extends Error {
+  constructor(readonly error: CommandError) {
+    super(describeError(error));
+    this.name = "CommandFailed";
+  }
+}
+
+/** Turns a bindings result into its data, or throws `CommandFailed`.
+ * Accepts any error type: at runtime a framework error may be a plain string
+ * even where the bindings promise an AppError. */
+export async function unwrap<T>(result: Promise<{ status: "ok"; data: T } | { status: "error"; error: unknown }>): Promise<T> {
+  let r: { status: "ok"; data: T } | { status: "error"; error: unknown };
+  try {
+    r = await result;
+  } catch (e) {
+    // The bindings rethrow Error instances (e.g. no Tauri runtime at all).
+    throw new CommandFailed(e instanceof Error ? e.message : String(e));
+  }
+  if (r.status === "error") throw new CommandFailed(asCommandError(r.error));
+  return r.data;
+}
+
+/** Normalizes whatever a command rejected with into a CommandError. */
+export function asCommandError(error: unknown): CommandError {
+  if (typeof error === "string") return error;
+  if (error && typeof error === "object" && typeof (error as { kind?: unknown }).kind === "string") {
+    return error as AppError;
+  }
+  if (error instanceof Error) return error.message;
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return String(error);
+  }
+}
+
+/** The CommandError inside anything a caller caught. */
+export function errorOf(caught: unknown): CommandError {
+  return caught instanceof CommandFailed ? caught.error : asCommandError(caught);
+}
 
 /** A sentence for people, for every error the backend can return. */
 export function describeError(error: CommandError): string {
@@ -19,8 +61,15 @@ export function describeError(error: CommandError): string {
       return "This chat is still answering. Wait for it, or stop it first.";
     case "noProvider":
       return `No configured provider serves ${error.model}. Add an API key in Settings or pick another model.`;
-    case "provider":
-      return `${error.provider} failed (${error.code}${error.status ? `, HTTP ${error.status}` : ""}): ${error.message}`;
+    case "provider": {
+      const retry =
+        error.retryable && error.retryAfterMs !== null
+          ? ` You can retry in ${Math.ceil(error.retryAfterMs / 1000)} s.`
+          : error.retryable
+            ? " You can retry."
+            : "";
+      return `${error.provider} failed (${error.code}${error.status ? `, HTTP ${error.status}` : ""}): ${error.message}${retry}`;
+    }
     case "configKey":
       return `Unknown setting ${error.key}.`;
     case "configValue":
@@ -31,5 +80,38 @@ export function describeError(error: CommandError): string {
       return "Stopped.";
     case "internal":
       return `Something went wrong inside ClawDesk: ${error.message}`;
+    default: {
+      // Compile-time exhaustiveness; at runtime a newer backend may add kinds.
+      const unknown: never = error;
+      return `Something went wrong: ${(unknown as { message?: string }).message ?? JSON.stringify(unknown)}`;
+    }
+  }
+}
+
+/** A sentence for a stream's failure code (stream-error events, provider errors). */
+export function describeFailure(code: FailureCode): string {
+  switch (code) {
+    case "cancelled":
+      return "Stopped before the reply was complete.";
+    case "provider":
+      return "The provider returned an error.";
+    case "rateLimited":
+      return "The provider is rate-limiting or overloaded. Wait a moment and retry.";
+    case "timeout":
+      return "The provider took too long to answer.";
+    case "network":
+      return "The connection to the provider failed or dropped.";
+    case "auth":
+      return "The provider rejected the API key, or none is set. Check Settings.";
+    case "contextLength":
+      return "This chat is too long for the model's context window.";
+    case "storage":
+      return "The reply could not be saved.";
+    case "internal":
+      return "Something went wrong inside ClawDesk.";
+    default: {
+      const unknown: never = code;
+      return `The reply failed (${String(unknown)}).`;
+    }
   }
 }

@@ -1,0 +1,21 @@
+// What the chat needs from the backend, built from the generated bindings.
+// Sending and stopping are wired here, and only here, once the backend's
+// `sendMessageStreaming` / `cancelStream` commands are in bindings.ts.
+import { commands, type Message } from "../../bindings/bindings";
+import { unwrap } from "../api";
+
+export interface ChatBackend {
+  /** Messages of a session, oldest first. Throws `CommandFailed`. */
+  loadMessages(sessionId: string): Promise<Message[]>;
+  /** Stores the user's message and starts the reply, which arrives as
+   * stream events. `null` while the backend has no such command. */
+  sendStreaming: ((sessionId: string, content: string) => Promise<void>) | null;
+  /** Stops the session's running reply. `null` while the backend has no such command. */
+  cancel: ((sessionId: string) => Promise<void>) | null;
+}
+
+export const tauriChatBackend: ChatBackend = {
+  loadMessages: (sessionId) => unwrap(commands.getMessages(sessionId, null)),
+  sendStreaming: null,
+  cancel: null,
+};

@@ -1,0 +1,166 @@
+// The open chat as a Solid store: loads a session's messages, applies stream
+// events to it (through the pure functions of streamState.ts) and sends,
+// stops and retries through a ChatBackend.
+import { batch, createSignal } from "solid-js";
+import { createStore, produce, reconcile } from "solid-js/store";
+import { events } from "../../bindings/bindings";
+import { errorOf, type CommandError } from "../api";
+import type { ChatBackend } from "./backend";
+import {
+  addLocalUserMessage,
+  applyStreamEvent,
+  emptyChat,
+  findMessage,
+  markLocalFailed,
+  mergeReload,
+  removeMessage,
+  type Applied,
+  type ChatState,
+  type StreamEvent,
+} from "./streamState";
+
+export interface ChatStoreHooks {
+  /** A stream of any session ended or failed (its session's summary changed). */
+  onStreamSettled?: (sessionId: string) => void;
+}
+
+export type ChatStore = ReturnType<typeof createChatStore>;
+
+export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}) {
+  const [state, setState] = createStore<ChatState>(emptyChat());
+  const [loading, setLoading] = createSignal(false);
+  const [loadError, setLoadError] = createSignal<CommandError | null>(null);
+  const [actionError, setActionError] = createSignal<CommandError | null>(null);
+  const [sending, setSending] = createSignal(false);
+  let loadToken = 0;
+
+  async function reload(sessionId: string): Promise<void> {
+    const token = loadToken;
+    try {
+      const stored = await backend.loadMessages(sessionId);
+      if (token !== loadToken || state.sessionId !== sessionId) return;
+      setState(produce((s) => mergeReload(s, stored)));
+      setLoadError(null);
+    } catch (e) {
+      if (token === loadToken) setLoadError(errorOf(e));
+    }
+  }
+
+  /** Shows a session (or nothing, with `null`). */
+  async function open(sessionId: string | null, model: string | null = null): Promise<void> {
+    loadToken++;
+    batch(() => {
+      setState(reconcile(emptyChat(sessionId, model)));
+      setLoadError(null);
+      setActionError(null);
+      setSending(false);
+      setLoading(sessionId !== null);
+    });
+    if (sessionId === null) return;
+    const token = loadToken;
+    await reload(sessionId);
+    if (token === loadToken) setLoading(false);
+  }
+
+  function apply(event: StreamEvent): Applied {
+    let applied = "ignored" as Applied;
+    setState(produce((s) => (applied = applyStreamEvent(s, event))));
+    if (applied === "endedWithGaps" && state.sessionId) void reload(state.sessionId);
+    if (event.type === "end" || event.type === "error") hooks.onStreamSettled?.(event.payload.sessionId);
+    return applied;
+  }
+
+  /** Subscribes to the stream events; resolves once listening, to a function that stops. */
+  async function listen(): Promise<() => void> {
+    const unlisteners = await Promise.all([
+      events.streamStart.listen((e) => apply({ type: "start", payload: e.payload })),
+      events.streamChunk.listen((e) => apply({ type: "chunk", payload: e.payload })),
+      events.streamEnd.listen((e) => apply({ type: "end", payload: e.payload })),
+      events.streamError.listen((e) => apply({ type: "error", payload: e.payload })),
+    ]);
+    return () => unlisteners.forEach((u) => u());
+  }
+
+  const canSend = () => backend.sendStreaming !== null;
+  const canStop = () => backend.cancel !== null;
+  const streaming = () => state.streamingId !== null;
+
+  async function deliver(sessionId: string, content: string, localId: string): Promise<boolean> {
+    const send = backend.sendStreaming;
+    if (!send) return false;
+    setSending(true);
+    try {
+      await send(sessionId, content);
+      setState(produce((s) => {
+        const m = findMessage(s, localId);
+        if (m) m.local = null;
+      }));
+      return true;
+    } catch (e) {
+      setState(produce((s) => markLocalFailed(s, localId, errorOf(e))));
+      return false;
+    } finally {
+      setSending(false);
+    }
+  }
+
+  /** Sends a message in the open session. Resolves to whether the backend took it. */
+  async function send(content: string): Promise<boolean> {
+    const sessionId = state.sessionId;
+    const text = content.trim();
+    if (!sessionId || !text || !canSend() || sending()) return false;
+    setActionError(null);
+    let localId = "";
+    setState(produce((s) => (localId = addLocalUserMessage(s, text))));
+    return deliver(sessionId, text, localId);
+  }
+
+  /** Sends a failed message again. */
+  async function retry(localId: string): Promise<boolean> {
+    const sessionId = state.sessionId;
+    const m = findMessage(state, localId);
+    if (!sessionId || !m || m.local?.state !== "failed" || sending()) return false;
+    const content = m.content;
+    setState(produce((s) => {
+      removeMessage(s, localId);
+    }));
+    let newId = "";
+    setState(produce((s) => (newId = addLocalUserMessage(s, content))));
+    return deliver(sessionId, content, newId);
+  }
+
+  /** Drops a failed message without sending it. */
+  function discard(localId: string): void {
+    setState(produce((s) => removeMessage(s, localId)));
+  }
+
+  /** Stops the open session's reply. */
+  async function stop(): Promise<void> {
+    const sessionId = state.sessionId;
+    if (!sessionId || !backend.cancel) return;
+    try {
+      await backend.cancel(sessionId);
+    } catch (e) {
+      setActionError(errorOf(e));
+    }
+  }
+
+  return {
+    state,
+    loading,
+    loadError,
+    actionError,
+    sending,
+    streaming,
+    canSend,
+    canStop,
+    open,
+    reload: () => (state.sessionId ? reload(state.sessionId) : Promise.resolve()),
+    listen,
+    apply,
+    send,
+    retry,
+    discard,
+    stop,
+  };
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { conversation } from "../test/fixtures";
+import {
+  addLocalUserMessage,
+  applyStreamChunk,
+  applyStreamEnd,
+  applyStreamError,
+  applyStreamEvent,
+  applyStreamStart,
+  emptyChat,
+  loadMessages,
+  markLocalFailed,
+  mergeReload,
+} from "./streamState";
+
+const S = "sess_A";
+const M = "msg_reply";
+const chunk = (index: number, content: string, sessionId = S, messageId = M) => ({ sessionId, messageId, index, content });
+
+describe("streamState", () => {
+  it("builds a reply from start, in-order chunks and end", () => {
+    const st = emptyChat(S, "claude-sonnet-4-5");
+    expect(applyStreamStart(st, { sessionId: S, messageId: M })).toBe("applied");
+    expect(st.streamingId).toBe(M);
+    expect(st.messages).toHaveLength(1);
+    expect(st.messages[0]).toMatchObject({ role: "assistant", status: "streaming", content: "", model: "claude-sonnet-4-5" });
+    applyStreamChunk(st, chunk(0, "Hel"));
+    applyStreamChunk(st, chunk(1, "lo"));
+    expect(st.messages[0]!.content).toBe("Hello");
+    expect(applyStreamEnd(st, { sessionId: S, messageId: M, usage: { inputTokens: 4, outputTokens: 2 } })).toBe("applied");
+    expect(st.messages[0]).toMatchObject({ status: "complete", content: "Hello", usage: { inputTokens: 4, outputTokens: 2 } });
+    expect(st.streamingId).toBeNull();
+  });
+
+  it("orders chunks by index when they arrive out of order, and drops repeats", () => {
+    const st = emptyChat(S);
+    applyStreamStart(st, { sessionId: S, messageId: M });
+    applyStreamChunk(st, chunk(2, "C"));
+    applyStreamChunk(st, chunk(1, "B"));
+    expect(st.messages[0]!.content).toBe("");
+    applyStreamChunk(st, chunk(0, "A"));
+    expect(st.messages[0]!.content).toBe("ABC");
+    expect(applyStreamChunk(st, chunk(1, "B"))).toBe("ignored");
+    applyStreamChunk(st, chunk(4, "E"));
+    applyStreamChunk(st, chunk(4, "X"));
+    applyStreamChunk(st, chunk(3, "D"));
+    expect(st.messages[0]!.content).toBe("ABCDE");
+    expect(st.messages[0]!.pending).toEqual({});
+  });
+
+  it("creates the reply when a chunk arrives before stream-start", () => {
+    const st = emptyChat(S);
+    applyStreamChunk(st, chunk(0, "early"));
+    applyStreamStart(st, { sessionId: S, messageId: M });
+    expect(st.messages).toHaveLength(1);
+    expect(st.messages[0]!.content).toBe("early");
+    expect(st.streamingId).toBe(M);
+  });
+
+  it("ignores every event of another session", () => {
+    const st = emptyChat(S);
+    const other = "sess_B";
+    expect(applyStreamEvent(st, { type: "start", payload: { sessionId: other, messageId: "m2" } })).toBe("ignored");
+    expect(applyStreamEvent(st, { type: "chunk", payload: chunk(0, "nope", other, "m2") })).toBe("ignored");
+    expect(applyStreamEvent(st, { type: "end", payload: { sessionId: other, messageId: "m2", usage: { inputTokens: 1, outputTokens: 1 } } })).toBe("ignored");
+    expect(applyStreamEvent(st, { type: "error", payload: { sessionId: other, messageId: "m2", code: "network", message: "x" } })).toBe("ignored");
+    expect(st.messages).toEqual([]);
+    expect(st.streamingId).toBeNull();
+  });
+
+  it("marks a cancelled stream cancelled and a failed one failed, keeping the partial text", () => {
+    const st = emptyChat(S);
+    applyStreamStart(st, { sessionId: S, messageId: "m1" });
+    applyStreamChunk(st, chunk(0, "partial", S, "m1"));
+    applyStreamError(st, { sessionId: S, messageId: "m1", code: "cancelled", message: "stopped by user" });
+    expect(st.messages[0]).toMatchObject({ status: "cancelled", content: "partial", failure: { code: "cancelled" } });
+    expect(st.streamingId).toBeNull();
+
+    applyStreamStart(st, { sessionId: S, messageId: "m2" });
+    applyStreamError(st, { sessionId: S, messageId: "m2", code: "rateLimited", message: "429" });
+    expect(st.messages[1]).toMatchObject({ status: "failed", failure: { code: "rateLimited", message: "429" } });
+  });
+
+  it("reports an end with missing chunks so the store reloads the stored reply", () => {
+    const st = emptyChat(S);
+    applyStreamChunk(st, chunk(0, "a"));
+    applyStreamChunk(st, chunk(2, "c"));
+    expect(applyStreamEnd(st, { sessionId: S, messageId: M, usage: { inputTokens: 1, outputTokens: 3 } })).toBe("endedWithGaps");
+  });
+
+  it("keeps failed local messages and a live reply across a reload", () => {
+    const st = emptyChat(S);
+    loadMessages(st, conversation(S, 4));
+    const local = addLocalUserMessage(st, "not sent");
+    markLocalFailed(st, local, { kind: "noProvider", message: "none", model: "x" });
+    applyStreamStart(st, { sessionId: S, messageId: M });
+    applyStreamChunk(st, chunk(0, "live text"));
+    mergeReload(st, conversation(S, 4));
+    expect(st.messages.map((m) => m.content)).toContain("not sent");
+    expect(st.messages.find((m) => m.id === M)?.content).toBe("live text");
+    expect(st.streamingId).toBe(M);
+    expect(st.messages.filter((m) => m.local === null && m.id.startsWith("msg_0"))).toHaveLength(4);
+  });
+
+  it("adds local user messages with unique ids", () => {
+    const st = emptyChat(S);
+    const a = addLocalUserMessage(st, "one");
+    const b = addLocalUserMessage(st, "two");
+    expect(a).not.toBe(b);
+    expect(st.messages.map((m) => [m.role, m.content, m.local?.state])).toEqual([
+      ["user", "one", "sending"],
+      ["user", "two", "sending"],
+    ]);
+  });
+});

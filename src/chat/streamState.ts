@@ -1,0 +1,222 @@
+// Pure chat state: messages of the open session and how stream events change
+// them. No Solid, no DOM: every function mutates the state object it is given
+// (a plain object in tests, a `produce` draft in the store), so it is tested
+// directly with plain data.
+import type {
+  FailureCode,
+  Message,
+  MessageStatus,
+  Role,
+  StreamChunk,
+  StreamEnd,
+  StreamError,
+  StreamStart,
+  Usage,
+} from "../../bindings/bindings";
+import type { CommandError } from "../api";
+
+export interface ChatMessage {
+  id: string;
+  sessionId: string;
+  role: Role;
+  content: string;
+  model: string | null;
+  usage: Usage | null;
+  timestamp: string;
+  status: MessageStatus;
+  /** Why the stream ended without completing (stream-error). */
+  failure: { code: FailureCode; message: string } | null;
+  /** A user message typed here that the backend has not confirmed yet. */
+  local: null | { state: "sending" } | { state: "failed"; error: CommandError };
+  /** Next chunk index expected; chunks below it were applied. */
+  nextIndex: number;
+  /** Chunks that arrived ahead of a missing one, by index. */
+  pending: Record<number, string>;
+}
+
+export interface ChatState {
+  /** The open session; events of every other session are ignored. */
+  sessionId: string | null;
+  /** The session's model, shown on replies that stream in. */
+  model: string | null;
+  messages: ChatMessage[];
+  /** The reply that is streaming in this session, if any. */
+  streamingId: string | null;
+}
+
+export type StreamEvent =
+  | { type: "start"; payload: StreamStart }
+  | { type: "chunk"; payload: StreamChunk }
+  | { type: "end"; payload: StreamEnd }
+  | { type: "error"; payload: StreamError };
+
+/** What applying an event did, so the store knows whether to reload. */
+export type Applied = "ignored" | "applied" | "endedWithGaps";
+
+export function emptyChat(sessionId: string | null = null, model: string | null = null): ChatState {
+  return { sessionId, model, messages: [], streamingId: null };
+}
+
+export function fromMessage(m: Message): ChatMessage {
+  return {
+    id: m.id,
+    sessionId: m.sessionId,
+    role: m.role,
+    content: m.content,
+    model: m.model,
+    usage: m.usage,
+    timestamp: m.timestamp,
+    status: m.status,
+    failure: null,
+    local: null,
+    nextIndex: 0,
+    pending: {},
+  };
+}
+
+/** Replaces the messages with what the backend stored (oldest first). */
+export function loadMessages(state: ChatState, messages: readonly Message[]): void {
+  state.messages = messages.map(fromMessage);
+  // A stored `streaming` message may still be arriving or may be left over
+  // from a crash; the next stream event for it (if any) makes it live again.
+  state.streamingId = null;
+}
+
+export function findMessage(state: ChatState, id: string): ChatMessage | undefined {
+  // Streams append at the end, so search from there.
+  for (let i = state.messages.length - 1; i >= 0; i--) {
+    const m = state.messages[i];
+    if (m && m.id === id) return m;
+  }
+  return undefined;
+}
+
+function ensureReply(state: ChatState, sessionId: string, messageId: string): ChatMessage {
+  const existing = findMessage(state, messageId);
+  if (existing) return existing;
+  state.messages.push({
+    id: messageId,
+    sessionId,
+    role: "assistant",
+    content: "",
+    model: state.model,
+    usage: null,
+    timestamp: new Date().toISOString(),
+    status: "streaming",
+    failure: null,
+    local: null,
+    nextIndex: 0,
+    pending: {},
+  });
+  // Return the element as stored (a proxy under Solid's produce).
+  return state.messages[state.messages.length - 1]!;
+}
+
+export function applyStreamStart(state: ChatState, e: StreamStart): Applied {
+  if (e.sessionId !== state.sessionId) return "ignored";
+  const m = ensureReply(state, e.sessionId, e.messageId);
+  if (m.status === "streaming") state.streamingId = e.messageId;
+  return "applied";
+}
+
+/** Applies chunks in index order: early ones wait in `pending`, repeats are dropped. */
+export function applyStreamChunk(state: ChatState, e: StreamChunk): Applied {
+  if (e.sessionId !== state.sessionId) return "ignored";
+  const m = ensureReply(state, e.sessionId, e.messageId);
+  if (m.status === "streaming" && state.streamingId === null) state.streamingId = m.id;
+  if (e.index < m.nextIndex || e.index in m.pending) return "ignored";
+  if (e.index > m.nextIndex) {
+    m.pending[e.index] = e.content;
+    return "applied";
+  }
+  let text = e.content;
+  let next = e.index + 1;
+  while (next in m.pending) {
+    text += m.pending[next];
+    delete m.pending[next];
+    next++;
+  }
+  m.content += text;
+  m.nextIndex = next;
+  return "applied";
+}
+
+export function applyStreamEnd(state: ChatState, e: StreamEnd): Applied {
+  if (e.sessionId !== state.sessionId) return "ignored";
+  const m = ensureReply(state, e.sessionId, e.messageId);
+  m.status = "complete";
+  m.usage = e.usage;
+  if (state.streamingId === e.messageId) state.streamingId = null;
+  return Object.keys(m.pending).length > 0 ? "endedWithGaps" : "applied";
+}
+
+export function applyStreamError(state: ChatState, e: StreamError): Applied {
+  if (e.sessionId !== state.sessionId) return "ignored";
+  const m = ensureReply(state, e.sessionId, e.messageId);
+  m.status = e.code === "cancelled" ? "cancelled" : "failed";
+  m.failure = { code: e.code, message: e.message };
+  if (state.streamingId === e.messageId) state.streamingId = null;
+  return Object.keys(m.pending).length > 0 ? "endedWithGaps" : "applied";
+}
+
+export function applyStreamEvent(state: ChatState, event: StreamEvent): Applied {
+  switch (event.type) {
+    case "start":
+      return applyStreamStart(state, event.payload);
+    case "chunk":
+      return applyStreamChunk(state, event.payload);
+    case "end":
+      return applyStreamEnd(state, event.payload);
+    case "error":
+      return applyStreamError(state, event.payload);
+  }
+}
+
+let localCounter = 0;
+
+/** Adds the user's message before the backend confirms it; returns its local id. */
+export function addLocalUserMessage(state: ChatState, content: string, now = new Date()): string {
+  const id = `local_${now.getTime().toString(36)}_${(localCounter++).toString(36)}`;
+  state.messages.push({
+    id,
+    sessionId: state.sessionId ?? "",
+    role: "user",
+    content,
+    model: null,
+    usage: null,
+    timestamp: now.toISOString(),
+    status: "complete",
+    failure: null,
+    local: { state: "sending" },
+    nextIndex: 0,
+    pending: {},
+  });
+  return id;
+}
+
+export function markLocalFailed(state: ChatState, localId: string, error: CommandError): void {
+  const m = findMessage(state, localId);
+  if (m) m.local = { state: "failed", error };
+}
+
+export function removeMessage(state: ChatState, id: string): void {
+  const i = state.messages.findIndex((m) => m.id === id);
+  if (i >= 0) state.messages.splice(i, 1);
+}
+
+/** Keeps local messages the backend has not stored yet when reloading. */
+export function mergeReload(state: ChatState, stored: readonly Message[]): void {
+  const unsent = state.messages.filter((m) => m.local?.state === "failed");
+  const streamingId = state.streamingId;
+  const live = streamingId ? findMessage(state, streamingId) : undefined;
+  const liveCopy = live && live.status === "streaming" ? { ...live, pending: { ...live.pending } } : undefined;
+  loadMessages(state, stored);
+  if (liveCopy) {
+    // The live copy is newer than what was stored a moment ago.
+    const i = state.messages.findIndex((m) => m.id === liveCopy.id);
+    if (i >= 0) state.messages[i] = liveCopy;
+    else state.messages.push(liveCopy);
+    state.streamingId = liveCopy.id;
+  }
+  for (const m of unsent) state.messages.push({ ...m });
+}

@@ -1,0 +1,77 @@
+import { onCleanup, onMount, Show } from "solid-js";
+import type { SessionInfo } from "../../bindings/bindings";
+import type { ChatStore } from "../chat/chatStore";
+import { Composer } from "./Composer";
+import { ErrorNote } from "./ErrorNote";
+import { MessageList } from "./MessageList";
+import { sessionTitle } from "./Sidebar";
+
+export interface ChatViewProps {
+  chat: ChatStore;
+  session: SessionInfo | null;
+}
+
+export function ChatView(props: ChatViewProps) {
+  const chat = () => props.chat;
+
+  // Escape stops a streaming reply wherever the focus is.
+  onMount(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && chat().streaming() && !e.defaultPrevented) void chat().stop();
+    };
+    window.addEventListener("keydown", onKey);
+    onCleanup(() => window.removeEventListener("keydown", onKey));
+  });
+
+  return (
+    <section class="chat" aria-label="Chat">
+      <Show
+        when={props.session}
+        fallback={
+          <div class="empty-state">
+            <h2>Start a chat</h2>
+            <p class="muted">Pick a model in the sidebar and press “New chat”, or open an earlier conversation.</p>
+          </div>
+        }
+      >
+        {(session) => (
+          <>
+            <header class="chat-head">
+              <h1 class="chat-title">{sessionTitle(session())}</h1>
+              <span class="chat-model muted" title="The model this chat uses">
+                {session().model ?? "default model"}
+              </span>
+            </header>
+            <ErrorNote error={chat().loadError()} class="inline" />
+            <Show
+              when={!chat().loading() || chat().state.messages.length > 0}
+              fallback={<p class="muted center">Loading messages…</p>}
+            >
+              <Show
+                when={chat().state.messages.length > 0}
+                fallback={<p class="muted center grow">No messages yet. Say hello.</p>}
+              >
+                <MessageList
+                  conversationKey={chat().state.sessionId}
+                  messages={chat().state.messages}
+                  streamingId={chat().state.streamingId}
+                  onRetry={(id) => void chat().retry(id)}
+                  onDiscard={(id) => chat().discard(id)}
+                />
+              </Show>
+            </Show>
+            <ErrorNote error={chat().actionError()} class="inline" />
+            <Composer
+              canSend={chat().canSend()}
+              canStop={chat().canStop()}
+              streaming={chat().streaming()}
+              sending={chat().sending()}
+              onSend={(text) => chat().send(text)}
+              onStop={() => void chat().stop()}
+            />
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,113 @@
+import { Match, Show, Switch } from "solid-js";
+import { describeError, describeFailure } from "../api";
+import type { ChatMessage } from "../chat/streamState";
+import { formatCount } from "../lib/format";
+import { Markdown } from "./Markdown";
+
+const roleLabel = { user: "You", assistant: "Assistant", system: "System" } as const;
+
+export interface MessageItemProps {
+  message: ChatMessage;
+  /** This message is the reply streaming right now. */
+  live: boolean;
+  onRetry: (localId: string) => void;
+  onDiscard: (localId: string) => void;
+}
+
+export function MessageItem(props: MessageItemProps) {
+  const m = () => props.message;
+  const time = () => new Date(m().timestamp);
+  return (
+    <article
+      class={`message role-${m().role} status-${m().status}`}
+      classList={{ live: props.live, local: m().local !== null }}
+      data-message-id={m().id}
+      aria-busy={props.live}
+    >
+      <header class="message-head">
+        <span class="message-role">{roleLabel[m().role]}</span>
+        <Show when={m().model}>
+          <span class="message-model">{m().model}</span>
+        </Show>
+        <Switch>
+          <Match when={m().status === "streaming" && props.live}>
+            <span class="badge badge-streaming">
+              <span class="pulse" aria-hidden="true" />
+              streaming
+            </span>
+          </Match>
+          <Match when={m().status === "streaming"}>
+            <span class="badge badge-incomplete" title="Stored while it was still arriving; it may have been interrupted.">
+              incomplete
+            </span>
+          </Match>
+          <Match when={m().status === "cancelled"}>
+            <span class="badge badge-cancelled">cancelled</span>
+          </Match>
+          <Match when={m().status === "failed"}>
+            <span class="badge badge-failed">failed</span>
+          </Match>
+        </Switch>
+        <time class="message-time" datetime={m().timestamp} title={time().toLocaleString()}>
+          {time().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
+        </time>
+      </header>
+
+      <div class="message-body">
+        <Show
+          when={m().role !== "user"}
+          fallback={<p class="plain">{m().content}</p>}
+        >
+          <Show
+            when={m().content.length > 0}
+            fallback={
+              <Show when={props.live}>
+                <p class="muted typing">Thinking…</p>
+              </Show>
+            }
+          >
+            <Markdown text={m().content} />
+          </Show>
+        </Show>
+      </div>
+
+      <Show when={m().failure}>
+        {(f) => (
+          <p class="message-failure" role={f().code === "cancelled" ? undefined : "alert"}>
+            {describeFailure(f().code)}
+            <Show when={f().code !== "cancelled" && f().message}>
+              <span class="muted"> ({f().message})</span>
+            </Show>
+          </p>
+        )}
+      </Show>
+
+      <Show when={m().usage}>
+        {(u) => (
+          <footer class="message-usage muted">
+            {formatCount(u().inputTokens)} in · {formatCount(u().outputTokens)} out tokens
+          </footer>
+        )}
+      </Show>
+
+      <Switch>
+        <Match when={m().local?.state === "sending"}>
+          <footer class="muted message-local">Sending…</footer>
+        </Match>
+        <Match when={(() => { const l = m().local; return l?.state === "failed" ? l : null; })()}>
+          {(local) => (
+            <footer class="message-local failed" role="alert">
+              <span>Not sent: {describeError(local().error)}</span>
+              <button type="button" class="small" onClick={() => props.onRetry(m().id)}>
+                Retry
+              </button>
+              <button type="button" class="small ghost" onClick={() => props.onDiscard(m().id)}>
+                Discard
+              </button>
+            </footer>
+          )}
+        </Match>
+      </Switch>
+    </article>
+  );
+}

@@ -1,0 +1,93 @@
+import { createVirtualizer } from "@tanstack/solid-virtual";
+import { createEffect, For, on, Show } from "solid-js";
+import type { ChatMessage } from "../chat/streamState";
+import { MessageItem } from "./MessageItem";
+
+export interface MessageListProps {
+  /** Identifies the conversation; a new key scrolls to its end. */
+  conversationKey: string | null;
+  messages: ChatMessage[];
+  streamingId: string | null;
+  onRetry: (localId: string) => void;
+  onDiscard: (localId: string) => void;
+}
+
+/** Pixels from the bottom within which the list keeps following new text. */
+const STICK_PX = 48;
+
+/**
+ * Only the rows in (and just around) the viewport are in the DOM; their
+ * heights are measured as they render, so a 5,000-message chat costs about
+ * as much as a 20-message one.
+ */
+export function MessageList(props: MessageListProps) {
+  let scrollEl: HTMLDivElement | undefined;
+  let stick = true;
+
+  const virtualizer = createVirtualizer({
+    get count() {
+      return props.messages.length;
+    },
+    getScrollElement: () => scrollEl ?? null,
+    estimateSize: () => 120,
+    overscan: 6,
+    getItemKey: (index: number) => props.messages[index]?.id ?? index,
+  });
+
+  const scrollToEnd = () => {
+    const n = props.messages.length;
+    if (n > 0) virtualizer.scrollToIndex(n - 1, { align: "end" });
+  };
+
+  const onScroll = () => {
+    if (!scrollEl) return;
+    stick = scrollEl.scrollHeight - scrollEl.scrollTop - scrollEl.clientHeight < STICK_PX;
+  };
+
+  createEffect(
+    on(
+      () => props.conversationKey,
+      () => {
+        stick = true;
+      },
+    ),
+  );
+
+  // Follow the end while new messages and text arrive, unless the reader scrolled up.
+  createEffect(() => {
+    const n = props.messages.length;
+    void props.messages[n - 1]?.content.length;
+    void virtualizer.getTotalSize();
+    if (stick) queueMicrotask(scrollToEnd);
+  });
+
+  return (
+    <div class="message-scroll" ref={scrollEl} onScroll={onScroll} role="log" aria-live="polite" aria-relevant="additions">
+      <Show when={props.messages.length > 0}>
+        <div class="message-canvas" style={{ height: `${virtualizer.getTotalSize()}px` }}>
+          <For each={virtualizer.getVirtualItems()}>
+            {(row) => (
+              <div
+                class="message-row"
+                data-index={row.index}
+                ref={(el) => queueMicrotask(() => el.isConnected && virtualizer.measureElement(el))}
+                style={{ transform: `translateY(${row.start}px)` }}
+              >
+                <Show when={props.messages[row.index]}>
+                  {(m) => (
+                    <MessageItem
+                      message={m()}
+                      live={m().id === props.streamingId}
+                      onRetry={props.onRetry}
+                      onDiscard={props.onDiscard}
+                    />
+                  )}
+                </Show>
+              </div>
+            )}
+          </For>
+        </div>
+      </Show>
+    </div>
+  );
+}

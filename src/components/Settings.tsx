@@ -1,0 +1,322 @@
+import { createSignal, For, type JSX, Match, onMount, Show, Switch } from "solid-js";
+import type { JsonValue, ModelInfo, ProviderConfig, ProviderKind } from "../../bindings/bindings";
+import { describeError } from "../api";
+import type { SettingsStore } from "../settings/settingsStore";
+import { ErrorNote } from "./ErrorNote";
+import { ModelPicker } from "./ModelPicker";
+
+const fieldId = (key: string) => `cfg-${key.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+
+/** Save state under a field: "Saving…", "Saved", or the error it caused. */
+function FieldStatus(props: { store: SettingsStore; configKey: string }) {
+  const st = () => props.store.field(props.configKey);
+  return (
+    <span class="field-status" id={`${fieldId(props.configKey)}-status`} aria-live="polite">
+      <Switch>
+        <Match when={st()?.state === "saving"}>
+          <span class="muted">Saving…</span>
+        </Match>
+        <Match when={st()?.state === "saved"}>
+          <span class="ok">Saved</span>
+        </Match>
+        <Match when={(() => { const s = st(); return s?.state === "error" ? s : null; })()}>
+          {(s) => (
+            <span class="field-error" role="alert">
+              {describeError(s().error)}
+            </span>
+          )}
+        </Match>
+      </Switch>
+    </span>
+  );
+}
+
+function Field(props: { store: SettingsStore; configKey: string; label: string; hint?: string; children: JSX.Element }) {
+  const invalid = () => props.store.field(props.configKey)?.state === "error";
+  return (
+    <div class="field" classList={{ invalid: invalid() }} data-config-key={props.configKey}>
+      <label class="field-label" for={fieldId(props.configKey)}>
+        {props.label}
+      </label>
+      {props.children}
+      <Show when={props.hint}>
+        <span class="field-hint muted">{props.hint}</span>
+      </Show>
+      <FieldStatus store={props.store} configKey={props.configKey} />
+    </div>
+  );
+}
+
+/** A number input; anything that is not a number goes to the backend as typed,
+ * so the backend's own validation (`configValue`) explains what it wants. */
+function NumberField(props: { store: SettingsStore; configKey: string; label: string; value: number; hint?: string; min?: number }) {
+  return (
+    <Field store={props.store} configKey={props.configKey} label={props.label} hint={props.hint}>
+      <input
+        id={fieldId(props.configKey)}
+        type="number"
+        inputmode="numeric"
+        min={props.min}
+        value={props.value}
+        aria-describedby={`${fieldId(props.configKey)}-status`}
+        onChange={(e) => {
+          const raw = e.currentTarget.value.trim();
+          const n = Number(raw);
+          void props.store.update(props.configKey, raw !== "" && Number.isFinite(n) ? n : raw);
+        }}
+      />
+    </Field>
+  );
+}
+
+function TextField(props: {
+  store: SettingsStore;
+  configKey: string;
+  label: string;
+  value: string;
+  hint?: string;
+  multiline?: boolean;
+  placeholder?: string;
+  emptyIsNull?: boolean;
+}) {
+  const save = (raw: string) => void props.store.update(props.configKey, props.emptyIsNull && raw.trim() === "" ? null : raw);
+  return (
+    <Field store={props.store} configKey={props.configKey} label={props.label} hint={props.hint}>
+      <Show
+        when={props.multiline}
+        fallback={
+          <input
+            id={fieldId(props.configKey)}
+            type="text"
+            value={props.value}
+            placeholder={props.placeholder}
+            spellcheck={false}
+            aria-describedby={`${fieldId(props.configKey)}-status`}
+            onChange={(e) => save(e.currentTarget.value)}
+          />
+        }
+      >
+        <textarea
+          id={fieldId(props.configKey)}
+          rows={4}
+          value={props.value}
+          placeholder={props.placeholder}
+          aria-describedby={`${fieldId(props.configKey)}-status`}
+          onChange={(e) => save(e.currentTarget.value)}
+        />
+      </Show>
+    </Field>
+  );
+}
+
+function CheckField(props: { store: SettingsStore; configKey: string; label: string; value: boolean; hint?: string }) {
+  return (
+    <div class="field check" data-config-key={props.configKey}>
+      <label class="check-label">
+        <input
+          id={fieldId(props.configKey)}
+          type="checkbox"
+          checked={props.value}
+          aria-describedby={`${fieldId(props.configKey)}-status`}
+          onChange={(e) => void props.store.update(props.configKey, e.currentTarget.checked)}
+        />
+        {props.label}
+      </label>
+      <Show when={props.hint}>
+        <span class="field-hint muted">{props.hint}</span>
+      </Show>
+      <FieldStatus store={props.store} configKey={props.configKey} />
+    </div>
+  );
+}
+
+/** Write-only: the key is sent once and never shown; only "key set"/"not set". */
+function ApiKeyField(props: { store: SettingsStore; provider: string; isSet: boolean }) {
+  const key = () => `providers.${props.provider}.apiKey`;
+  const [draft, setDraft] = createSignal("");
+  const save = async () => {
+    const value = draft().trim();
+    if (!value) return;
+    if (await props.store.update(key(), value)) setDraft("");
+  };
+  return (
+    <div class="field" data-config-key={key()}>
+      <label class="field-label" for={fieldId(key())}>
+        API key{" "}
+        <span class={`key-state ${props.isSet ? "set" : "unset"}`}>{props.isSet ? "key set" : "not set"}</span>
+      </label>
+      <div class="inline-row">
+        <input
+          id={fieldId(key())}
+          type="password"
+          autocomplete="off"
+          spellcheck={false}
+          placeholder={props.isSet ? "Enter a new key to replace it" : "Paste the API key"}
+          value={draft()}
+          aria-describedby={`${fieldId(key())}-status`}
+          onInput={(e) => setDraft(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              void save();
+            }
+          }}
+        />
+        <button type="button" class="small" disabled={draft().trim() === ""} onClick={() => void save()}>
+          Save key
+        </button>
+      </div>
+      <FieldStatus store={props.store} configKey={key()} />
+    </div>
+  );
+}
+
+function ProviderCard(props: { store: SettingsStore; name: string; provider: ProviderConfig }) {
+  const k = (f: string) => `providers.${props.name}.${f}`;
+  return (
+    <section class="card provider" data-provider={props.name}>
+      <h3>
+        {props.name} <span class="muted small">{props.provider.kind}</span>
+      </h3>
+      <CheckField store={props.store} configKey={k("enabled")} label="Enabled" value={props.provider.enabled} />
+      <TextField store={props.store} configKey={k("baseUrl")} label="Base URL" value={props.provider.baseUrl} />
+      <Show when={props.provider.kind !== "ollama"}>
+        <ApiKeyField store={props.store} provider={props.name} isSet={props.provider.apiKeySet} />
+      </Show>
+      <Show when={props.provider.kind === "openai"}>
+        <CheckField
+          store={props.store}
+          configKey={k("includeUsage")}
+          label="Ask for token usage"
+          hint="Sends stream_options.include_usage; turn off for servers that reject it."
+          value={props.provider.includeUsage}
+        />
+      </Show>
+    </section>
+  );
+}
+
+function AddProvider(props: { store: SettingsStore }) {
+  const [name, setName] = createSignal("");
+  const [kind, setKind] = createSignal<ProviderKind>("openai");
+  const [baseUrl, setBaseUrl] = createSignal("");
+  const [lastKey, setLastKey] = createSignal<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const n = name().trim();
+    if (!n) return;
+    const key = `providers.${n}`;
+    setLastKey(key);
+    const value: JsonValue = { kind: kind(), baseUrl: baseUrl().trim() };
+    if (await props.store.update(key, value)) {
+      setName("");
+      setBaseUrl("");
+    }
+  };
+  const error = () => {
+    const key = lastKey();
+    const st = key ? props.store.field(key) : undefined;
+    return st?.state === "error" ? st.error : null;
+  };
+  return (
+    <form class="card add-provider" onSubmit={(e) => void submit(e)}>
+      <h3>Add a provider</h3>
+      <p class="muted small">Any OpenAI-compatible server (OpenRouter, Groq, vLLM, LM Studio, llama.cpp), or another Anthropic or Ollama endpoint.</p>
+      <div class="inline-row wrap">
+        <label class="field-label">
+          Name
+          <input type="text" value={name()} placeholder="lmstudio" spellcheck={false} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <label class="field-label">
+          Kind
+          <select value={kind()} onChange={(e) => setKind(e.currentTarget.value as ProviderKind)}>
+            <option value="openai">OpenAI-compatible</option>
+            <option value="anthropic">Anthropic</option>
+            <option value="ollama">Ollama</option>
+          </select>
+        </label>
+        <label class="field-label grow">
+          Base URL
+          <input type="text" value={baseUrl()} placeholder="http://127.0.0.1:1234/v1" spellcheck={false} onInput={(e) => setBaseUrl(e.currentTarget.value)} />
+        </label>
+        <button type="submit" class="small" disabled={name().trim() === ""}>
+          Add
+        </button>
+      </div>
+      <ErrorNote error={error()} />
+    </form>
+  );
+}
+
+export function SettingsPanel(props: { store: SettingsStore; models: readonly ModelInfo[] }) {
+  onMount(() => void props.store.load());
+  return (
+    <section class="panel settings" aria-label="Settings">
+      <header class="panel-head">
+        <h1>Settings</h1>
+        <span class="muted small">Changes are checked by the backend and apply at once.</span>
+      </header>
+      <ErrorNote error={props.store.loadError()} />
+      <Show when={props.store.config()} fallback={<Show when={!props.store.loadError()}><p class="muted">Loading settings…</p></Show>}>
+        {(cfg) => (
+          <>
+            <section class="card">
+              <h2>Defaults</h2>
+              <div class="field" data-config-key="defaults.model">
+                <ModelPicker
+                  id={fieldId("defaults.model")}
+                  label="Model for new chats"
+                  models={props.models}
+                  value={cfg().defaults.model}
+                  onChange={(id) => void props.store.update("defaults.model", id)}
+                />
+                <FieldStatus store={props.store} configKey="defaults.model" />
+              </div>
+              <TextField store={props.store} configKey="defaults.systemPrompt" label="System prompt" multiline value={cfg().defaults.systemPrompt} />
+            </section>
+
+            <h2 class="section-title">Providers</h2>
+            <For each={Object.entries(cfg().providers).sort(([a], [b]) => a.localeCompare(b))}>
+              {([name, provider]) => <ProviderCard store={props.store} name={name} provider={provider} />}
+            </For>
+            <AddProvider store={props.store} />
+
+            <section class="card">
+              <h2>Network</h2>
+              <div class="grid-2">
+                <NumberField store={props.store} configKey="network.connectTimeoutMs" label="Connect timeout (ms)" value={cfg().network.connectTimeoutMs} />
+                <NumberField store={props.store} configKey="network.firstByteTimeoutMs" label="First byte timeout (ms)" value={cfg().network.firstByteTimeoutMs} />
+                <NumberField store={props.store} configKey="network.idleTimeoutMs" label="Idle timeout (ms)" value={cfg().network.idleTimeoutMs} />
+                <NumberField store={props.store} configKey="network.maxRetries" label="Retries before the first token" value={cfg().network.maxRetries} />
+              </div>
+            </section>
+
+            <section class="card">
+              <h2>Compaction</h2>
+              <CheckField store={props.store} configKey="compaction.auto" label="Compact automatically when a chat nears the context window" value={cfg().compaction.auto} />
+              <div class="grid-2">
+                <NumberField store={props.store} configKey="compaction.thresholdPercent" label="Threshold (% of context)" value={cfg().compaction.thresholdPercent} />
+                <NumberField store={props.store} configKey="compaction.keepRecent" label="Recent messages kept verbatim" value={cfg().compaction.keepRecent} />
+              </div>
+              <TextField store={props.store} configKey="compaction.summaryPrompt" label="Summary instruction" multiline value={cfg().compaction.summaryPrompt} />
+            </section>
+
+            <section class="card">
+              <h2>Gateway and storage</h2>
+              <NumberField store={props.store} configKey="gateway.port" label="Gateway port" value={cfg().gateway.port} />
+              <TextField
+                store={props.store}
+                configKey="storage.databasePath"
+                label="Database file"
+                hint="Read at start-up. Empty means clawdesk.db in the app's data directory."
+                placeholder="default location"
+                emptyIsNull
+                value={cfg().storage.databasePath ?? ""}
+              />
+            </section>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}

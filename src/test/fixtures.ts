@@ -1,0 +1,160 @@
+// Test fixtures and an in-memory fake backend built on bindings/mock.ts.
+import type {
+  AppConfig,
+  ChannelInfo,
+  HealthStatus,
+  Message,
+  Metrics,
+  ModelInfo,
+  SessionInfo,
+} from "../../bindings/bindings";
+import { fail, mockCommands, type CommandHandlers, type CommandMock } from "../../bindings/mock";
+
+let seq = 0;
+const ulidish = () => (Date.now() * 1000 + seq++).toString(36).toUpperCase().padStart(26, "0");
+
+export function session(over: Partial<SessionInfo> = {}): SessionInfo {
+  const t = over.lastActive ?? "2026-11-23T20:00:00.000Z";
+  return {
+    id: `sess_${ulidish()}`,
+    channelId: "desktop",
+    createdAt: t,
+    lastActive: t,
+    messageCount: 0,
+    model: "claude-sonnet-4-5",
+    title: null,
+    ...over,
+  };
+}
+
+export function message(over: Partial<Message> & { sessionId: string }): Message {
+  return {
+    id: `msg_${ulidish()}`,
+    role: "user",
+    content: "hello",
+    model: null,
+    usage: null,
+    timestamp: "2026-11-23T20:00:00.000Z",
+    status: "complete",
+    ...over,
+  };
+}
+
+/** `n` alternating user/assistant messages. */
+export function conversation(sessionId: string, n: number): Message[] {
+  return Array.from({ length: n }, (_, i) =>
+    message({
+      id: `msg_${String(i).padStart(26, "0")}`,
+      sessionId,
+      role: i % 2 === 0 ? "user" : "assistant",
+      content: i % 2 === 0 ? `Question ${i}` : `Answer **${i}** with \`code\` and a list:\n\n- one\n- two`,
+      model: i % 2 === 0 ? null : "claude-sonnet-4-5",
+      usage: i % 2 === 0 ? null : { inputTokens: 10 + i, outputTokens: 20 + i },
+      timestamp: new Date(Date.UTC(2026, 10, 23, 12, 0, i % 60)).toISOString(),
+    }),
+  );
+}
+
+export const models: ModelInfo[] = [
+  { id: "claude-sonnet-4-5", provider: "anthropic", capabilities: ["chat", "streaming"], contextWindow: 200000, displayName: "Claude Sonnet 4.5", source: "catalog" },
+  { id: "claude-haiku-4-5", provider: "anthropic", capabilities: ["chat", "streaming"], contextWindow: 200000, displayName: "Claude Haiku 4.5", source: "catalog" },
+  { id: "gpt-4o", provider: "openai", capabilities: ["chat", "streaming", "vision"], contextWindow: 128000, displayName: "GPT-4o", source: "catalog" },
+  { id: "llama3.2", provider: "ollama", capabilities: ["chat", "streaming"], contextWindow: 131072, displayName: "Llama 3.2", source: "discovered" },
+];
+
+export function config(): AppConfig {
+  return {
+    gateway: { port: 1420 },
+    providers: {
+      anthropic: { kind: "anthropic", baseUrl: "https://api.anthropic.com", enabled: true, apiKeySet: false, includeUsage: false },
+      ollama: { kind: "ollama", baseUrl: "http://127.0.0.1:11434", enabled: true, apiKeySet: false, includeUsage: false },
+    },
+    defaults: { model: "claude-sonnet-4-5", systemPrompt: "You are helpful." },
+    compaction: { auto: true, thresholdPercent: 80, keepRecent: 8, summaryPrompt: "Summarize." },
+    network: { connectTimeoutMs: 10000, firstByteTimeoutMs: 60000, idleTimeoutMs: 30000, maxRetries: 2 },
+    storage: { databasePath: null },
+  };
+}
+
+export const health: HealthStatus = {
+  status: "degraded",
+  uptime: 3725,
+  channelsActive: 1,
+  providersActive: 1,
+  checks: [
+    { name: "store", status: "healthy", detail: "SQLite answers in 0.2 ms" },
+    { name: "providers", status: "degraded", detail: "anthropic has no API key" },
+  ],
+};
+
+export const channels: ChannelInfo[] = [
+  { id: "desktop", kind: "desktop", status: "active", detail: null, connectedAt: "2026-11-23T19:00:00.000Z", sessionCount: 3 },
+];
+
+export function metrics(over: Partial<Metrics> = {}): Metrics {
+  const lat = (p50Us: number) => ({ count: 12, p50Us, p95Us: p50Us * 3, maxUs: p50Us * 5 });
+  return {
+    uptime: 3725,
+    commandsTotal: 140,
+    commandErrors: 2,
+    sessionsCreated: 4,
+    sessionsDeleted: 1,
+    messagesUser: 20,
+    messagesAssistant: 19,
+    inputTokens: 12345,
+    outputTokens: 6789,
+    activeStreams: 0,
+    streamsCompleted: 18,
+    streamsFailed: 1,
+    streamsCancelled: 0,
+    timeToFirstChunk: lat(412_000),
+    streamDuration: lat(2_300_000),
+    storeQuery: lat(350),
+    ...over,
+  };
+}
+
+export interface FakeBackend {
+  mock: CommandMock;
+  sessions: SessionInfo[];
+  messages: Map<string, Message[]>;
+  config: AppConfig;
+}
+
+/** An in-memory backend answering every command the UI uses. */
+export function fakeBackend(init: { sessions?: SessionInfo[]; messages?: Record<string, Message[]> } = {}, extra: CommandHandlers = {}): FakeBackend {
+  const state: Omit<FakeBackend, "mock"> = {
+    sessions: [...(init.sessions ?? [])],
+    messages: new Map(Object.entries(init.messages ?? {})),
+    config: config(),
+  };
+  const find = (sessionId: string) =>
+    state.sessions.find((s) => s.id === sessionId) ?? fail({ kind: "sessionNotFound", message: `session ${sessionId} does not exist`, sessionId });
+  const mock = mockCommands({
+    listSessions: () => [...state.sessions].sort((a, b) => b.lastActive.localeCompare(a.lastActive)),
+    getSession: ({ sessionId }) => find(sessionId),
+    createSession: ({ channelId, model }) => {
+      const s = session({ channelId: channelId ?? "desktop", model: model ?? state.config.defaults.model, lastActive: new Date().toISOString() });
+      state.sessions.push(s);
+      return s;
+    },
+    deleteSession: ({ sessionId }) => {
+      find(sessionId);
+      state.sessions = state.sessions.filter((s) => s.id !== sessionId);
+      return null;
+    },
+    getMessages: ({ sessionId, limit }) => {
+      find(sessionId);
+      const all = state.messages.get(sessionId) ?? [];
+      return limit === null ? all : all.slice(-limit);
+    },
+    getConfig: () => state.config,
+    updateConfig: () => null,
+    getModels: () => models,
+    getChannels: () => channels,
+    getHealth: () => health,
+    getMetrics: () => metrics(),
+    ...extra,
+  });
+  return Object.assign(state, { mock }) as FakeBackend;
+}
