@@ -35,8 +35,7 @@ export function MessageList(props: MessageListProps) {
   });
 
   const scrollToEnd = () => {
-    const n = props.messages.length;
-    if (n > 0) virtualizer.scrollToIndex(n - 1, { align: "end" });
+    if (props.messages.length > 0) virtualizer.scrollToEnd();
   };
 
   const onScroll = () => {

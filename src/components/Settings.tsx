@@ -49,14 +49,13 @@ function Field(props: { store: SettingsStore; configKey: string; label: string; 
 
 /** A number input; anything that is not a number goes to the backend as typed,
  * so the backend's own validation (`configValue`) explains what it wants. */
-function NumberField(props: { store: SettingsStore; configKey: string; label: string; value: number; hint?: string; min?: number }) {
+function NumberField(props: { store: SettingsStore; configKey: string; label: string; value: number; hint?: string }) {
   return (
     <Field store={props.store} configKey={props.configKey} label={props.label} hint={props.hint}>
       <input
         id={fieldId(props.configKey)}
-        type="number"
+        type="text"
         inputmode="numeric"
-        min={props.min}
         value={props.value}
         aria-describedby={`${fieldId(props.configKey)}-status`}
         onChange={(e) => {
@@ -276,8 +275,13 @@ export function SettingsPanel(props: { store: SettingsStore; models: readonly Mo
             </section>
 
             <h2 class="section-title">Providers</h2>
-            <For each={Object.entries(cfg().providers).sort(([a], [b]) => a.localeCompare(b))}>
-              {([name, provider]) => <ProviderCard store={props.store} name={name} provider={provider} />}
+            {/* Keyed by name, so reloading the config keeps half-typed fields. */}
+            <For each={Object.keys(cfg().providers).sort()}>
+              {(name) => (
+                <Show when={cfg().providers[name]}>
+                  {(provider) => <ProviderCard store={props.store} name={name} provider={provider()} />}
+                </Show>
+              )}
             </For>
             <AddProvider store={props.store} />
 

@@ -32,7 +32,9 @@ export function createSettingsStore() {
     try {
       await unwrap(commands.updateConfig(key, value));
       setFields(key, { state: "saved" });
-      await load();
+      // Re-read in the background so the caller can clear its input (an API
+      // key) at once; the fresh config follows.
+      void load();
       return true;
     } catch (e) {
       const error = errorOf(e);

@@ -148,7 +148,7 @@ export function fakeBackend(init: { sessions?: SessionInfo[]; messages?: Record<
       const all = state.messages.get(sessionId) ?? [];
       return limit === null ? all : all.slice(-limit);
     },
-    getConfig: () => state.config,
+    getConfig: () => structuredClone(state.config),
     updateConfig: () => null,
     getModels: () => models,
     getChannels: () => channels,

@@ -1,0 +1,121 @@
+import { createRoot } from "solid-js";
+import { describe, expect, it, vi } from "vitest";
+import { emitEvent, fail } from "../../bindings/mock";
+import { CommandFailed, unwrap } from "../api";
+import { commands } from "../../bindings/bindings";
+import { conversation, fakeBackend, message } from "../test/fixtures";
+import { tauriChatBackend, type ChatBackend } from "./backend";
+import { createChatStore } from "./chatStore";
+
+const S = "sess_01CHAT";
+const OTHER = "sess_02OTHER";
+
+async function setup(backend: Partial<ChatBackend> = {}, messages = conversation(S, 2)) {
+  const be = fakeBackend({ messages: { [S]: messages, [OTHER]: [] } });
+  be.sessions.push({ id: S, channelId: "desktop", createdAt: "", lastActive: "", messageCount: 2, model: "claude-sonnet-4-5", title: null });
+  const settled = vi.fn();
+  const { chat, dispose } = createRoot((dispose) => ({
+    chat: createChatStore({ ...tauriChatBackend, ...backend }, { onStreamSettled: settled }),
+    dispose,
+  }));
+  const unlisten = await chat.listen();
+  await chat.open(S, "claude-sonnet-4-5");
+  return { be, chat, settled, stop: () => (unlisten(), dispose()) };
+}
+
+describe("chat store", () => {
+  it("loads the session's messages through getMessages", async () => {
+    const { be, chat, stop } = await setup();
+    expect(be.mock.callsOf("getMessages")).toEqual([{ sessionId: S, limit: null }]);
+    expect(chat.state.messages.map((m) => m.content)).toEqual(["Question 0", expect.stringContaining("Answer")]);
+    expect(chat.loading()).toBe(false);
+    stop();
+  });
+
+  it("builds a streamed reply in index order from events and ignores other sessions", async () => {
+    const { chat, settled, stop } = await setup();
+    const id = "msg_REPLY";
+    await emitEvent("streamStart", { sessionId: S, messageId: id });
+    await emitEvent("streamStart", { sessionId: OTHER, messageId: "msg_X" });
+    expect(chat.streaming()).toBe(true);
+    await emitEvent("streamChunk", { sessionId: S, messageId: id, content: " world", index: 1 });
+    await emitEvent("streamChunk", { sessionId: OTHER, messageId: "msg_X", content: "WRONG", index: 0 });
+    await emitEvent("streamChunk", { sessionId: S, messageId: id, content: "Hello", index: 0 });
+    await emitEvent("streamChunk", { sessionId: S, messageId: id, content: "!", index: 2 });
+    const reply = chat.state.messages.at(-1)!;
+    expect(chat.state.messages).toHaveLength(3);
+    expect(reply).toMatchObject({ id, role: "assistant", content: "Hello world!", status: "streaming", model: "claude-sonnet-4-5" });
+    await emitEvent("streamEnd", { sessionId: OTHER, messageId: "msg_X", usage: { inputTokens: 1, outputTokens: 1 } });
+    expect(chat.streaming()).toBe(true);
+    await emitEvent("streamEnd", { sessionId: S, messageId: id, usage: { inputTokens: 12, outputTokens: 3 } });
+    expect(chat.state.messages.at(-1)).toMatchObject({ status: "complete", usage: { inputTokens: 12, outputTokens: 3 } });
+    expect(chat.streaming()).toBe(false);
+    expect(chat.state.messages.some((m) => m.content.includes("WRONG"))).toBe(false);
+    // The sidebar hears about both sessions' streams ending.
+    expect(settled.mock.calls).toEqual([[OTHER], [S]]);
+    stop();
+  });
+
+  it("reloads the stored reply when a stream ends with chunks missing", async () => {
+    const { be, chat, stop } = await setup();
+    const id = "msg_GAPPY";
+    await emitEvent("streamChunk", { sessionId: S, messageId: id, content: "A", index: 0 });
+    await emitEvent("streamChunk", { sessionId: S, messageId: id, content: "C", index: 2 });
+    be.messages.get(S)!.push(message({ id, sessionId: S, role: "assistant", content: "ABC", status: "complete" }));
+    await emitEvent("streamEnd", { sessionId: S, messageId: id, usage: { inputTokens: 1, outputTokens: 3 } });
+    await vi.waitFor(() => expect(chat.state.messages.at(-1)!.content).toBe("ABC"));
+    expect(be.mock.callsOf("getMessages")).toHaveLength(2);
+    stop();
+  });
+
+  it("sends, then shows a failed send with its error and retries it", async () => {
+    const sent: string[] = [];
+    let refuse = true;
+    const { chat, stop } = await setup({
+      sendStreaming: async (sessionId, content) => {
+        sent.push(`${sessionId}:${content}`);
+        if (refuse) {
+          refuse = false;
+          // The same error the backend returns, through the same unwrap path.
+          await unwrap(commands.getSession("sess_missing"));
+        }
+      },
+    });
+    expect(await chat.send("  Hi there  ")).toBe(false);
+    const failed = chat.state.messages.at(-1)!;
+    expect(failed).toMatchObject({ role: "user", content: "Hi there", local: { state: "failed", error: { kind: "sessionNotFound" } } });
+    expect(await chat.retry(failed.id)).toBe(true);
+    expect(sent).toEqual([`${S}:Hi there`, `${S}:Hi there`]);
+    expect(chat.state.messages.filter((m) => m.content === "Hi there")).toHaveLength(1);
+    expect(chat.state.messages.at(-1)!.local).toBeNull();
+    stop();
+  });
+
+  it("stops the open session's stream and reports a failed stop", async () => {
+    const cancel = vi.fn(async (sessionId: string) => {
+      throw new CommandFailed({ kind: "internal", message: `no stream for ${sessionId}` });
+    });
+    const { chat, stop } = await setup({ cancel });
+    await chat.stop();
+    expect(cancel).toHaveBeenCalledWith(S);
+    expect(chat.actionError()).toEqual({ kind: "internal", message: `no stream for ${S}` });
+    stop();
+  });
+
+  it("shows why messages could not be loaded", async () => {
+    const be = fakeBackend({}, { getMessages: ({ sessionId }) => fail({ kind: "sessionNotFound", message: "gone", sessionId }) });
+    void be;
+    const { chat, dispose } = createRoot((dispose) => ({ chat: createChatStore(tauriChatBackend), dispose }));
+    await chat.open("sess_gone", null);
+    expect(chat.loadError()).toEqual({ kind: "sessionNotFound", message: "gone", sessionId: "sess_gone" });
+    dispose();
+  });
+
+  it("cannot send while the backend has no send command", async () => {
+    const { chat, stop } = await setup({ sendStreaming: null });
+    expect(chat.canSend()).toBe(false);
+    expect(await chat.send("hello")).toBe(false);
+    expect(chat.state.messages).toHaveLength(2);
+    stop();
+  });
+});

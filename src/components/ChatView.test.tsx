@@ -1,0 +1,138 @@
+import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { emitEvent } from "../../bindings/mock";
+import { App } from "../App";
+import { CommandFailed } from "../api";
+import { tauriChatBackend, type ChatBackend } from "../chat/backend";
+import { conversation, fakeBackend, session } from "../test/fixtures";
+import { stubLayout } from "../test/layout";
+
+const S = "sess_01CHATVIEW";
+let restore: () => void;
+beforeEach(() => {
+  restore = stubLayout(800, 120);
+});
+afterEach(() => restore());
+
+/** A backend whose send streams a reply through the real event path. */
+function streamingBackend(log: string[], opts: { refuseFirst?: boolean } = {}): ChatBackend {
+  let refuse = opts.refuseFirst ?? false;
+  return {
+    ...tauriChatBackend,
+    sendStreaming: async (sessionId, content) => {
+      log.push(`send ${sessionId} ${content}`);
+      if (refuse) {
+        refuse = false;
+        throw new CommandFailed({ kind: "noProvider", message: "none", model: "claude-sonnet-4-5" });
+      }
+      queueMicrotask(() => void emitEvent("streamStart", { sessionId, messageId: "msg_REPLY" }));
+    },
+    cancel: async (sessionId) => {
+      log.push(`cancel ${sessionId}`);
+      await emitEvent("streamError", { sessionId, messageId: "msg_REPLY", code: "cancelled", message: "stopped by the user" });
+    },
+  };
+}
+
+async function openChat(chatBackend: ChatBackend) {
+  fakeBackend({ sessions: [session({ id: S, title: "Rust help" })], messages: { [S]: conversation(S, 2) } });
+  render(() => <App chatBackend={chatBackend} statusIntervalMs={60_000} />);
+  await waitFor(() => expect(document.querySelectorAll("article.message")).toHaveLength(2));
+  return screen.getByLabelText("Message") as HTMLTextAreaElement;
+}
+
+const messages = () => [...document.querySelectorAll<HTMLElement>("article.message")];
+
+describe("chat view", () => {
+  it("shows roles, per-message model and token usage", async () => {
+    await openChat(streamingBackend([]));
+    const [user, reply] = messages();
+    expect(user!.querySelector(".message-role")!.textContent).toBe("You");
+    expect(reply!.querySelector(".message-role")!.textContent).toBe("Assistant");
+    expect(reply!.querySelector(".message-model")!.textContent).toBe("claude-sonnet-4-5");
+    expect(reply!.querySelector(".message-usage")!.textContent).toBe("11 in · 21 out tokens");
+    expect(reply!.querySelector(".markdown strong")!.textContent).toBe("1");
+    expect(document.querySelector(".chat-title")!.textContent).toBe("Rust help");
+  });
+
+  it("sends on Enter, keeps Shift+Enter for new lines, streams the reply and stops it with Escape", async () => {
+    const log: string[] = [];
+    const input = await openChat(streamingBackend(log));
+    fireEvent.input(input, { target: { value: "line one" } });
+    fireEvent.keyDown(input, { key: "Enter", shiftKey: true });
+    expect(log).toEqual([]);
+    fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(log).toEqual([`send ${S} line one`]));
+    expect(input.value).toBe("");
+    await waitFor(() => expect(messages()).toHaveLength(4));
+    expect(messages()[2]!.textContent).toContain("line one");
+
+    await emitEvent("streamChunk", { sessionId: S, messageId: "msg_REPLY", content: "Use `cargo`", index: 0 });
+    const reply = () => messages()[3]!;
+    await waitFor(() => expect(reply().querySelector(".markdown code")?.textContent).toBe("cargo"));
+    expect(reply().querySelector(".badge")!.textContent).toContain("streaming");
+    expect(screen.getByRole("button", { name: /Stop/ })).toBeTruthy();
+
+    fireEvent.keyDown(input, { key: "Escape" });
+    await waitFor(() => expect(reply().querySelector(".badge")!.textContent).toBe("cancelled"));
+    expect(log).toEqual([`send ${S} line one`, `cancel ${S}`]);
+    expect(reply().textContent).toContain("Use cargo");
+    expect(screen.getByRole("button", { name: "Send" })).toBeTruthy();
+  });
+
+  it("shows a failed stream honestly", async () => {
+    await openChat(streamingBackend([]));
+    await emitEvent("streamStart", { sessionId: S, messageId: "msg_FAIL" });
+    await emitEvent("streamChunk", { sessionId: S, messageId: "msg_FAIL", content: "Half", index: 0 });
+    await emitEvent("streamError", { sessionId: S, messageId: "msg_FAIL", code: "rateLimited", message: "HTTP 429" });
+    await waitFor(() => expect(messages().at(-1)!.querySelector(".badge")!.textContent).toBe("failed"));
+    const failed = messages().at(-1)!;
+    expect(failed.querySelector(".message-failure")!.textContent).toContain("rate-limiting");
+    expect(failed.querySelector(".message-failure")!.textContent).toContain("HTTP 429");
+    expect(failed.textContent).toContain("Half");
+  });
+
+  it("keeps a refused message with the reason and a Retry that sends it again", async () => {
+    const log: string[] = [];
+    const input = await openChat(streamingBackend(log, { refuseFirst: true }));
+    fireEvent.input(input, { target: { value: "hello?" } });
+    fireEvent.click(screen.getByRole("button", { name: "Send" }));
+    await waitFor(() => expect(screen.getByText(/Not sent: No configured provider serves claude-sonnet-4-5/)).toBeTruthy());
+    fireEvent.click(screen.getByRole("button", { name: "Retry" }));
+    await waitFor(() => expect(log).toEqual([`send ${S} hello?`, `send ${S} hello?`]));
+    await waitFor(() => expect(screen.queryByText(/Not sent/)).toBeNull());
+    expect(messages().filter((m) => m.textContent!.includes("hello?"))).toHaveLength(1);
+  });
+
+  it("says plainly when the backend cannot send yet", async () => {
+    const input = await openChat({ ...tauriChatBackend, sendStreaming: null, cancel: null });
+    expect(input.disabled).toBe(true);
+    expect(input.placeholder).toMatch(/not available/);
+  });
+});
+
+describe("status area", () => {
+  it("summarizes health and shows metrics with latencies converted from microseconds", async () => {
+    fakeBackend();
+    render(() => <App statusIntervalMs={60_000} />);
+    const summary = await screen.findByText("Degraded · 1 provider · 1 channel");
+    fireEvent.click(summary);
+    await screen.findByRole("region", { name: "Status" });
+    const text = document.querySelector(".status-panel")!.textContent!;
+    expect(text).toContain("up 1 h 2 min");
+    expect(text).toContain("anthropic has no API key");
+    expect(text).toMatch(/Time to first chunkp50 412 ms/);
+    expect(text).toMatch(/p95 1\.24 s/);
+    expect(text).toMatch(/Store queryp50 350 µs/);
+    expect(text).toContain("12,345");
+    expect(text).toContain("desktop");
+  });
+
+  it("re-reads health and metrics periodically", async () => {
+    const be = fakeBackend();
+    render(() => <App statusIntervalMs={40} />);
+    await waitFor(() => expect(be.mock.callsOf("getMetrics").length).toBeGreaterThanOrEqual(3));
+    expect(be.mock.callsOf("getHealth").length).toBeGreaterThanOrEqual(3);
+    expect(be.mock.callsOf("getChannels").length).toBeGreaterThanOrEqual(3);
+  });
+});

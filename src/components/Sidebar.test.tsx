@@ -1,0 +1,72 @@
+import { fireEvent, render, screen, waitFor, within } from "@solidjs/testing-library";
+import { describe, expect, it } from "vitest";
+import { fail } from "../../bindings/mock";
+import { App } from "../App";
+import { fakeBackend, session } from "../test/fixtures";
+
+const older = session({ id: "sess_01OLD", title: "Tax questions", lastActive: "2026-11-20T10:00:00.000Z", messageCount: 4 });
+const newer = session({ id: "sess_02NEW", title: null, lastActive: "2026-11-23T19:59:00.000Z" });
+
+function items() {
+  return [...document.querySelectorAll<HTMLElement>(".session-list .session")];
+}
+
+describe("sessions sidebar", () => {
+  it("lists sessions most recent first, titled or 'New chat', with relative time", async () => {
+    fakeBackend({ sessions: [older, newer] });
+    render(() => <App statusIntervalMs={60_000} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    expect(items().map((li) => li.dataset.sessionId)).toEqual(["sess_02NEW", "sess_01OLD"]);
+    expect(items()[0]!.querySelector(".session-title")!.textContent).toBe("New chat");
+    expect(items()[1]!.querySelector(".session-title")!.textContent).toBe("Tax questions");
+    expect(items()[1]!.querySelector("time")!.textContent).toMatch(/ago|yesterday|[A-Z][a-z]{2} \d+/);
+    expect(items()[1]!.textContent).toContain("4 msg");
+    // The most recent chat opens on start.
+    await waitFor(() => expect(items()[0]!.classList.contains("selected")).toBe(true));
+  });
+
+  it("creates a chat with the picked model and opens it", async () => {
+    const be = fakeBackend({ sessions: [older] });
+    render(() => <App statusIntervalMs={60_000} />);
+    await waitFor(() => expect(items()).toHaveLength(1));
+    const picker = screen.getAllByLabelText("Model for new chats")[0] as HTMLSelectElement;
+    await waitFor(() => expect(picker.value).toBe("claude-sonnet-4-5"));
+    fireEvent.change(picker, { target: { value: "gpt-4o" } });
+    fireEvent.click(screen.getByRole("button", { name: /New chat/ }));
+    await waitFor(() => expect(items()).toHaveLength(2));
+    expect(be.mock.callsOf("createSession")).toEqual([{ channelId: null, model: "gpt-4o" }]);
+    const created = be.sessions.find((s) => s.id !== older.id)!;
+    expect(items()[0]!.dataset.sessionId).toBe(created.id);
+    await waitFor(() => expect(items()[0]!.classList.contains("selected")).toBe(true));
+    expect(document.querySelector(".chat-model")!.textContent).toBe("gpt-4o");
+  });
+
+  it("deletes only after confirmation", async () => {
+    const be = fakeBackend({ sessions: [older, newer] });
+    render(() => <App statusIntervalMs={60_000} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+
+    fireEvent.click(screen.getByRole("button", { name: "Delete Tax questions" }));
+    const confirm = screen.getByRole("group", { name: "Confirm delete" });
+    expect(confirm.textContent).toContain("Tax questions");
+    fireEvent.click(within(confirm).getByRole("button", { name: "Cancel" }));
+    expect(be.mock.callsOf("deleteSession")).toEqual([]);
+    expect(items()).toHaveLength(2);
+
+    fireEvent.click(screen.getByRole("button", { name: "Delete Tax questions" }));
+    fireEvent.click(within(screen.getByRole("group", { name: "Confirm delete" })).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(items()).toHaveLength(1));
+    expect(be.mock.callsOf("deleteSession")).toEqual([{ sessionId: "sess_01OLD" }]);
+    expect(items()[0]!.dataset.sessionId).toBe("sess_02NEW");
+  });
+
+  it("shows a failed delete and keeps the chat", async () => {
+    fakeBackend({ sessions: [older] }, { deleteSession: () => fail({ kind: "storage", message: "database is locked" }) });
+    render(() => <App statusIntervalMs={60_000} />);
+    await waitFor(() => expect(items()).toHaveLength(1));
+    fireEvent.click(screen.getByRole("button", { name: "Delete Tax questions" }));
+    fireEvent.click(screen.getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("could not be read or saved: database is locked"));
+    expect(items()).toHaveLength(1);
+  });
+});
