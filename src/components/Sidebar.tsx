@@ -36,7 +36,7 @@ export function Sidebar(props: SidebarProps) {
   return (
     <nav class="sessions" aria-label="Chats">
       <button type="button" class="primary new-chat" onClick={() => props.onCreate()} disabled={props.creating}>
-        <span aria-hidden="true">＋</span> New chat
+        <span aria-hidden="true">+</span> New chat
       </button>
       <ErrorNote error={props.error} onDismiss={props.onDismissError} />
       <Show when={props.loaded} fallback={<p class="muted pad">Loading chats…</p>}>
