@@ -1,11 +1,20 @@
 import { fireEvent, render, screen, waitFor, within } from "@solidjs/testing-library";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fail } from "../../bindings/mock";
 import { App } from "../App";
 import { fakeBackend, session } from "../test/fixtures";
+import { stubLayout } from "../test/layout";
+import { Sidebar } from "./Sidebar";
 
 const older = session({ id: "sess_01OLD", title: "Tax questions", lastActive: "2026-11-20T10:00:00.000Z", messageCount: 4 });
 const newer = session({ id: "sess_02NEW", title: null, lastActive: "2026-11-23T19:59:00.000Z" });
+
+// jsdom has no layout; give the lists a viewport as a window would.
+let restoreLayout: () => void;
+beforeEach(() => {
+  restoreLayout = stubLayout(600, 120);
+});
+afterEach(() => restoreLayout());
 
 function items() {
   return [...document.querySelectorAll<HTMLElement>(".session-list .session")];
@@ -68,5 +77,37 @@ describe("sessions sidebar", () => {
     fireEvent.click(screen.getByRole("button", { name: "Delete" }));
     await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("could not be read or saved: database is locked"));
     expect(items()).toHaveLength(1);
+  });
+
+  it("keeps only a window of 10,000 chats in the DOM", async () => {
+      const base = Date.UTC(2026, 10, 23);
+      const list = Array.from({ length: 10_000 }, (_, i) =>
+        session({ id: `sess_${String(i).padStart(26, "0")}`, title: `Chat ${i}`, lastActive: new Date(base - i * 60_000).toISOString() }),
+      );
+      const t0 = performance.now();
+      render(() => (
+        <Sidebar
+          sessions={list}
+          loaded
+          error={null}
+          selectedId={null}
+          now={new Date(base)}
+          creating={false}
+          onSelect={() => {}}
+          onCreate={() => {}}
+          onDelete={async () => true}
+          onDismissError={() => {}}
+        />
+      ));
+      await waitFor(() => expect(items().length).toBeGreaterThan(5));
+      const ms = performance.now() - t0;
+      expect(items().length).toBeLessThan(40);
+      expect(items()[0]!.querySelector(".session-title")!.textContent).toBe("Chat 0");
+      expect(ms).toBeLessThan(1000);
+      const scroller = document.querySelector<HTMLElement>(".session-scroll")!;
+      scroller.scrollTop = 5000 * 52;
+      scroller.dispatchEvent(new Event("scroll"));
+      await waitFor(() => expect(document.querySelector('[data-index="5003"] .session-title')?.textContent).toBe("Chat 5003"));
+      expect(items().length).toBeLessThan(40);
   });
 });

@@ -1,3 +1,4 @@
+import { createVirtualizer } from "@tanstack/solid-virtual";
 import { createSignal, For, Show } from "solid-js";
 import type { SessionInfo } from "../../bindings/bindings";
 import type { CommandError } from "../api";
@@ -22,6 +23,129 @@ export interface SidebarProps {
   onDismissError: () => void;
 }
 
+interface RowProps {
+  session: SessionInfo;
+  selected: boolean;
+  now: Date;
+  confirming: boolean;
+  deleting: boolean;
+  onSelect: () => void;
+  onAskDelete: () => void;
+  onConfirmDelete: () => void;
+  onCancelDelete: () => void;
+}
+
+function SessionRow(props: RowProps) {
+  const title = () => sessionTitle(props.session);
+  return (
+    <Show
+      when={props.confirming}
+      fallback={
+        <>
+          <button
+            type="button"
+            class="session-open"
+            aria-current={props.selected ? "page" : undefined}
+            onClick={() => props.onSelect()}
+          >
+            <span class="session-title">{title()}</span>
+            <span class="session-meta">
+              <time datetime={props.session.lastActive}>{relativeTime(props.session.lastActive, props.now)}</time>
+              <Show when={props.session.messageCount > 0}>
+                <span> · {props.session.messageCount} msg</span>
+              </Show>
+            </span>
+          </button>
+          <button
+            type="button"
+            class="icon-button session-delete"
+            aria-label={`Delete ${title()}`}
+            title="Delete chat"
+            onClick={() => props.onAskDelete()}
+          >
+            ×
+          </button>
+        </>
+      }
+    >
+      <div class="confirm" role="group" aria-label="Confirm delete">
+        <span>Delete “{title()}” and all its messages?</span>
+        <div class="confirm-actions">
+          <button type="button" class="danger" disabled={props.deleting} onClick={() => props.onConfirmDelete()}>
+            Delete
+          </button>
+          <button type="button" class="ghost" onClick={() => props.onCancelDelete()}>
+            Cancel
+          </button>
+        </div>
+      </div>
+    </Show>
+  );
+}
+
+interface SessionListProps {
+  sessions: SessionInfo[];
+  selectedId: string | null;
+  now: Date;
+  confirming: string | null;
+  deleting: string | null;
+  onSelect: (id: string) => void;
+  onAskDelete: (id: string | null) => void;
+  onConfirmDelete: (id: string) => void;
+}
+
+/** Windowed like the messages, so thousands of chats stay cheap. Mounted
+ * only once there are sessions, so its scroll element exists from the start. */
+function SessionList(props: SessionListProps) {
+  let scrollEl: HTMLDivElement | undefined;
+
+  const virtualizer = createVirtualizer({
+    get count() {
+      return props.sessions.length;
+    },
+    getScrollElement: () => scrollEl ?? null,
+    estimateSize: () => 52,
+    overscan: 8,
+    getItemKey: (index: number) => props.sessions[index]?.id ?? index,
+  });
+
+  return (
+    <div class="session-scroll" ref={scrollEl}>
+      <ul class="session-list" style={{ height: `${virtualizer.getTotalSize()}px` }}>
+        <For each={virtualizer.getVirtualItems()}>
+          {(row) => (
+            <Show when={props.sessions[row.index]} keyed>
+              {(s) => (
+                <li
+                  class="session"
+                  classList={{ selected: s.id === props.selectedId }}
+                  data-session-id={s.id}
+                  data-index={row.index}
+                  ref={(el) => queueMicrotask(() => el.isConnected && virtualizer.measureElement(el))}
+                  style={{ transform: `translateY(${row.start}px)` }}
+                >
+                  <SessionRow
+                    session={s}
+                    selected={s.id === props.selectedId}
+                    now={props.now}
+                    confirming={props.confirming === s.id}
+                    deleting={props.deleting === s.id}
+                    onSelect={() => props.onSelect(s.id)}
+                    onAskDelete={() => props.onAskDelete(s.id)}
+                    onConfirmDelete={() => props.onConfirmDelete(s.id)}
+                    onCancelDelete={() => props.onAskDelete(null)}
+                  />
+                </li>
+              )}
+            </Show>
+          )}
+        </For>
+      </ul>
+    </div>
+  );
+}
+
+/** The chats, most recent first, with New chat and delete-with-confirmation. */
 export function Sidebar(props: SidebarProps) {
   const [confirming, setConfirming] = createSignal<string | null>(null);
   const [deleting, setDeleting] = createSignal<string | null>(null);
@@ -41,67 +165,16 @@ export function Sidebar(props: SidebarProps) {
       <ErrorNote error={props.error} onDismiss={props.onDismissError} />
       <Show when={props.loaded} fallback={<p class="muted pad">Loading chats…</p>}>
         <Show when={props.sessions.length > 0} fallback={<p class="muted pad">No chats yet.</p>}>
-          <ul class="session-list">
-            <For each={props.sessions}>
-              {(s) => (
-                <li
-                  class="session"
-                  classList={{ selected: s.id === props.selectedId }}
-                  data-session-id={s.id}
-                >
-                  <Show
-                    when={confirming() === s.id}
-                    fallback={
-                      <>
-                        <button
-                          type="button"
-                          class="session-open"
-                          aria-current={s.id === props.selectedId ? "page" : undefined}
-                          onClick={() => props.onSelect(s.id)}
-                        >
-                          <span class="session-title">{sessionTitle(s)}</span>
-                          <span class="session-meta">
-                            <time datetime={s.lastActive} title={new Date(s.lastActive).toLocaleString()}>
-                              {relativeTime(s.lastActive, props.now)}
-                            </time>
-                            <Show when={s.messageCount > 0}>
-                              <span> · {s.messageCount} msg</span>
-                            </Show>
-                          </span>
-                        </button>
-                        <button
-                          type="button"
-                          class="icon-button session-delete"
-                          aria-label={`Delete ${sessionTitle(s)}`}
-                          title="Delete chat"
-                          onClick={() => setConfirming(s.id)}
-                        >
-                          ×
-                        </button>
-                      </>
-                    }
-                  >
-                    <div class="confirm" role="group" aria-label="Confirm delete">
-                      <span>Delete “{sessionTitle(s)}” and all its messages?</span>
-                      <div class="confirm-actions">
-                        <button
-                          type="button"
-                          class="danger"
-                          disabled={deleting() === s.id}
-                          onClick={() => void confirmDelete(s.id)}
-                        >
-                          Delete
-                        </button>
-                        <button type="button" class="ghost" onClick={() => setConfirming(null)}>
-                          Cancel
-                        </button>
-                      </div>
-                    </div>
-                  </Show>
-                </li>
-              )}
-            </For>
-          </ul>
+          <SessionList
+            sessions={props.sessions}
+            selectedId={props.selectedId}
+            now={props.now}
+            confirming={confirming()}
+            deleting={deleting()}
+            onSelect={props.onSelect}
+            onAskDelete={setConfirming}
+            onConfirmDelete={(id) => void confirmDelete(id)}
+          />
         </Show>
       </Show>
     </nav>

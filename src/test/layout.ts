@@ -11,7 +11,7 @@ export function stubLayout(viewport = 600, rowHeight = 100): () => void {
   Object.defineProperty(Element.prototype, "clientHeight", {
     configurable: true,
     get(this: Element) {
-      return this.classList.contains("message-scroll") ? viewport : 0;
+      return this.classList.contains("message-scroll") || this.classList.contains("session-scroll") ? viewport : 0;
     },
   });
   Object.defineProperty(Element.prototype, "scrollHeight", {
@@ -25,6 +25,7 @@ export function stubLayout(viewport = 600, rowHeight = 100): () => void {
   Object.defineProperty(proto, "offsetHeight", {
     configurable: true,
     get(this: HTMLElement) {
+      if (this.classList.contains("session")) return 52;
       return this.classList.contains("message-row") ? rowHeight : 0;
     },
   });
