@@ -26,6 +26,7 @@ export function App(props: AppProps) {
   const sessions = createSessionsStore();
   const chat = createChatStore(props.chatBackend ?? tauriChatBackend, {
     onStreamSettled: (sessionId) => void sessions.touch(sessionId),
+    onSent: (sessionId) => void sessions.touch(sessionId),
   });
   const status = createStatusStore();
   const settings = createSettingsStore();

@@ -4,6 +4,13 @@
 import { commands, type Message } from "../../bindings/bindings";
 import { unwrap } from "../api";
 
+/** What compacting a session did (the contract's `CompactionResult`). */
+export interface CompactionSummary {
+  messagesBefore: number;
+  messagesAfter: number;
+  tokensSaved: number;
+}
+
 export interface ChatBackend {
   /** Messages of a session, oldest first. Throws `CommandFailed`. */
   loadMessages(sessionId: string): Promise<Message[]>;
@@ -12,10 +19,13 @@ export interface ChatBackend {
   sendStreaming: ((sessionId: string, content: string) => Promise<void>) | null;
   /** Stops the session's running reply. `null` while the backend has no such command. */
   cancel: ((sessionId: string) => Promise<void>) | null;
+  /** Summarizes the older part of a session. `null` while the backend has no such command. */
+  compact: ((sessionId: string) => Promise<CompactionSummary>) | null;
 }
 
 export const tauriChatBackend: ChatBackend = {
   loadMessages: (sessionId) => unwrap(commands.getMessages(sessionId, null)),
   sendStreaming: null,
   cancel: null,
+  compact: null,
 };

@@ -5,7 +5,7 @@ import { batch, createSignal } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
 import { events } from "../../bindings/bindings";
 import { errorOf, type CommandError } from "../api";
-import type { ChatBackend } from "./backend";
+import type { ChatBackend, CompactionSummary } from "./backend";
 import {
   addLocalUserMessage,
   applyStreamEvent,
@@ -20,6 +20,8 @@ import {
 } from "./streamState";
 
 export interface ChatStoreHooks {
+  /** The backend stored a message the user sent (the session's title and time changed). */
+  onSent?: (sessionId: string) => void;
   /** A stream of any session ended or failed (its session's summary changed). */
   onStreamSettled?: (sessionId: string) => void;
 }
@@ -32,6 +34,8 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
   const [loadError, setLoadError] = createSignal<CommandError | null>(null);
   const [actionError, setActionError] = createSignal<CommandError | null>(null);
   const [sending, setSending] = createSignal(false);
+  const [compacting, setCompacting] = createSignal(false);
+  const [compacted, setCompacted] = createSignal<CompactionSummary | null>(null);
   let loadToken = 0;
 
   async function reload(sessionId: string): Promise<void> {
@@ -54,6 +58,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
       setLoadError(null);
       setActionError(null);
       setSending(false);
+      setCompacted(null);
       setLoading(sessionId !== null);
     });
     if (sessionId === null) return;
@@ -95,6 +100,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
         const m = findMessage(s, localId);
         if (m) m.local = null;
       }));
+      hooks.onSent?.(sessionId);
       return true;
     } catch (e) {
       setState(produce((s) => markLocalFailed(s, localId, errorOf(e))));
@@ -145,8 +151,35 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
     }
   }
 
+  const canCompact = () => backend.compact !== null;
+
+  /** Compacts the open session, then shows its messages as stored now. */
+  async function compact(): Promise<CompactionSummary | null> {
+    const sessionId = state.sessionId;
+    if (!sessionId || !backend.compact || compacting() || streaming()) return null;
+    setActionError(null);
+    setCompacting(true);
+    try {
+      const result = await backend.compact(sessionId);
+      setCompacted(result);
+      await reload(sessionId);
+      hooks.onSent?.(sessionId);
+      return result;
+    } catch (e) {
+      setActionError(errorOf(e));
+      return null;
+    } finally {
+      setCompacting(false);
+    }
+  }
+
   return {
     state,
+    compacting,
+    compacted,
+    canCompact,
+    compact,
+    dismissCompacted: () => setCompacted(null),
     loading,
     loadError,
     actionError,

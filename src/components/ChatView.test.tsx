@@ -104,10 +104,33 @@ describe("chat view", () => {
     expect(messages().filter((m) => m.textContent!.includes("hello?"))).toHaveLength(1);
   });
 
+  it("compacts a chat, shows what it saved and the messages as stored now", async () => {
+    const be = fakeBackend({ sessions: [session({ id: S, title: "Long chat" })], messages: { [S]: conversation(S, 12) } });
+    render(() => (
+      <App
+        statusIntervalMs={60_000}
+        chatBackend={{
+          ...tauriChatBackend,
+          compact: async (sessionId) => {
+            const all = be.messages.get(sessionId)!;
+            be.messages.set(sessionId, [{ ...all[0]!, role: "system", content: "Summary of the earlier chat" }, ...all.slice(-4)]);
+            return { messagesBefore: 12, messagesAfter: 5, tokensSaved: 4321 };
+          },
+        }}
+      />
+    ));
+    await waitFor(() => expect(messages().length).toBeGreaterThan(5));
+    fireEvent.click(screen.getByRole("button", { name: "Compact" }));
+    await waitFor(() => expect(screen.getByRole("status").textContent).toContain("Compacted 12 messages into 5, saving about 4,321 tokens."));
+    await waitFor(() => expect(messages()).toHaveLength(5));
+    expect(messages()[0]!.querySelector(".message-role")!.textContent).toBe("System");
+  });
+
   it("says plainly when the backend cannot send yet", async () => {
-    const input = await openChat({ ...tauriChatBackend, sendStreaming: null, cancel: null });
+    const input = await openChat({ ...tauriChatBackend, sendStreaming: null, cancel: null, compact: null });
     expect(input.disabled).toBe(true);
     expect(input.placeholder).toMatch(/not available/);
+    expect(screen.queryByRole("button", { name: "Compact" })).toBeNull();
   });
 });
 

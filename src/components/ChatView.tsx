@@ -1,6 +1,7 @@
 import { onCleanup, onMount, Show } from "solid-js";
 import type { SessionInfo } from "../../bindings/bindings";
 import type { ChatStore } from "../chat/chatStore";
+import { formatCount } from "../lib/format";
 import { Composer } from "./Composer";
 import { ErrorNote } from "./ErrorNote";
 import { MessageList } from "./MessageList";
@@ -41,7 +42,31 @@ export function ChatView(props: ChatViewProps) {
               <span class="chat-model muted" title="The model this chat uses">
                 {session().model ?? "default model"}
               </span>
+              <Show when={chat().canCompact()}>
+                <button
+                  type="button"
+                  class="ghost small compact-button"
+                  disabled={chat().compacting() || chat().streaming() || chat().state.messages.length < 3}
+                  title="Summarize the older part of this chat to free context"
+                  onClick={() => void chat().compact()}
+                >
+                  {chat().compacting() ? "Compacting…" : "Compact"}
+                </button>
+              </Show>
             </header>
+            <Show when={chat().compacted()}>
+              {(r) => (
+                <div class="notice" role="status">
+                  <span>
+                    Compacted {formatCount(r().messagesBefore)} messages into {formatCount(r().messagesAfter)}, saving about{" "}
+                    {formatCount(r().tokensSaved)} tokens.
+                  </span>
+                  <button type="button" class="link-button" onClick={() => chat().dismissCompacted()}>
+                    Dismiss
+                  </button>
+                </div>
+              )}
+            </Show>
             <ErrorNote error={chat().loadError()} class="inline" />
             <Show
               when={!chat().loading() || chat().state.messages.length > 0}
