@@ -9,6 +9,7 @@ APT_PACKAGES=(
   build-essential pkg-config curl file
   libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libayatana-appindicator3-dev
   xvfb xauth x11-utils imagemagick
+  webkit2gtk-driver
 )
 
 missing=()

@@ -106,7 +106,7 @@ export function App(props: AppProps) {
 
   return (
     <div class="app">
-      <aside class="sidebar">
+      <aside class="sidebar" data-testid="sidebar">
         <div class="brand">
           <span class="brand-mark" aria-hidden="true">◆</span> ClawDesk
         </div>
@@ -136,6 +136,7 @@ export function App(props: AppProps) {
           <button
             type="button"
             class="ghost settings-button"
+            data-testid="settings-button"
             aria-pressed={view() === "settings"}
             onClick={() => openView(view() === "settings" ? "chat" : "settings")}
           >

@@ -25,7 +25,7 @@ export function ChatView(props: ChatViewProps) {
   });
 
   return (
-    <section class="chat" aria-label="Chat">
+    <section class="chat" aria-label="Chat" data-testid="chat-view">
       <Show
         when={props.session}
         fallback={
@@ -38,7 +38,7 @@ export function ChatView(props: ChatViewProps) {
         {(session) => (
           <>
             <header class="chat-head">
-              <h1 class="chat-title">{sessionTitle(session())}</h1>
+              <h1 class="chat-title" data-testid="chat-title">{sessionTitle(session())}</h1>
               <span class="chat-model muted" title="The model this chat uses">
                 {session().model ?? "default model"}
               </span>

@@ -61,6 +61,7 @@ export function Composer(props: ComposerProps) {
         value={text()}
         placeholder={props.canSend ? "Message ClawDesk…  (Enter to send, Shift+Enter for a new line)" : "Sending is not available: this backend has no send command yet."}
         aria-label="Message"
+        data-testid="composer-input"
         disabled={!props.canSend || props.disabled}
         onInput={(e) => {
           setText(e.currentTarget.value);
@@ -71,7 +72,7 @@ export function Composer(props: ComposerProps) {
       <Show
         when={props.streaming}
         fallback={
-          <button type="submit" class="primary send" disabled={blocked() || text().trim() === ""}>
+          <button type="submit" class="primary send" data-testid="send-button" disabled={blocked() || text().trim() === ""}>
             Send
           </button>
         }
@@ -79,6 +80,7 @@ export function Composer(props: ComposerProps) {
         <button
           type="button"
           class="stop"
+          data-testid="stop-button"
           onClick={() => props.onStop()}
           disabled={!props.canStop}
           title="Stop (Esc)"

@@ -22,6 +22,7 @@ export function MessageItem(props: MessageItemProps) {
       class={`message role-${m().role} status-${m().status}`}
       classList={{ live: props.live, local: m().local !== null }}
       data-message-id={m().id}
+      data-testid="message"
       aria-busy={props.live}
     >
       <header class="message-head">
@@ -73,7 +74,7 @@ export function MessageItem(props: MessageItemProps) {
 
       <Show when={m().failure}>
         {(f) => (
-          <p class="message-failure" role={f().code === "cancelled" ? undefined : "alert"}>
+          <p class="message-failure" data-testid="message-failure" role={f().code === "cancelled" ? undefined : "alert"}>
             {describeFailure(f().code)}
             <Show when={f().code !== "cancelled" && f().message}>
               <span class="muted"> ({f().message})</span>

@@ -250,7 +250,7 @@ function AddProvider(props: { store: SettingsStore }) {
 export function SettingsPanel(props: { store: SettingsStore; models: readonly ModelInfo[] }) {
   onMount(() => void props.store.load());
   return (
-    <section class="panel settings" aria-label="Settings">
+    <section class="panel settings" aria-label="Settings" data-testid="settings-panel">
       <header class="panel-head">
         <h1>Settings</h1>
         <span class="muted small">Changes are checked by the backend and apply at once.</span>

@@ -45,6 +45,7 @@ function SessionRow(props: RowProps) {
           <button
             type="button"
             class="session-open"
+            data-testid="session-open"
             aria-current={props.selected ? "page" : undefined}
             onClick={() => props.onSelect()}
           >
@@ -59,6 +60,7 @@ function SessionRow(props: RowProps) {
           <button
             type="button"
             class="icon-button session-delete"
+            data-testid="session-delete"
             aria-label={`Delete ${title()}`}
             title="Delete chat"
             onClick={() => props.onAskDelete()}
@@ -68,13 +70,13 @@ function SessionRow(props: RowProps) {
         </>
       }
     >
-      <div class="confirm" role="group" aria-label="Confirm delete">
+      <div class="confirm" role="group" aria-label="Confirm delete" data-testid="session-delete-confirm">
         <span>Delete “{title()}” and all its messages?</span>
         <div class="confirm-actions">
-          <button type="button" class="danger" disabled={props.deleting} onClick={() => props.onConfirmDelete()}>
+          <button type="button" class="danger" data-testid="session-delete-yes" disabled={props.deleting} onClick={() => props.onConfirmDelete()}>
             Delete
           </button>
-          <button type="button" class="ghost" onClick={() => props.onCancelDelete()}>
+          <button type="button" class="ghost" data-testid="session-delete-no" onClick={() => props.onCancelDelete()}>
             Cancel
           </button>
         </div>
@@ -118,6 +120,7 @@ function SessionList(props: SessionListProps) {
               {(s) => (
                 <li
                   class="session"
+                  data-testid="session-row"
                   classList={{ selected: s.id === props.selectedId }}
                   data-session-id={s.id}
                   data-index={row.index}
@@ -158,8 +161,8 @@ export function Sidebar(props: SidebarProps) {
   };
 
   return (
-    <nav class="sessions" aria-label="Chats">
-      <button type="button" class="primary new-chat" onClick={() => props.onCreate()} disabled={props.creating}>
+    <nav class="sessions" aria-label="Chats" data-testid="session-nav">
+      <button type="button" class="primary new-chat" data-testid="new-chat" onClick={() => props.onCreate()} disabled={props.creating}>
         <span aria-hidden="true">+</span> New chat
       </button>
       <ErrorNote error={props.error} onDismiss={props.onDismissError} />
