@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh Debian/Ubuntu machine:
 #   make run   install what is needed, build, and launch the app
 #   make test  install what is needed and run every test
-.PHONY: setup frontend run test test-rust test-ts lint smoke bench bindings contract
+.PHONY: setup frontend run test test-rust test-ts lint smoke e2e bench bindings contract
 
 setup:
 	./scripts/setup.sh
@@ -30,6 +30,14 @@ test-ts: setup
 smoke: frontend
 	cargo build -p clawdesk
 	./scripts/smoke-window.sh target/debug/clawdesk
+
+# The real window driven over WebDriver (tauri-driver + WebKitWebDriver,
+# under Xvfb). CLAWDESK_E2E_CHAT=1 adds the chat scenarios against the
+# loopback provider double.
+e2e: frontend
+	cargo build -p clawdesk
+	if [ "$${CLAWDESK_E2E_CHAT:-}" = 1 ]; then cargo build -p provider-double; fi
+	./scripts/e2e.sh
 
 bench:
 	cargo bench -p clawdesk-core

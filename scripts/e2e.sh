@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# End-to-end tests of the real app window: tauri-driver + WebKitWebDriver
+# drive target/debug/clawdesk under Xvfb; the tests are tests/e2e/*.e2e.mjs
+# (node:test + webdriverio). Expects the app built (`make e2e` does it).
+# CLAWDESK_E2E_CHAT=1 also runs the chat scenarios against provider-double.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p test-results
+
+[ -x .tools/bin/tauri-driver ] || command -v tauri-driver >/dev/null ||
+  cargo install tauri-driver --locked --root .tools
+command -v WebKitWebDriver >/dev/null || { echo "e2e: WebKitWebDriver missing (apt package webkit2gtk-driver; run scripts/setup.sh)"; exit 1; }
+export PATH="$PWD/.tools/bin:$PATH"
+
+npx tsc -p tests/e2e/tsconfig.json # the tests are JS with JSDoc types; check them
+
+# Everything the tests start is recorded here (process groups as -pgid) and
+# ended on exit, even if the test runner itself is killed by the timeout.
+export CLAWDESK_E2E_PIDFILE
+CLAWDESK_E2E_PIDFILE=$(mktemp)
+cleanup() {
+  while read -r pid; do
+    [ -n "$pid" ] && kill -KILL -- "$pid" 2>/dev/null || true
+  done <"$CLAWDESK_E2E_PIDFILE"
+  rm -f "$CLAWDESK_E2E_PIDFILE"
+}
+trap cleanup EXIT
+
+timeout --kill-after=10 "${CLAWDESK_E2E_TIMEOUT:-900}" \
+  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
+  node --test --test-concurrency=1 --test-timeout=300000 \
+  tests/e2e/app.e2e.mjs tests/e2e/chat.e2e.mjs

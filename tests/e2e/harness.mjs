@@ -1,0 +1,470 @@
+// @ts-check
+// End-to-end harness: drives the real ClawDesk window (WebKitGTK) through
+// tauri-driver + WebKitWebDriver with webdriverio. Every test file gets its
+// own tauri-driver on free ports and its own temporary home, config, data
+// and database, so nothing touches the user's files. Every wait has a
+// timeout, and `Harness.close()` ends the WebDriver session, tauri-driver
+// (its whole process group) and any app still running on our temp dir.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const RESULTS = path.join(ROOT, "test-results");
+export const APP = path.resolve(process.env.CLAWDESK_E2E_APP ?? path.join(ROOT, "target/debug/clawdesk"));
+
+/** @returns {string} */
+function tauriDriverPath() {
+  if (process.env.TAURI_DRIVER) return process.env.TAURI_DRIVER;
+  const local = path.join(ROOT, ".tools/bin/tauri-driver");
+  return fs.existsSync(local) ? local : "tauri-driver";
+}
+
+/** @param {number} ms */
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Rejects with `what` when `promise` takes longer than `ms`.
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {number} ms
+ * @param {string} what
+ * @returns {Promise<T>}
+ */
+export function withTimeout(promise, ms, what) {
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return /** @type {Promise<T>} */ (Promise.race([promise, timeout])).finally(() => clearTimeout(timer));
+}
+
+/** A TCP port that was free a moment ago. @returns {Promise<number>} */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * @param {number} port
+ * @param {number} timeoutMs
+ * @param {() => string | null} [died] returns a reason when the owner exited
+ */
+export async function waitForPort(port, timeoutMs, died) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const reason = died?.();
+    if (reason) throw new Error(reason);
+    const ok = await new Promise((resolve) => {
+      const sock = net.connect(port, "127.0.0.1");
+      sock.once("connect", () => (sock.destroy(), resolve(true)));
+      sock.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
+}
+
+/**
+ * Pids of processes whose command line mentions `needle` (our temp dir).
+ * @param {string} needle
+ * @returns {number[]}
+ */
+export function pidsMentioning(needle) {
+  /** @type {number[]} */
+  const out = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (cmd.includes(needle)) out.push(Number(entry));
+    } catch {
+      // gone already
+    }
+  }
+  return out;
+}
+
+/**
+ * Notes a pid (negative: a process group) in $CLAWDESK_E2E_PIDFILE, so that
+ * scripts/e2e.sh can end it even if this Node process is killed.
+ * @param {number} pid
+ */
+function recordPid(pid) {
+  const file = process.env.CLAWDESK_E2E_PIDFILE;
+  if (file && pid) fs.appendFileSync(file, `${pid}\n`);
+}
+
+/** @param {number} pid @param {NodeJS.Signals} signal */
+function kill(pid, signal) {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Where one app instance keeps its files. Reused across restarts.
+ * @typedef {{ root: string, configDir: string, dataDir: string, db: string }} AppDirs
+ */
+
+/** @typedef {import("webdriverio").Browser} Browser */
+
+export class Harness {
+  /** @param {string} name used for the temp dir and log file names */
+  constructor(name) {
+    this.name = name;
+    this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `clawdesk-e2e-${name}-`));
+    /** @type {import("node:child_process").ChildProcess | null} */
+    this.driver = null;
+    this.port = 0;
+    /** @type {Browser | null} */
+    this.browser = null;
+    /** @type {string[]} */
+    this.driverLog = [];
+    /** @type {Array<() => Promise<void> | void>} */
+    this.cleanups = [];
+    fs.mkdirSync(RESULTS, { recursive: true });
+  }
+
+  /** Fresh isolated directories for an app instance. @param {string} label @returns {AppDirs} */
+  appDirs(label) {
+    const root = path.join(this.tmp, label);
+    const configDir = path.join(root, "config");
+    const dataDir = path.join(root, "data");
+    fs.mkdirSync(configDir, { recursive: true });
+    fs.mkdirSync(dataDir, { recursive: true });
+    return { root, configDir, dataDir, db: path.join(dataDir, "clawdesk.db") };
+  }
+
+  /** Starts tauri-driver (which starts WebKitWebDriver) on free ports. */
+  async startDriver() {
+    if (!fs.existsSync(APP)) throw new Error(`no app binary at ${APP}: run \`cargo build -p clawdesk\``);
+    this.port = await freePort();
+    let nativePort = await freePort();
+    while (nativePort === this.port) nativePort = await freePort();
+    const home = path.join(this.tmp, "home");
+    fs.mkdirSync(home, { recursive: true });
+    const child = spawn(tauriDriverPath(), ["--port", String(this.port), "--native-port", String(nativePort)], {
+      // Its own process group: close() ends the driver, WebKitWebDriver and
+      // the apps it started in one go, and only those.
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        HOME: home,
+        XDG_CONFIG_HOME: path.join(home, ".config"),
+        XDG_DATA_HOME: path.join(home, ".local/share"),
+        XDG_CACHE_HOME: path.join(home, ".cache"),
+        // The app's own logs and WebKit's can be loud; keep what helps.
+        RUST_BACKTRACE: "1",
+      },
+    });
+    this.driver = child;
+    recordPid(-(child.pid ?? 0));
+    /** @type {string | null} */
+    let exited = null;
+    child.on("exit", (code, signal) => (exited = `tauri-driver exited (code ${code}, signal ${signal})`));
+    child.on("error", (e) => (exited = `tauri-driver could not start: ${e.message}`));
+    const collect = (/** @type {Buffer} */ b) => {
+      this.driverLog.push(b.toString());
+      if (this.driverLog.length > 2000) this.driverLog.splice(0, 1000);
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
+    await waitForPort(this.port, 15_000, () => exited);
+    await waitForPort(nativePort, 15_000, () => exited);
+  }
+
+  /**
+   * Starts the app on `dirs` and waits for its sidebar to finish loading.
+   * @param {AppDirs} dirs
+   * @returns {Promise<Browser>}
+   */
+  async launch(dirs) {
+    if (!this.driver) await this.startDriver();
+    if (this.browser) await this.quit();
+    const args = ["--db", dirs.db, "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir];
+    const browser = await withTimeout(
+      remote({
+        hostname: "127.0.0.1",
+        port: this.port,
+        logLevel: "error",
+        connectionRetryTimeout: 60_000,
+        connectionRetryCount: 0,
+        waitforTimeout: 15_000,
+        waitforInterval: 100,
+        // `tauri:options` is tauri-driver's own capability (it becomes
+        // webkitgtk:browserOptions {binary, args}); webdriverio's types do not know it.
+        capabilities: /** @type {any} */ ({
+          "tauri:options": { application: APP, args },
+          // WebKitWebDriver speaks classic WebDriver; no BiDi upgrade.
+          "wdio:enforceWebDriverClassic": true,
+        }),
+      }),
+      90_000,
+      "WebDriver session with the app",
+    );
+    this.browser = browser;
+    await browser.setTimeouts(undefined, 30_000, 30_000);
+    await waitForSidebar(browser);
+    return browser;
+  }
+
+  /** Ends the WebDriver session, which closes the app; waits for its process to exit. */
+  async quit() {
+    const browser = this.browser;
+    this.browser = null;
+    if (browser) {
+      await withTimeout(browser.deleteSession(), 20_000, "ending the WebDriver session").catch((e) =>
+        console.error(`e2e: ${e.message}`),
+      );
+    }
+    // The app is the process started with our temp dir in its arguments.
+    const deadline = Date.now() + 10_000;
+    while (pidsMentioning(this.tmp).length > 0 && Date.now() < deadline) await sleep(100);
+    for (const pid of pidsMentioning(this.tmp)) kill(pid, "SIGKILL");
+  }
+
+  /** @param {string} file a name under test-results/ */
+  async screenshot(file) {
+    if (!this.browser) return;
+    const out = path.join(RESULTS, file);
+    // WebKit paints a little after the DOM changes: let two frames pass.
+    await this.browser.executeAsync((/** @type {() => void} */ done) =>
+      requestAnimationFrame(() => requestAnimationFrame(() => done())),
+    );
+    await sleep(300);
+    await withTimeout(this.browser.saveScreenshot(out), 20_000, `screenshot ${file}`);
+    return out;
+  }
+
+  /** Runs `fn` during close(), before the driver stops. @param {() => Promise<void> | void} fn */
+  onClose(fn) {
+    this.cleanups.push(fn);
+  }
+
+  /** Always safe to call; never throws. */
+  async close() {
+    await this.quit().catch(() => {});
+    for (const fn of this.cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (e) {
+        console.error(`e2e cleanup: ${/** @type {Error} */ (e).message}`);
+      }
+    }
+    const child = this.driver;
+    this.driver = null;
+    if (child?.pid && child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once("exit", r));
+      kill(-child.pid, "SIGTERM");
+      await Promise.race([gone, sleep(3_000)]);
+      kill(-child.pid, "SIGKILL");
+    }
+    for (const pid of pidsMentioning(this.tmp)) kill(pid, "SIGKILL");
+    fs.writeFileSync(path.join(RESULTS, `e2e-${this.name}-driver.log`), this.driverLog.join(""));
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+/** @param {string} id */
+export const byTestId = (id) => `[data-testid="${id}"]`;
+
+/**
+ * Waits for the sidebar and for the chat list to have loaded.
+ * @param {Browser} browser
+ */
+export async function waitForSidebar(browser) {
+  await browser.$(byTestId("sidebar")).waitForDisplayed({ timeout: 30_000, timeoutMsg: "no sidebar after 30 s" });
+  await browser.waitUntil(
+    async () => {
+      const text = await browser.$(byTestId("session-nav")).getText();
+      return !text.includes("Loading chats");
+    },
+    { timeout: 15_000, timeoutMsg: "the chat list did not load" },
+  );
+}
+
+/**
+ * Session ids in sidebar order (most recent first).
+ * @param {Browser} browser
+ * @returns {Promise<string[]>}
+ */
+export async function sessionIds(browser) {
+  // The list is virtualized and rows are positioned by transform; order by
+  // their data-index rather than by DOM order.
+  const rows = await browser.execute(() =>
+    Array.from(document.querySelectorAll('[data-testid="session-row"]')).map((el) => [
+      Number(el.getAttribute("data-index")),
+      el.getAttribute("data-session-id") ?? "",
+    ]),
+  );
+  return rows
+    .slice()
+    .sort((a, b) => Number(a[0]) - Number(b[0]))
+    .map((r) => String(r[1]));
+}
+
+/**
+ * Clicks "New chat" and returns the new session's id (the one not seen before).
+ * @param {Browser} browser
+ * @returns {Promise<string>}
+ */
+export async function createSession(browser) {
+  const before = new Set(await sessionIds(browser));
+  await browser.$(byTestId("new-chat")).click();
+  /** @type {string | undefined} */
+  let created;
+  await browser.waitUntil(
+    async () => {
+      created = (await sessionIds(browser)).find((id) => !before.has(id));
+      return created !== undefined;
+    },
+    { timeout: 15_000, timeoutMsg: "no new chat appeared in the sidebar" },
+  );
+  return /** @type {string} */ (created);
+}
+
+/** @param {string} id */
+export const sessionRow = (id) => `[data-testid="session-row"][data-session-id="${id}"]`;
+
+export const PROVIDER_DOUBLE = path.resolve(
+  process.env.CLAWDESK_E2E_DOUBLE ?? path.join(ROOT, "target/debug/provider-double"),
+);
+
+/**
+ * The loopback provider double (`crates/provider-double`): serves Ollama's
+ * `/api/chat` and `/api/tags`, scripted through `/_double/*`.
+ */
+export class ProviderDouble {
+  /** @param {import("node:child_process").ChildProcess} child @param {string} url */
+  constructor(child, url) {
+    this.child = child;
+    this.url = url;
+  }
+
+  /** Starts `provider-double --port 0` and waits for its "listening on" line. */
+  static async start() {
+    if (!fs.existsSync(PROVIDER_DOUBLE)) {
+      throw new Error(`no provider double at ${PROVIDER_DOUBLE}: run \`cargo build -p provider-double\``);
+    }
+    const child = spawn(PROVIDER_DOUBLE, ["--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    recordPid(child.pid ?? 0);
+    let out = "";
+    const url = await withTimeout(
+      new Promise((resolve, reject) => {
+        child.stdout?.on("data", (b) => {
+          out += b.toString();
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.stderr?.on("data", (b) => (out += b.toString()));
+        child.once("exit", (code) => reject(new Error(`provider-double exited (${code}): ${out}`)));
+        child.once("error", reject);
+      }),
+      15_000,
+      "provider-double to listen",
+    );
+    return new ProviderDouble(child, /** @type {string} */ (url));
+  }
+
+  /** @param {string} route @param {unknown} [body] */
+  async call(route, body) {
+    const res = await fetch(`${this.url}${route}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(5_000),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`provider-double ${route}: HTTP ${res.status} ${text}`);
+    return text;
+  }
+
+  /** Sets what the next chat request gets. @param {unknown} script a JSON Script */
+  async script(script) {
+    await this.call("/_double/script", script);
+  }
+
+  async reset() {
+    await this.call("/_double/reset", {});
+  }
+
+  /** The requests the double has seen, as JSON. @returns {Promise<unknown>} */
+  async requests() {
+    return JSON.parse(await this.call("/_double/requests"));
+  }
+
+  stop() {
+    if (this.child.pid && this.child.exitCode === null) kill(this.child.pid, "SIGKILL");
+  }
+}
+
+/**
+ * Writes a config.toml that sends every chat to `ollamaUrl` with an Ollama
+ * model as the default (keys as in crates/clawdesk-core/src/config/types.rs,
+ * camelCase on disk; the model id from catalog.rs).
+ * @param {AppDirs} dirs
+ * @param {string} ollamaUrl
+ * @param {string} [model]
+ */
+export function writeOllamaConfig(dirs, ollamaUrl, model = "llama3.2") {
+  const toml = `# Written by tests/e2e: every chat goes to the provider double.
+[defaults]
+model = ${JSON.stringify(model)}
+
+[providers.ollama]
+kind = "ollama"
+baseUrl = ${JSON.stringify(ollamaUrl)}
+enabled = true
+
+[providers.anthropic]
+enabled = false
+
+[providers.openai]
+enabled = false
+
+[network]
+connectTimeoutMs = 5000
+firstByteTimeoutMs = 10000
+idleTimeoutMs = 10000
+maxRetries = 0
+`;
+  fs.writeFileSync(path.join(dirs.configDir, "config.toml"), toml);
+}
+
+/**
+ * The element's text content. (WebKitWebDriver's "visible text" comes back
+ * empty for some elements, e.g. a one-line h1 with text-overflow: ellipsis.)
+ * @param {ReturnType<Browser["$"]> | WebdriverIO.Element} el
+ * @returns {Promise<string>}
+ */
+export async function textOf(el) {
+  const element = /** @type {WebdriverIO.Element} */ (await el);
+  return String((await element.getProperty("textContent")) ?? "");
+}
+
+/**
+ * Clicks once the element is clickable (not covered by a row still moving
+ * into place, for example).
+ * @param {ReturnType<Browser["$"]>} el
+ */
+export async function clickWhenReady(el) {
+  await el.waitForClickable({ timeout: 10_000 });
+  await el.click();
+}
