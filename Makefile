@@ -12,7 +12,7 @@ frontend: setup
 run: frontend
 	cargo run -p clawdesk
 
-test: setup lint test-rust test-ts smoke
+test: setup lint test-rust test-ts smoke e2e
 	@echo "make test: all suites passed"
 
 lint: frontend
