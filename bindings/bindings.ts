@@ -17,6 +17,23 @@ export const commands = {
 	deleteSession: (sessionId: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_session", { sessionId })),
 	/**  Messages oldest first; with `limit`, the newest `limit` of them. */
 	getMessages: (sessionId: string, limit: number | null) => typedError<Message[], AppError>(__TAURI_INVOKE("get_messages", { sessionId, limit })),
+	/**
+	 *  Sends a message and waits for the whole reply. The user message is
+	 *  stored before the provider is called; the reply is stored as it streams
+	 *  (stream events are emitted too, so other views stay live).
+	 */
+	sendMessage: (sessionId: string, content: string) => typedError<MessageResponse, AppError>(__TAURI_INVOKE("send_message", { sessionId, content })),
+	/**
+	 *  Stores the message, starts the reply and returns; the reply arrives as
+	 *  `stream-start`, `stream-chunk`..., then `stream-end` or `stream-error`.
+	 */
+	sendMessageStreaming: (sessionId: string, content: string) => typedError<null, AppError>(__TAURI_INVOKE("send_message_streaming", { sessionId, content })),
+	/**
+	 *  Stops the session's running reply (no-op when none runs). The stream
+	 *  ends with `stream-error { code: "cancelled" }` and the partial reply is
+	 *  kept as `cancelled`.
+	 */
+	cancelStream: (sessionId: string) => typedError<null, AppError>(__TAURI_INVOKE("cancel_stream", { sessionId })),
 	/**  The live configuration. API keys appear only as `apiKeySet`. */
 	getConfig: () => typedError<AppConfig, AppError>(__TAURI_INVOKE("get_config")),
 	/**
@@ -181,6 +198,17 @@ export type Message = {
 	/**  RFC 3339, UTC. */
 	timestamp: string,
 	status: MessageStatus,
+};
+
+/**  The reply returned by `send_message` once it is complete. */
+export type MessageResponse = {
+	id: string,
+	/**  Always `"assistant"`. */
+	role: Role,
+	content: string,
+	model: string,
+	usage: Usage,
+	timestamp: string,
 };
 
 export type MessageStatus = "complete" | 

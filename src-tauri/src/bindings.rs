@@ -1,7 +1,7 @@
 //! The specta builder: the single list of commands and events, from which
 //! both the invoke handler and `bindings/bindings.ts` are made.
 
-use crate::commands::{config, sessions, system};
+use crate::commands::{chat, config, sessions, system};
 use crate::events::{StreamChunk, StreamEnd, StreamError, StreamStart};
 use specta_typescript::Typescript;
 use std::path::{Path, PathBuf};
@@ -16,6 +16,9 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             sessions::get_session,
             sessions::delete_session,
             sessions::get_messages,
+            chat::send_message,
+            chat::send_message_streaming,
+            chat::cancel_stream,
             config::get_config,
             config::update_config,
             config::get_models,

@@ -6,11 +6,14 @@ pub mod commands;
 pub mod events;
 pub mod paths;
 pub mod state;
+pub mod stream_sink;
 
 use clawdesk_core::registry::DESKTOP_CHANNEL;
 use clawdesk_core::types::ChannelStatus;
 use paths::{AppPaths, PathOverrides};
 use state::AppState;
+use std::sync::Arc;
+use stream_sink::TauriStreamSink;
 use tauri::Manager;
 
 /// Starts the desktop app.
@@ -39,13 +42,23 @@ pub fn run() {
                 app.path().app_config_dir()?,
                 app.path().app_data_dir()?,
             );
-            let state = tauri::async_runtime::block_on(AppState::initialize(&paths));
+            let sink = Arc::new(TauriStreamSink::new(app.handle().clone()));
+            let state = tauri::async_runtime::block_on(AppState::initialize(&paths, sink));
             state
                 .channel_registry
                 .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)?;
             app.manage(state);
             Ok(())
         })
-        .run(tauri::generate_context!())
-        .expect("error while running the ClawDesk application");
+        .build(tauri::generate_context!())
+        .expect("error while building the ClawDesk application")
+        .run(|app, event| {
+            // Closing the app stops running replies, so each is stored as
+            // `cancelled` with its text rather than left `streaming`.
+            if let tauri::RunEvent::ExitRequested { .. } = event {
+                if let Some(state) = app.try_state::<AppState>() {
+                    state.agent_pipeline.cancel_all();
+                }
+            }
+        });
 }

@@ -4,6 +4,7 @@ use crate::paths::AppPaths;
 use arc_swap::ArcSwap;
 use clawdesk_core::config::{AppConfig, ConfigManager};
 use clawdesk_core::metrics::MetricsRecorder;
+use clawdesk_core::pipeline::{Pipeline, StreamSink};
 use clawdesk_core::registry::{ChannelRegistry, ProviderRegistry};
 use clawdesk_core::store::{SessionStore, SqliteStore, UnavailableStore};
 use clawdesk_core::AppResult;
@@ -18,13 +19,17 @@ pub struct AppState {
     pub provider_registry: Arc<ProviderRegistry>,
     pub channel_registry: Arc<ChannelRegistry>,
     pub metrics: Arc<MetricsRecorder>,
+    /// From a user's message to a stored, streamed reply.
+    pub agent_pipeline: Pipeline,
+    /// Where replies' stream events go (the window, in the app).
+    pub stream_sink: Arc<dyn StreamSink>,
 }
 
 impl AppState {
     /// Loads config and opens the store. Never fails: an unreadable database
     /// gives a store that answers every call with its `storage` error (and
     /// an unhealthy health check) while the file is left untouched.
-    pub async fn initialize(paths: &AppPaths) -> Self {
+    pub async fn initialize(paths: &AppPaths, stream_sink: Arc<dyn StreamSink>) -> Self {
         let config_manager = Arc::new(ConfigManager::load(&paths.config_dir));
         let config = config_manager.shared();
         let db_path = paths.database(config.load().storage.database_path.as_deref());
@@ -44,13 +49,25 @@ impl AppState {
                 Arc::new(UnavailableStore::new(err))
             }
         };
+        let provider_registry = Arc::new(ProviderRegistry::with_config_manager(
+            config_manager.clone(),
+        ));
+        let metrics = Arc::new(MetricsRecorder::new());
+        let agent_pipeline = Pipeline::new(
+            session_store.clone(),
+            provider_registry.clone(),
+            config.clone(),
+            metrics.clone(),
+        );
         Self {
             session_store,
-            provider_registry: Arc::new(ProviderRegistry::new(config.clone())),
+            provider_registry,
             config,
             config_manager,
             channel_registry: Arc::new(ChannelRegistry::new()),
-            metrics: Arc::new(MetricsRecorder::new()),
+            metrics,
+            agent_pipeline,
+            stream_sink,
         }
     }
 

@@ -9,11 +9,16 @@
 
 mod common;
 
+use clawdesk_lib::events::{StreamChunk, StreamEnd, StreamError, StreamStart};
 use common::TestApp;
+use provider_double::{ProviderDouble, Script};
 use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tauri_specta::Event;
 
 /// One recorded call: the arguments in the order of the TypeScript
 /// function's parameters, and what came back.
@@ -26,6 +31,46 @@ struct Case {
 struct Recorder {
     app: TestApp,
     commands: BTreeMap<&'static str, Vec<Case>>,
+    /// Every stream event the backend emitted: accessor and payload.
+    events: Arc<Mutex<Vec<(&'static str, Value)>>>,
+}
+
+impl Recorder {
+    fn listen_to_events(&self) {
+        fn record<E: Event + serde::Serialize + serde::de::DeserializeOwned + 'static>(
+            r: &Recorder,
+            accessor: &'static str,
+        ) {
+            let events = r.events.clone();
+            E::listen_any(r.app.app.handle(), move |event| {
+                let payload = serde_json::to_value(&event.payload).unwrap();
+                events.lock().unwrap().push((accessor, payload));
+            });
+        }
+        record::<StreamStart>(self, "streamStart");
+        record::<StreamChunk>(self, "streamChunk");
+        record::<StreamEnd>(self, "streamEnd");
+        record::<StreamError>(self, "streamError");
+    }
+
+    /// Waits until the backend emitted an event with this accessor `count` times.
+    fn wait_for_events(&self, accessor: &str, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let seen = self
+                .events
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(a, _)| *a == accessor)
+                .count();
+            if seen >= count {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{accessor} x{count} never came");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
 }
 
 impl Recorder {
@@ -141,13 +186,28 @@ fn camel_case(snake: &str) -> String {
     out
 }
 
+fn kebab_case(camel: &str) -> String {
+    let mut out = String::new();
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('-');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn record_all() -> (Recorder, PathBuf) {
     let app = TestApp::start();
     let dir = app.dir.path().to_path_buf();
     let mut r = Recorder {
         app,
         commands: BTreeMap::new(),
+        events: Arc::new(Mutex::new(Vec::new())),
     };
+    r.listen_to_events();
     let unknown = json!("sess_01ARZ3NDEKTSV4RRFFQ69G5FAV");
 
     // Sessions.
@@ -244,6 +304,8 @@ fn record_all() -> (Recorder, PathBuf) {
     r.call("get_metrics", "after the calls above", vec![])
         .unwrap();
 
+    record_chat(&mut r, &id, &unknown);
+
     r.call(
         "delete_session",
         "existing",
@@ -255,6 +317,129 @@ fn record_all() -> (Recorder, PathBuf) {
     (r, dir)
 }
 
+/// The message commands and every stream event, against the loopback
+/// provider double standing in for Anthropic (its key was set above).
+fn record_chat(r: &mut Recorder, id: &Value, unknown: &Value) {
+    let double = tauri::async_runtime::block_on(ProviderDouble::start());
+    let config = r.app.state().config_manager.clone();
+    config
+        .update("providers.anthropic.baseUrl", json!(double.base_url()))
+        .unwrap();
+    config.update("network.maxRetries", json!(0)).unwrap();
+
+    double.enqueue(Script::chunks(vec!["Hello".into(), ", world".into()]).usage(12, 2));
+    r.call(
+        "send_message",
+        "complete reply",
+        vec![("sessionId", id.clone()), ("content", json!("Say hello"))],
+    )
+    .unwrap();
+    r.wait_for_events("streamEnd", 1);
+    r.call(
+        "send_message",
+        "invalidArgument: empty content",
+        vec![("sessionId", id.clone()), ("content", json!("  "))],
+    )
+    .unwrap_err();
+    r.call(
+        "send_message",
+        "sessionNotFound",
+        vec![("sessionId", unknown.clone()), ("content", json!("hi"))],
+    )
+    .unwrap_err();
+    double.enqueue(Script::rate_limited(2));
+    r.call(
+        "send_message",
+        "provider: rate limited",
+        vec![("sessionId", id.clone()), ("content", json!("hi"))],
+    )
+    .unwrap_err();
+    r.wait_for_events("streamError", 1);
+
+    // A slow reply: streaming, busy, cancelled.
+    double.enqueue(Script::chunks((0..500).map(|i| format!("{i} ")).collect()).interval(20));
+    r.call(
+        "send_message_streaming",
+        "reply started",
+        vec![
+            ("sessionId", id.clone()),
+            ("content", json!("Count slowly")),
+        ],
+    )
+    .unwrap();
+    r.wait_for_events("streamChunk", 4);
+    r.call(
+        "send_message",
+        "sessionBusy",
+        vec![("sessionId", id.clone()), ("content", json!("hi"))],
+    )
+    .unwrap_err();
+    r.call(
+        "send_message_streaming",
+        "sessionBusy",
+        vec![("sessionId", id.clone()), ("content", json!("hi"))],
+    )
+    .unwrap_err();
+    r.call(
+        "cancel_stream",
+        "running stream",
+        vec![("sessionId", id.clone())],
+    )
+    .unwrap();
+    r.wait_for_events("streamError", 2);
+    r.call(
+        "cancel_stream",
+        "nothing running (no-op)",
+        vec![("sessionId", id.clone())],
+    )
+    .unwrap();
+    r.call(
+        "cancel_stream",
+        "invalidArgument: malformed id",
+        vec![("sessionId", json!("nope"))],
+    )
+    .unwrap_err();
+    r.call(
+        "send_message_streaming",
+        "invalidArgument: malformed id",
+        vec![("sessionId", json!("nope")), ("content", json!("hi"))],
+    )
+    .unwrap_err();
+
+    config
+        .update("defaults.model", json!("no-such-model"))
+        .unwrap();
+    let orphan = r
+        .call(
+            "create_session",
+            "model no provider serves",
+            vec![("channelId", Value::Null), ("model", Value::Null)],
+        )
+        .unwrap();
+    r.call(
+        "send_message",
+        "noProvider",
+        vec![
+            ("sessionId", orphan["id"].clone()),
+            ("content", json!("hi")),
+        ],
+    )
+    .unwrap_err();
+}
+
+/// Events, keyed by accessor, with a case name: the first few of each kind
+/// (chunks of a long reply repeat the same shape).
+fn recorded_events(recorder: &Recorder) -> BTreeMap<&'static str, Vec<Value>> {
+    let mut by_accessor: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
+    for (accessor, payload) in recorder.events.lock().unwrap().iter() {
+        let list = by_accessor.entry(accessor).or_default();
+        if list.len() < 3 {
+            list.push(payload.clone());
+        }
+    }
+    by_accessor
+}
+
 /// The fixture files, by relative path, with their contents.
 fn render(recorder: &Recorder, temp_dir: &Path) -> BTreeMap<String, String> {
     let mut normalizer = Normalizer::new(temp_dir);
@@ -263,8 +448,10 @@ fn render(recorder: &Recorder, temp_dir: &Path) -> BTreeMap<String, String> {
         "// Generated by src-tauri/tests/contract_fixtures.rs. Do not edit.\n\
          // Type-checked by `npm run typecheck`: every recorded fixture must be\n\
          // assignable to the generated type of its command's arguments and result.\n\
-         import type { commands } from \"../../bindings/bindings\";\n\n\
+         import type { commands, events } from \"../../bindings/bindings\";\n\n\
          type Commands = typeof commands;\n\
+         type Events = typeof events;\n\
+         type Payload<K extends keyof Events> = Parameters<Parameters<Events[K][\"listen\"]>[0]>[0][\"payload\"];\n\
          type Args<K extends keyof Commands> = Parameters<Commands[K]>;\n\
          type Response<K extends keyof Commands> = Awaited<ReturnType<Commands[K]>>;\n\n",
     );
@@ -302,6 +489,27 @@ fn render(recorder: &Recorder, temp_dir: &Path) -> BTreeMap<String, String> {
             serde_json::to_string_pretty(&recorded).unwrap() + "\n",
         );
     }
+    for (accessor, payloads) in recorded_events(recorder) {
+        let wire_name = kebab_case(accessor);
+        let mut recorded = Vec::new();
+        for (i, payload) in payloads.iter().enumerate() {
+            let payload = normalizer.value(None, payload);
+            checks.push_str(&format!(
+                "// event {wire_name}\nexport const {accessor}Event{i} = {} satisfies Payload<\"{accessor}\">;\n\n",
+                serde_json::to_string(&payload).unwrap(),
+            ));
+            recorded.push(json!({
+                "event": wire_name,
+                "accessor": accessor,
+                "case": format!("{wire_name} #{i}"),
+                "payload": payload,
+            }));
+        }
+        files.insert(
+            format!("events/{wire_name}.json"),
+            serde_json::to_string_pretty(&recorded).unwrap() + "\n",
+        );
+    }
     files.insert("fixtures.check.ts".into(), checks);
     files
 }
@@ -313,6 +521,7 @@ fn contract_fixtures_match_the_committed_ones() {
     let dir = contract_dir();
     if std::env::var_os("UPDATE_CONTRACT").is_some() {
         let _ = std::fs::remove_dir_all(dir.join("commands"));
+        let _ = std::fs::remove_dir_all(dir.join("events"));
         for (path, body) in &files {
             let full = dir.join(path);
             std::fs::create_dir_all(full.parent().unwrap()).unwrap();
@@ -327,13 +536,18 @@ fn contract_fixtures_match_the_committed_ones() {
             stale.push(path.clone());
         }
     }
-    let committed_commands: Vec<String> = std::fs::read_dir(dir.join("commands"))
-        .map(|entries| {
-            entries
-                .map(|e| format!("commands/{}", e.unwrap().file_name().to_string_lossy()))
-                .collect()
+    let committed_commands: Vec<String> = ["commands", "events"]
+        .iter()
+        .flat_map(|sub| {
+            std::fs::read_dir(dir.join(sub))
+                .map(|entries| {
+                    entries
+                        .map(|e| format!("{sub}/{}", e.unwrap().file_name().to_string_lossy()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
         })
-        .unwrap_or_default();
+        .collect();
     for path in committed_commands {
         if !files.contains_key(&path) {
             stale.push(format!("{path} (no longer produced)"));

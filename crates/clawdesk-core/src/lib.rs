@@ -9,9 +9,12 @@ pub mod health;
 pub mod ids;
 pub mod json;
 pub mod metrics;
+pub mod pipeline;
+pub mod providers;
 pub mod registry;
 pub mod store;
 pub mod time;
+pub mod tokens;
 pub mod types;
 
 pub use error::{AppError, AppResult, FailureCode};

@@ -2,25 +2,68 @@
 //! exist and in what state.
 
 use crate::catalog;
-use crate::config::{AppConfig, ProviderConfig};
+use crate::config::{AppConfig, ConfigManager, ProviderConfig, Secret};
 use crate::error::{AppError, AppResult};
+use crate::providers::{build_provider, Provider};
 use crate::time::{now_ms, rfc3339_from_ms};
-use crate::types::{ChannelStatus, ModelInfo, ModelSource};
+use crate::types::{ChannelStatus, ModelCapability, ModelInfo, ModelSource};
 use arc_swap::ArcSwap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 /// The provider entries that ship with the app; the catalog describes their
 /// models. Entries a user adds (any OpenAI-compatible server) are not assumed
 /// to serve the catalog's models; their models come from discovery.
 const BUILT_IN_PROVIDERS: &[&str] = &["anthropic", "openai", "ollama"];
 
+/// How long a discovery result is trusted before providers are asked again.
+const DISCOVERY_TTL: Duration = Duration::from_secs(60);
+/// Discovery must never hold `get_models` hostage to an unreachable server.
+const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(3);
+/// Context window assumed for a discovered model the catalog does not know.
+const UNKNOWN_CONTEXT_WINDOW: u32 = 8_192;
+
+/// A model resolved to the client that serves it.
+pub struct RoutedModel {
+    pub provider_name: String,
+    pub provider: Box<dyn Provider>,
+    pub context_window: u32,
+}
+
+struct DiscoveryCache {
+    /// The config the result was computed from: a changed config (a provider
+    /// added, a URL or key changed) makes it stale at once.
+    config: Arc<AppConfig>,
+    fetched_at: Instant,
+    models: Vec<ModelInfo>,
+}
+
 pub struct ProviderRegistry {
     config: Arc<ArcSwap<AppConfig>>,
+    config_manager: Option<Arc<ConfigManager>>,
+    /// One connection pool for every provider, rebuilt when the connect
+    /// timeout changes (reqwest fixes it at build time).
+    http: Mutex<Option<(u32, reqwest::Client)>>,
+    discovered: tokio::sync::Mutex<Option<DiscoveryCache>>,
 }
 
 impl ProviderRegistry {
+    /// A registry over a config without stored keys (tests, key-less providers).
     pub fn new(config: Arc<ArcSwap<AppConfig>>) -> Self {
-        Self { config }
+        Self {
+            config,
+            config_manager: None,
+            http: Mutex::new(None),
+            discovered: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The app's registry: live config and the API keys stored beside it.
+    pub fn with_config_manager(manager: Arc<ConfigManager>) -> Self {
+        Self {
+            config_manager: Some(manager.clone()),
+            ..Self::new(manager.shared())
+        }
     }
 
     /// Provider entries that can be called now: enabled, with a key when
@@ -53,17 +96,124 @@ impl ProviderRegistry {
             .collect()
     }
 
-    /// The provider entry that serves `model`, or `noProvider`.
-    pub fn route(&self, model: &str) -> AppResult<(String, ProviderConfig)> {
-        let models = self.catalog_models();
-        let entry = models
-            .iter()
-            .find(|m| m.id == model)
-            .ok_or_else(|| AppError::no_provider(model))?;
-        self.usable_providers()
+    /// The catalog merged with what the providers report serving. A provider
+    /// that cannot be reached contributes its catalog models only.
+    pub async fn models(&self) -> Vec<ModelInfo> {
+        let mut models = self.catalog_models();
+        for found in self.discovered_models().await {
+            let known = models
+                .iter()
+                .any(|m| m.id == found.id && m.provider == found.provider);
+            if !known {
+                models.push(found);
+            }
+        }
+        models
+    }
+
+    /// The model's provider client, from the catalog or discovery; `noProvider`
+    /// when no usable provider serves it.
+    pub async fn route(&self, model: &str) -> AppResult<RoutedModel> {
+        let catalog = self.catalog_models();
+        let entry = match catalog.into_iter().find(|m| m.id == model) {
+            Some(entry) => entry,
+            None => self
+                .discovered_models()
+                .await
+                .into_iter()
+                .find(|m| m.id == model)
+                .ok_or_else(|| AppError::no_provider(model))?,
+        };
+        let (name, config) = self
+            .usable_providers()
             .into_iter()
             .find(|(name, _)| *name == entry.provider)
-            .ok_or_else(|| AppError::no_provider(model))
+            .ok_or_else(|| AppError::no_provider(model))?;
+        Ok(RoutedModel {
+            provider: self.client_for(&name, &config),
+            provider_name: name,
+            context_window: entry.context_window,
+        })
+    }
+
+    fn client_for(&self, name: &str, config: &ProviderConfig) -> Box<dyn Provider> {
+        build_provider(name, config, self.api_key(name), self.http_client())
+    }
+
+    fn api_key(&self, name: &str) -> Option<Secret> {
+        self.config_manager.as_ref().and_then(|m| m.api_key(name))
+    }
+
+    fn http_client(&self) -> reqwest::Client {
+        let connect_timeout_ms = self.config.load().network.connect_timeout_ms;
+        let mut slot = self.http.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((built_for, client)) = slot.as_ref() {
+            if *built_for == connect_timeout_ms {
+                return client.clone();
+            }
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_millis(connect_timeout_ms.into()))
+            .user_agent(concat!("ClawDesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            // Building fails only when the TLS backend cannot initialize,
+            // which rustls with bundled roots does not do.
+            .unwrap_or_else(|_| reqwest::Client::new());
+        *slot = Some((connect_timeout_ms, client.clone()));
+        client
+    }
+
+    /// Models the usable providers report, from a cache younger than the TTL.
+    async fn discovered_models(&self) -> Vec<ModelInfo> {
+        let config = self.config.load_full();
+        let mut cache = self.discovered.lock().await;
+        if let Some(cached) = cache.as_ref() {
+            if Arc::ptr_eq(&cached.config, &config) && cached.fetched_at.elapsed() < DISCOVERY_TTL {
+                return cached.models.clone();
+            }
+        }
+        let lookups = self.usable_providers().into_iter().map(|(name, provider)| {
+            let client = self.client_for(&name, &provider);
+            async move {
+                let listed = tokio::time::timeout(DISCOVERY_TIMEOUT, client.list_models()).await;
+                match listed {
+                    Ok(Ok(ids)) => ids
+                        .into_iter()
+                        .map(|id| discovered_model(&name, provider.kind, id))
+                        .collect(),
+                    // Unreachable or refusing: the catalog still answers.
+                    _ => Vec::new(),
+                }
+            }
+        });
+        let models: Vec<ModelInfo> = futures_util::future::join_all(lookups)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        *cache = Some(DiscoveryCache {
+            config,
+            fetched_at: Instant::now(),
+            models: models.clone(),
+        });
+        models
+    }
+}
+
+/// A model a provider reported: what the catalog knows about the id, or
+/// conservative defaults.
+fn discovered_model(provider: &str, kind: crate::config::ProviderKind, id: String) -> ModelInfo {
+    let known = catalog::models_for(kind).find(|m| m.id == id);
+    ModelInfo {
+        provider: provider.to_string(),
+        capabilities: known.map_or_else(
+            || vec![ModelCapability::Chat, ModelCapability::Streaming],
+            |m| m.capabilities.to_vec(),
+        ),
+        context_window: known.map_or(UNKNOWN_CONTEXT_WINDOW, |m| m.context_window),
+        display_name: known.map_or_else(|| id.clone(), |m| m.display_name.to_string()),
+        source: ModelSource::Discovered,
+        id,
     }
 }
 
@@ -169,7 +319,6 @@ impl ChannelRegistry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ProviderKind;
 
     #[test]
     fn only_usable_providers_contribute_models() {
@@ -179,19 +328,21 @@ mod tests {
         let models = registry.catalog_models();
         assert!(!models.is_empty());
         assert!(models.iter().all(|m| m.provider == "ollama"));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         assert!(matches!(
-            registry.route("claude-sonnet-4-5"),
+            rt.block_on(registry.route("claude-sonnet-4-5")),
             Err(AppError::NoProvider { .. })
         ));
 
         let mut next = (**config.load()).clone();
         next.providers.get_mut("anthropic").unwrap().api_key_set = true;
         config.store(Arc::new(next));
-        let (name, provider) = registry.route("claude-sonnet-4-5").unwrap();
-        assert_eq!(
-            (name.as_str(), provider.kind),
-            ("anthropic", ProviderKind::Anthropic)
-        );
+        let routed = rt.block_on(registry.route("claude-sonnet-4-5")).unwrap();
+        assert_eq!(routed.provider_name, "anthropic");
+        assert_eq!(routed.context_window, 200_000);
         let sonnet = registry
             .catalog_models()
             .into_iter()

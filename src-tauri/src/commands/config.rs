@@ -40,7 +40,7 @@ pub async fn update_config(
 #[specta::specta]
 pub async fn get_models(state: State<'_, AppState>) -> Result<Vec<ModelInfo>, AppError> {
     state
-        .track(async { Ok(state.provider_registry.catalog_models()) })
+        .track(async { Ok(state.provider_registry.models().await) })
         .await
 }
 

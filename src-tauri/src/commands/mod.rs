@@ -2,6 +2,7 @@
 //! and count themselves in the metrics. Each is also a specta function, so
 //! the bindings are generated from these signatures.
 
+pub mod chat;
 pub mod config;
 pub mod sessions;
 pub mod system;

@@ -8,7 +8,9 @@ use clawdesk_core::types::ChannelStatus;
 use clawdesk_lib::bindings::specta_builder;
 use clawdesk_lib::paths::AppPaths;
 use clawdesk_lib::state::AppState;
+use clawdesk_lib::stream_sink::TauriStreamSink;
 use serde_json::Value;
+use std::sync::Arc;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
     get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
@@ -40,7 +42,8 @@ impl TestApp {
             .expect("mock app builds");
         // `.setup()` does not run under the mock runtime: do its work here.
         builder.mount_events(&app);
-        let state = tauri::async_runtime::block_on(AppState::initialize(&paths));
+        let sink = Arc::new(TauriStreamSink::new(app.handle().clone()));
+        let state = tauri::async_runtime::block_on(AppState::initialize(&paths, sink));
         state
             .channel_registry
             .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)

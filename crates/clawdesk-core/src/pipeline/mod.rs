@@ -1,0 +1,182 @@
+//! The agent pipeline: from a user's message to a stored, streamed reply.
+//!
+//! `send` and `send_streaming` share one path: validate, reserve the session
+//! (one send at a time), route the model, store the user's message, build the
+//! request from the history, then stream the reply into the store and the
+//! [`StreamSink`] while honouring timeouts, retries and cancel.
+
+mod active;
+mod attempt;
+mod reply;
+mod request;
+mod sink;
+
+pub use request::{build_request, MAX_REPLY_TOKENS};
+pub use sink::{StreamEvent, StreamSink};
+
+use crate::config::AppConfig;
+use crate::error::{AppError, AppResult};
+use crate::ids::validate_session_id;
+use crate::metrics::MetricsRecorder;
+use crate::registry::ProviderRegistry;
+use crate::store::{NewMessage, SessionStore};
+use crate::types::{MessageResponse, MessageStatus, Role};
+use active::ActiveSends;
+use arc_swap::ArcSwap;
+use reply::ReplyRun;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Longest message accepted from a user (bytes); longer is surely a paste
+/// accident and would only fail at the provider.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct Pipeline {
+    store: Arc<dyn SessionStore>,
+    providers: Arc<ProviderRegistry>,
+    config: Arc<ArcSwap<AppConfig>>,
+    metrics: Arc<MetricsRecorder>,
+    active: Arc<ActiveSends>,
+}
+
+impl Pipeline {
+    pub fn new(
+        store: Arc<dyn SessionStore>,
+        providers: Arc<ProviderRegistry>,
+        config: Arc<ArcSwap<AppConfig>>,
+        metrics: Arc<MetricsRecorder>,
+    ) -> Self {
+        Self {
+            store,
+            providers,
+            config,
+            metrics,
+            active: Arc::new(ActiveSends::default()),
+        }
+    }
+
+    /// Sends and waits for the whole reply (events are emitted as well).
+    pub async fn send(
+        &self,
+        session_id: &str,
+        content: &str,
+        sink: Arc<dyn StreamSink>,
+    ) -> AppResult<MessageResponse> {
+        self.start(session_id, content, sink).await?.run().await
+    }
+
+    /// Returns once the user's message is stored and the reply has started;
+    /// the reply continues in the background and arrives as events.
+    pub async fn send_streaming(
+        &self,
+        session_id: &str,
+        content: &str,
+        sink: Arc<dyn StreamSink>,
+    ) -> AppResult<()> {
+        let run = self.start(session_id, content, sink).await?;
+        // The outcome reaches the frontend as `stream-end`/`stream-error`.
+        tokio::spawn(async move {
+            let _ = run.run().await;
+        });
+        Ok(())
+    }
+
+    /// Stops the session's running reply; a no-op when none runs.
+    pub async fn cancel(&self, session_id: &str) -> AppResult<()> {
+        self.active.cancel(session_id);
+        Ok(())
+    }
+
+    pub fn is_busy(&self, session_id: &str) -> bool {
+        self.active.is_busy(session_id)
+    }
+
+    /// Stops every running reply (the app is closing); each keeps its text
+    /// as `cancelled`.
+    pub fn cancel_all(&self) {
+        self.active.cancel_all();
+    }
+
+    async fn start(
+        &self,
+        session_id: &str,
+        content: &str,
+        sink: Arc<dyn StreamSink>,
+    ) -> AppResult<ReplyRun> {
+        let started = Instant::now();
+        validate_session_id(session_id)?;
+        validate_content(content)?;
+        let session = self.store.get_session(session_id).await?;
+        let reservation = self.active.reserve(session_id)?;
+        let config = self.config.load_full();
+        let model = session
+            .model
+            .clone()
+            .unwrap_or_else(|| config.defaults.model.clone());
+        // Routing first: with no provider nothing is stored, and the user
+        // keeps their text in the composer with a clear error.
+        let routed = self.providers.route(&model).await?;
+
+        self.store
+            .append_message(NewMessage {
+                session_id: session_id.to_string(),
+                role: Role::User,
+                content: content.to_string(),
+                model: None,
+                usage: None,
+                status: MessageStatus::Complete,
+            })
+            .await?;
+        self.metrics.user_message();
+
+        let history = self.store.get_messages(session_id, None).await?;
+        let request = build_request(&model, &config.defaults.system_prompt, &history);
+        let reply = self
+            .store
+            .append_message(NewMessage {
+                session_id: session_id.to_string(),
+                role: Role::Assistant,
+                content: String::new(),
+                model: Some(model.clone()),
+                usage: None,
+                status: MessageStatus::Streaming,
+            })
+            .await?;
+        let run = ReplyRun {
+            store: self.store.clone(),
+            metrics: self.metrics.clone(),
+            sink,
+            routed,
+            request,
+            limits: (&config.network).into(),
+            session_id: session_id.to_string(),
+            message_id: reply.id,
+            model,
+            timestamp: reply.timestamp,
+            started,
+            reservation,
+        };
+        run.announce();
+        Ok(run)
+    }
+}
+
+fn validate_content(content: &str) -> AppResult<()> {
+    if content.trim().is_empty() {
+        return Err(AppError::invalid_argument(
+            "content",
+            "the message is empty",
+        ));
+    }
+    if content.len() > MAX_MESSAGE_BYTES {
+        return Err(AppError::invalid_argument(
+            "content",
+            format!(
+                "the message is {} bytes; the limit is {MAX_MESSAGE_BYTES}",
+                content.len()
+            ),
+        ));
+    }
+    Ok(())
+}

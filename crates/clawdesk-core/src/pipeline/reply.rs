@@ -1,0 +1,231 @@
+//! One reply in flight: streams it, keeps the store up to date while it
+//! arrives, and ends it (store, event, metrics) exactly once.
+
+use super::active::Reservation;
+use super::attempt::{stream_with_retries, Limits, ReplyReceiver};
+use super::sink::{StreamEvent, StreamSink};
+use crate::error::{AppError, AppResult, FailureCode};
+use crate::metrics::{MetricsRecorder, StreamOutcome};
+use crate::providers::{ChatRequest, ProviderFailure};
+use crate::registry::RoutedModel;
+use crate::store::SessionStore;
+use crate::tokens::estimate_tokens;
+use crate::types::{MessageResponse, MessageStatus, Role, Usage};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How often the growing reply is written while it streams: a crash loses
+/// at most this much of it.
+const FLUSH_INTERVAL: Duration = Duration::from_millis(200);
+
+pub(crate) struct ReplyRun {
+    pub(super) store: Arc<dyn SessionStore>,
+    pub(super) metrics: Arc<MetricsRecorder>,
+    pub(super) sink: Arc<dyn StreamSink>,
+    pub(super) routed: RoutedModel,
+    pub(super) request: ChatRequest,
+    pub(super) limits: Limits,
+    pub(super) session_id: String,
+    pub(super) message_id: String,
+    pub(super) model: String,
+    pub(super) timestamp: String,
+    pub(super) started: Instant,
+    pub(super) reservation: Reservation,
+}
+
+/// Collects the reply as it arrives and forwards it to the sink and store.
+struct Collector<'a> {
+    run: &'a ReplyRun,
+    text: String,
+    input_tokens: Option<u32>,
+    output_tokens: Option<u32>,
+    last_flush: Instant,
+}
+
+impl ReplyReceiver for Collector<'_> {
+    async fn text(&mut self, delta: String, index: u32) {
+        if index == 0 {
+            self.run.metrics.first_chunk(self.run.started.elapsed());
+        }
+        self.text.push_str(&delta);
+        self.run.sink.emit(StreamEvent::Chunk {
+            session_id: self.run.session_id.clone(),
+            message_id: self.run.message_id.clone(),
+            content: delta,
+            index,
+        });
+        if self.last_flush.elapsed() >= FLUSH_INTERVAL {
+            self.last_flush = Instant::now();
+            // A failed intermediate write is not fatal: the final write
+            // decides, and reports a storage failure if it fails too.
+            if let Err(err) = self
+                .run
+                .store
+                .update_message(
+                    &self.run.message_id,
+                    &self.text,
+                    MessageStatus::Streaming,
+                    None,
+                )
+                .await
+            {
+                eprintln!("clawdesk: could not save the reply in progress: {err}");
+            }
+        }
+    }
+
+    fn usage(&mut self, input_tokens: Option<u32>, output_tokens: Option<u32>) {
+        // Reported counts replace earlier ones (Anthropic's are cumulative).
+        self.input_tokens = input_tokens.or(self.input_tokens);
+        self.output_tokens = output_tokens.or(self.output_tokens);
+    }
+
+    fn restart(&mut self) {
+        self.input_tokens = None;
+        self.output_tokens = None;
+    }
+}
+
+impl ReplyRun {
+    /// Tells the frontend the reply exists (its id) before any text.
+    pub(crate) fn announce(&self) {
+        self.sink.emit(StreamEvent::Start {
+            session_id: self.session_id.clone(),
+            message_id: self.message_id.clone(),
+        });
+        self.metrics.stream_started();
+    }
+
+    pub(crate) async fn run(self) -> AppResult<MessageResponse> {
+        let mut collector = Collector {
+            run: &self,
+            text: String::new(),
+            input_tokens: None,
+            output_tokens: None,
+            last_flush: Instant::now(),
+        };
+        let outcome = stream_with_retries(
+            self.routed.provider.as_ref(),
+            &self.request,
+            &self.limits,
+            self.reservation.token(),
+            &mut collector,
+        )
+        .await;
+        let text = std::mem::take(&mut collector.text);
+        let usage = Usage {
+            input_tokens: collector
+                .input_tokens
+                .unwrap_or_else(|| self.estimate_input_tokens()),
+            output_tokens: collector
+                .output_tokens
+                .unwrap_or_else(|| estimate_tokens(&text)),
+        };
+        match outcome {
+            Ok(_) => self.finish_complete(text, usage).await,
+            Err((failure, _)) => self.finish_failed(text, usage, failure).await,
+        }
+    }
+
+    fn estimate_input_tokens(&self) -> u32 {
+        let system = self.request.system.as_deref().map_or(0, estimate_tokens);
+        self.request
+            .turns
+            .iter()
+            .map(|t| estimate_tokens(&t.content))
+            .sum::<u32>()
+            + system
+    }
+
+    async fn finish_complete(self, text: String, usage: Usage) -> AppResult<MessageResponse> {
+        let stored = self
+            .store
+            .update_message(
+                &self.message_id,
+                &text,
+                MessageStatus::Complete,
+                Some(usage),
+            )
+            .await;
+        if let Err(err) = stored {
+            let failure = ProviderFailure::new(FailureCode::Storage, err.to_string());
+            return self.end_with_error(failure, Err(err));
+        }
+        let elapsed = self.started.elapsed();
+        self.metrics
+            .assistant_message(usage.input_tokens, usage.output_tokens);
+        self.metrics
+            .stream_finished(StreamOutcome::Completed, elapsed);
+        let event = StreamEvent::End {
+            session_id: self.session_id.clone(),
+            message_id: self.message_id.clone(),
+            usage,
+        };
+        let response = MessageResponse {
+            id: self.message_id.clone(),
+            role: Role::Assistant,
+            content: text,
+            model: self.model.clone(),
+            usage,
+            timestamp: self.timestamp.clone(),
+        };
+        // Free the session before telling anyone, so a reaction to the end
+        // (sending the next message) never meets `sessionBusy`.
+        let sink = self.sink.clone();
+        drop(self);
+        sink.emit(event);
+        Ok(response)
+    }
+
+    async fn finish_failed(
+        self,
+        text: String,
+        usage: Usage,
+        failure: ProviderFailure,
+    ) -> AppResult<MessageResponse> {
+        let status = if failure.is_cancel() {
+            MessageStatus::Cancelled
+        } else {
+            MessageStatus::Failed
+        };
+        // Keep whatever arrived: the user saw it.
+        let usage = (!text.is_empty()).then_some(usage);
+        if let Err(err) = self
+            .store
+            .update_message(&self.message_id, &text, status, usage)
+            .await
+        {
+            eprintln!("clawdesk: could not save the ended reply: {err}");
+        }
+        let error = failure.clone().into_app_error(&self.routed.provider_name);
+        self.end_with_error(failure, Err(error))
+    }
+
+    fn end_with_error(
+        self,
+        failure: ProviderFailure,
+        result: AppResult<MessageResponse>,
+    ) -> AppResult<MessageResponse> {
+        let outcome = if failure.is_cancel() {
+            StreamOutcome::Cancelled
+        } else {
+            StreamOutcome::Failed
+        };
+        self.metrics
+            .stream_finished(outcome, self.started.elapsed());
+        let message = match &result {
+            Err(AppError::Provider { message, .. }) => message.clone(),
+            _ => failure.message.clone(),
+        };
+        let event = StreamEvent::Error {
+            session_id: self.session_id.clone(),
+            message_id: self.message_id.clone(),
+            code: failure.code,
+            message,
+        };
+        let sink = self.sink.clone();
+        drop(self);
+        sink.emit(event);
+        result
+    }
+}

@@ -1,0 +1,101 @@
+//! Builds what is sent to the model from what the session holds.
+
+use crate::providers::{ChatRequest, ChatRole, ChatTurn};
+use crate::types::{Message, MessageStatus, Role};
+
+/// Reply length cap for APIs that require one. Generous: a cap that cuts
+/// answers short is worse than a long answer.
+pub const MAX_REPLY_TOKENS: u32 = 8_192;
+
+/// The request for the next reply: the configured system prompt plus any
+/// stored system messages (conversation summaries), then the conversation.
+/// Replies that failed are left out (the model never said them); cancelled
+/// replies stay in, since the user saw them.
+pub fn build_request(model: &str, system_prompt: &str, history: &[Message]) -> ChatRequest {
+    let mut system_parts: Vec<&str> = Vec::new();
+    if !system_prompt.trim().is_empty() {
+        system_parts.push(system_prompt);
+    }
+    let mut turns = Vec::with_capacity(history.len());
+    for message in history {
+        match message.role {
+            Role::System => system_parts.push(&message.content),
+            Role::User => turns.push(ChatTurn {
+                role: ChatRole::User,
+                content: message.content.clone(),
+            }),
+            Role::Assistant => {
+                let said = matches!(
+                    message.status,
+                    MessageStatus::Complete | MessageStatus::Cancelled
+                );
+                if said && !message.content.is_empty() {
+                    turns.push(ChatTurn {
+                        role: ChatRole::Assistant,
+                        content: message.content.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let system = system_parts.join("\n\n");
+    ChatRequest {
+        model: model.to_string(),
+        system: (!system.is_empty()).then_some(system),
+        turns,
+        max_tokens: MAX_REPLY_TOKENS,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(role: Role, content: &str, status: MessageStatus) -> Message {
+        Message {
+            id: "msg_x".into(),
+            session_id: "sess_x".into(),
+            role,
+            content: content.into(),
+            model: None,
+            usage: None,
+            timestamp: "2026-01-01T00:00:00Z".into(),
+            status,
+        }
+    }
+
+    #[test]
+    fn failed_replies_are_left_out_and_summaries_join_the_system_prompt() {
+        let history = [
+            message(
+                Role::System,
+                "Summary: they talked about cats.",
+                MessageStatus::Complete,
+            ),
+            message(Role::User, "hi", MessageStatus::Complete),
+            message(Role::Assistant, "half an ans", MessageStatus::Failed),
+            message(Role::User, "again", MessageStatus::Complete),
+            message(Role::Assistant, "partial", MessageStatus::Cancelled),
+            message(Role::User, "go on", MessageStatus::Complete),
+        ];
+        let request = build_request("m", "Be kind.", &history);
+        assert_eq!(
+            request.system.as_deref(),
+            Some("Be kind.\n\nSummary: they talked about cats.")
+        );
+        let roles: Vec<_> = request
+            .turns
+            .iter()
+            .map(|t| (t.role, t.content.as_str()))
+            .collect();
+        assert_eq!(
+            roles,
+            vec![
+                (ChatRole::User, "hi"),
+                (ChatRole::User, "again"),
+                (ChatRole::Assistant, "partial"),
+                (ChatRole::User, "go on"),
+            ]
+        );
+    }
+}

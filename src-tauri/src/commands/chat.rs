@@ -1,0 +1,60 @@
+use crate::state::AppState;
+use clawdesk_core::ids::validate_session_id;
+use clawdesk_core::types::MessageResponse;
+use clawdesk_core::AppError;
+use tauri::State;
+
+/// Sends a message and waits for the whole reply. The user message is
+/// stored before the provider is called; the reply is stored as it streams
+/// (stream events are emitted too, so other views stay live).
+#[tauri::command]
+#[specta::specta]
+pub async fn send_message(
+    state: State<'_, AppState>,
+    session_id: String,
+    content: String,
+) -> Result<MessageResponse, AppError> {
+    state
+        .track(async {
+            validate_session_id(&session_id)?;
+            state
+                .agent_pipeline
+                .send(&session_id, &content, state.stream_sink.clone())
+                .await
+        })
+        .await
+}
+
+/// Stores the message, starts the reply and returns; the reply arrives as
+/// `stream-start`, `stream-chunk`..., then `stream-end` or `stream-error`.
+#[tauri::command]
+#[specta::specta]
+pub async fn send_message_streaming(
+    state: State<'_, AppState>,
+    session_id: String,
+    content: String,
+) -> Result<(), AppError> {
+    state
+        .track(async {
+            validate_session_id(&session_id)?;
+            state
+                .agent_pipeline
+                .send_streaming(&session_id, &content, state.stream_sink.clone())
+                .await
+        })
+        .await
+}
+
+/// Stops the session's running reply (no-op when none runs). The stream
+/// ends with `stream-error { code: "cancelled" }` and the partial reply is
+/// kept as `cancelled`.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_stream(state: State<'_, AppState>, session_id: String) -> Result<(), AppError> {
+    state
+        .track(async {
+            validate_session_id(&session_id)?;
+            state.agent_pipeline.cancel(&session_id).await
+        })
+        .await
+}
