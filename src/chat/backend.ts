@@ -1,6 +1,6 @@
 // What the chat needs from the backend, built from the generated bindings.
-// Sending and stopping are wired here, and only here, once the backend's
-// `sendMessageStreaming` / `cancelStream` commands are in bindings.ts.
+// Sending and stopping go through the generated `sendMessageStreaming` /
+// `cancelStream`; compaction is wired once `compactSession` exists.
 import { commands, type Message } from "../../bindings/bindings";
 import { unwrap } from "../api";
 
@@ -25,7 +25,11 @@ export interface ChatBackend {
 
 export const tauriChatBackend: ChatBackend = {
   loadMessages: (sessionId) => unwrap(commands.getMessages(sessionId, null)),
-  sendStreaming: null,
-  cancel: null,
+  sendStreaming: async (sessionId, content) => {
+    await unwrap(commands.sendMessageStreaming(sessionId, content));
+  },
+  cancel: async (sessionId) => {
+    await unwrap(commands.cancelStream(sessionId));
+  },
   compact: null,
 };

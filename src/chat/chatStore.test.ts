@@ -118,4 +118,28 @@ describe("chat store", () => {
     expect(chat.state.messages).toHaveLength(2);
     stop();
   });
+
+  it("sends and stops through the generated sendMessageStreaming / cancelStream commands", async () => {
+    const { be, chat, stop } = await setup();
+    const id = "msg_LIVE";
+    be.mock.set({
+      sendMessageStreaming: async ({ sessionId }) => {
+        await emitEvent("streamStart", { sessionId, messageId: id });
+        await emitEvent("streamChunk", { sessionId, messageId: id, content: "Part", index: 0 });
+        return null;
+      },
+      cancelStream: async ({ sessionId }) => {
+        await emitEvent("streamError", { sessionId, messageId: id, code: "cancelled", message: "the reply was stopped" });
+        return null;
+      },
+    });
+    expect(await chat.send("Tell me more")).toBe(true);
+    expect(be.mock.callsOf("sendMessageStreaming")).toEqual([{ sessionId: S, content: "Tell me more" }]);
+    expect(chat.state.messages.at(-1)).toMatchObject({ id, content: "Part", status: "streaming" });
+    await chat.stop();
+    expect(be.mock.callsOf("cancelStream")).toEqual([{ sessionId: S }]);
+    expect(chat.state.messages.at(-1)).toMatchObject({ id, content: "Part", status: "cancelled" });
+    expect(chat.streaming()).toBe(false);
+    stop();
+  });
 });
