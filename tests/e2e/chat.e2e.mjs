@@ -3,14 +3,15 @@
 // with Enter and see the streamed reply complete, stop a slow stream, see a
 // provider error, and find the conversation again after a restart.
 //
-// Skipped unless CLAWDESK_E2E_CHAT=1. They need, besides what the window
-// scenarios need:
+// Skipped unless CLAWDESK_E2E_CHAT=1 (`CLAWDESK_E2E_CHAT=1 make e2e` also
+// builds the double). They need, besides what the window scenarios need:
 //   - `target/debug/provider-double` (`cargo build -p provider-double`),
-//   - the chat commands (`sendMessageStreaming`, `cancelStream`) in
-//     bindings/bindings.ts and wired in src/chat/backend.ts
-//     (`tauriChatBackend.sendStreaming` / `cancel`), so the composer sends,
-//   - the double's JSON Script to match `script` below (only the httpError
-//     shape is fixed by the brief; adjust `textReply` to the real one).
+//   - the chat commands (`sendMessageStreaming`, `cancelStream`) wired in
+//     src/chat/backend.ts (`tauriChatBackend.sendStreaming` / `cancel`), so
+//     the composer sends.
+// The app gets a config.toml pointing `providers.ollama.baseUrl` at the
+// double with `defaults.model = "llama3.2"` (see writeOllamaConfig), and
+// `script` below follows crates/provider-double/src/script.rs.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
@@ -30,11 +31,14 @@ const enabled = process.env.CLAWDESK_E2E_CHAT === "1";
 /** The double's scripts, in one place so they follow its Script type. */
 const script = {
   /** @param {string[]} chunks @param {number} [intervalMs] */
-  textReply: (chunks, intervalMs = 0) => ({ reply: { type: "text", chunks, intervalMs } }),
+  textReply: (chunks, intervalMs = 0) => ({
+    reply: { type: "stream", chunks, intervalMs, inputTokens: 12, outputTokens: chunks.length },
+  }),
   /** @param {number} status @param {string} message */
   httpError: (status, message) => ({ reply: { type: "httpError", status, message } }),
 };
 
+const MODEL = "llama3.2";
 const REPLY = ["Hello", " from", " the", " provider", " double."];
 
 describe("ClawDesk chat against the provider double", {
@@ -57,13 +61,19 @@ describe("ClawDesk chat against the provider double", {
     double = await ProviderDouble.start();
     h.onClose(() => double.stop());
     dirs = h.appDirs("profile");
-    writeOllamaConfig(dirs, double.url);
+    await resetDouble();
+    writeOllamaConfig(dirs, double.url, MODEL);
     browser = await h.launch(dirs);
   });
   after(async () => {
     await h?.close();
   });
 
+  /** Empties the double's queue and recordings, and offers the configured model. */
+  const resetDouble = async () => {
+    await double.reset();
+    await double.call("/_double/models", [MODEL]);
+  };
   const messages = () => browser.$$(byTestId("message")).getElements();
   /** The last message of `role` in the open chat. @param {"user" | "assistant"} role */
   const last = async (role) => {
@@ -91,7 +101,7 @@ describe("ClawDesk chat against the provider double", {
   };
 
   it("sends with Enter and shows the streamed reply, marked complete", async () => {
-    await double.reset();
+    await resetDouble();
     await double.script(script.textReply(REPLY, 20));
     firstChat = await createSession(browser);
     await send("Hello double");
@@ -102,11 +112,12 @@ describe("ClawDesk chat against the provider double", {
     const reply = await last("assistant");
     assert.match(await textOf(reply), /Hello from the provider double\./);
     assert.equal(await reply.$(".badge-streaming").isExisting(), false);
+    assert.match(await textOf(reply.$(".message-usage")), /12 in · 5 out tokens/);
     assert.equal(await browser.$(byTestId("stop-button")).isExisting(), false);
 
     const seen = JSON.stringify(await double.requests());
     assert.match(seen, /Hello double/, "the double did not receive the user's message");
-    assert.match(seen, /llama3\.2/, "the request did not name the configured Ollama model");
+    assert.ok(seen.includes(`"model":"${MODEL}"`), "the request did not name the configured Ollama model");
     await h.screenshot("e2e-chat-reply.png");
   });
 
@@ -115,7 +126,7 @@ describe("ClawDesk chat against the provider double", {
     await createSession(browser);
 
     for (const how of ["button", "escape"]) {
-      await double.reset();
+      await resetDouble();
       await double.script(script.textReply(slow, 100));
       await send(`Count slowly (${how})`);
       const stop = browser.$(byTestId("stop-button"));
@@ -136,7 +147,7 @@ describe("ClawDesk chat against the provider double", {
   });
 
   it("shows a provider error on the reply", async () => {
-    await double.reset();
+    await resetDouble();
     await double.script(script.httpError(500, "boom"));
     await createSession(browser);
     await send("This will fail");
