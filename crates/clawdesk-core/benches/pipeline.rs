@@ -13,7 +13,6 @@
 //! a target is missed.
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use clawdesk_core::pipeline::{StreamEvent, StreamSink};
