@@ -34,6 +34,15 @@ export const commands = {
 	 *  kept as `cancelled`.
 	 */
 	cancelStream: (sessionId: string) => typedError<null, AppError>(__TAURI_INVOKE("cancel_stream", { sessionId })),
+	/**
+	 *  Summarizes the older part of the session with the session's model and
+	 *  keeps the recent messages verbatim (`compaction.keepRecent`). The
+	 *  replaced messages stay in `get_messages` (marked `compacted`) but are no
+	 *  longer sent; the summary is a `system` message marked `summary`. A small
+	 *  session comes back unchanged with `tokensSaved: 0`; `sessionBusy` while
+	 *  a reply streams; a provider failure changes nothing.
+	 */
+	compactSession: (sessionId: string) => typedError<CompactionResult, AppError>(__TAURI_INVOKE("compact_session", { sessionId })),
 	/**  The live configuration. API keys appear only as `apiKeySet`. */
 	getConfig: () => typedError<AppConfig, AppError>(__TAURI_INVOKE("get_config")),
 	/**
@@ -57,6 +66,7 @@ export const commands = {
 
 /** Events */
 export const events = {
+	sessionCompacted: makeEvent<SessionCompacted, SessionCompacted>("session-compacted"),
 	streamChunk: makeEvent<StreamChunk, StreamChunk>("stream-chunk"),
 	streamEnd: makeEvent<StreamEnd, StreamEnd>("stream-end"),
 	streamError: makeEvent<StreamError, StreamError>("stream-error"),
@@ -120,6 +130,17 @@ export type CompactionConfig = {
 	keepRecent: number,
 	/**  The instruction the model gets to summarize the older part. */
 	summaryPrompt: string,
+};
+
+/**
+ *  What `compact_session` did. Counts are of the messages in the live
+ *  context (those requests are built from); `tokensSaved` is that context's
+ *  stored token count before minus after.
+ */
+export type CompactionResult = {
+	messagesBefore: number,
+	messagesAfter: number,
+	tokensSaved: number,
 };
 
 export type DefaultsConfig = {
@@ -198,6 +219,15 @@ export type Message = {
 	/**  RFC 3339, UTC. */
 	timestamp: string,
 	status: MessageStatus,
+	/**
+	 *  Tokens the message takes in a request: the provider's output count
+	 *  for a reply, the model's tokenizer (or a calibrated estimate) otherwise.
+	 */
+	tokens?: number,
+	/**  Replaced by a summary: still part of the history, no longer sent to the model. */
+	compacted?: boolean,
+	/**  A `system` message written by compaction, summarizing the compacted messages. */
+	summary?: boolean,
 };
 
 /**  The reply returned by `send_message` once it is complete. */
@@ -286,6 +316,19 @@ export type ProviderKind =
 "ollama";
 
 export type Role = "user" | "assistant" | "system";
+
+/**
+ *  The session was compacted automatically before a reply: the context was
+ *  over `compaction.thresholdPercent` of the model's window, or the provider
+ *  refused it as too long. Counts are of the live context, as
+ *  `compact_session` reports them; reload the session's messages to see the summary.
+ */
+export type SessionCompacted = {
+	sessionId: string,
+	messagesBefore: number,
+	messagesAfter: number,
+	tokensSaved: number,
+};
 
 export type SessionInfo = {
 	id: string,

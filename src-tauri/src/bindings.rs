@@ -2,7 +2,7 @@
 //! both the invoke handler and `bindings/bindings.ts` are made.
 
 use crate::commands::{chat, config, sessions, system};
-use crate::events::{StreamChunk, StreamEnd, StreamError, StreamStart};
+use crate::events::{SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart};
 use specta_typescript::Typescript;
 use std::path::{Path, PathBuf};
 use tauri::Runtime;
@@ -19,6 +19,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             chat::send_message,
             chat::send_message_streaming,
             chat::cancel_stream,
+            chat::compact_session,
             config::get_config,
             config::update_config,
             config::get_models,
@@ -30,7 +31,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             StreamStart,
             StreamChunk,
             StreamEnd,
-            StreamError
+            StreamError,
+            SessionCompacted
         ])
         // Our types serialize and deserialize the same way; one TypeScript
         // type per Rust type instead of `X_Serialize | X_Deserialize` pairs.

@@ -44,3 +44,16 @@ pub struct StreamError {
     pub code: FailureCode,
     pub message: String,
 }
+
+/// The session was compacted automatically before a reply: the context was
+/// over `compaction.thresholdPercent` of the model's window, or the provider
+/// refused it as too long. Counts are of the live context, as
+/// `compact_session` reports them; reload the session's messages to see the summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionCompacted {
+    pub session_id: String,
+    pub messages_before: u32,
+    pub messages_after: u32,
+    pub tokens_saved: u32,
+}

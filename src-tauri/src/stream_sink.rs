@@ -1,7 +1,7 @@
 //! Delivers the pipeline's stream events to the window as typed
 //! tauri-specta events (`stream-start`, `stream-chunk`, ...).
 
-use crate::events::{StreamChunk, StreamEnd, StreamError, StreamStart};
+use crate::events::{SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart};
 use clawdesk_core::pipeline::{StreamEvent, StreamSink};
 use tauri::{AppHandle, Runtime};
 use tauri_specta::Event;
@@ -61,6 +61,18 @@ impl<R: Runtime> StreamSink for TauriStreamSink<R> {
                 message_id,
                 code,
                 message,
+            }
+            .emit(&self.app),
+            StreamEvent::Compacted {
+                session_id,
+                messages_before,
+                messages_after,
+                tokens_saved,
+            } => SessionCompacted {
+                session_id,
+                messages_before,
+                messages_after,
+                tokens_saved,
             }
             .emit(&self.app),
         };

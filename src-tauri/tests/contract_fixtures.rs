@@ -9,7 +9,7 @@
 
 mod common;
 
-use clawdesk_lib::events::{StreamChunk, StreamEnd, StreamError, StreamStart};
+use clawdesk_lib::events::{SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart};
 use common::TestApp;
 use provider_double::{ProviderDouble, Script};
 use regex::Regex;
@@ -51,6 +51,7 @@ impl Recorder {
         record::<StreamChunk>(self, "streamChunk");
         record::<StreamEnd>(self, "streamEnd");
         record::<StreamError>(self, "streamError");
+        record::<SessionCompacted>(self, "sessionCompacted");
     }
 
     /// Waits until the backend emitted an event with this accessor `count` times.
@@ -381,6 +382,12 @@ fn record_chat(r: &mut Recorder, id: &Value, unknown: &Value) {
     )
     .unwrap_err();
     r.call(
+        "compact_session",
+        "sessionBusy",
+        vec![("sessionId", id.clone())],
+    )
+    .unwrap_err();
+    r.call(
         "cancel_stream",
         "running stream",
         vec![("sessionId", id.clone())],
@@ -406,6 +413,8 @@ fn record_chat(r: &mut Recorder, id: &Value, unknown: &Value) {
     )
     .unwrap_err();
 
+    record_compaction(r, &double, id, unknown);
+
     config
         .update("defaults.model", json!("no-such-model"))
         .unwrap();
@@ -425,6 +434,61 @@ fn record_chat(r: &mut Recorder, id: &Value, unknown: &Value) {
         ],
     )
     .unwrap_err();
+}
+
+/// `compact_session` and the `session-compacted` event. The session holds
+/// six messages here: three exchanges (complete, failed, cancelled).
+fn record_compaction(r: &mut Recorder, double: &ProviderDouble, id: &Value, unknown: &Value) {
+    r.call(
+        "compact_session",
+        "small session (no-op)",
+        vec![("sessionId", id.clone())],
+    )
+    .unwrap();
+    let config = r.app.state().config_manager.clone();
+    config.update("compaction.keepRecent", json!(2)).unwrap();
+
+    // Refused as too long: compacted automatically (the event) and retried.
+    double.enqueue(Script::http_error(
+        400,
+        "prompt is too long: 210000 tokens > 200000 maximum",
+    ));
+    double.enqueue(Script::reply("The user said hello and asked to count.").usage(40, 9));
+    double.enqueue(Script::chunks(vec!["Shorter now.".into()]).usage(30, 3));
+    r.call(
+        "send_message",
+        "provider refused the context as too long: compacted and retried",
+        vec![("sessionId", id.clone()), ("content", json!("Go on"))],
+    )
+    .unwrap();
+    r.wait_for_events("sessionCompacted", 1);
+
+    double.enqueue(Script::reply("Earlier: hello, counting, go on.").usage(60, 8));
+    r.call(
+        "compact_session",
+        "summarized (keepRecent 2)",
+        vec![("sessionId", id.clone())],
+    )
+    .unwrap();
+    r.call(
+        "get_messages",
+        "after compaction: compacted messages, the summary, the kept ones",
+        vec![("sessionId", id.clone()), ("limit", Value::Null)],
+    )
+    .unwrap();
+    r.call(
+        "compact_session",
+        "sessionNotFound",
+        vec![("sessionId", unknown.clone())],
+    )
+    .unwrap_err();
+    r.call(
+        "compact_session",
+        "invalidArgument: malformed id",
+        vec![("sessionId", json!("nope"))],
+    )
+    .unwrap_err();
+    config.update("compaction.keepRecent", json!(8)).unwrap();
 }
 
 /// Events, keyed by accessor, with a case name: the first few of each kind

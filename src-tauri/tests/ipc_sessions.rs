@@ -144,6 +144,7 @@ fn get_messages_returns_stored_messages_oldest_first_with_limit() {
                         output_tokens: 20,
                     }),
                     status: MessageStatus::Complete,
+                    tokens: None,
                 })
                 .await
                 .unwrap();
@@ -199,6 +200,7 @@ fn delete_takes_the_messages_with_it() {
         model: None,
         usage: None,
         status: MessageStatus::Complete,
+        tokens: None,
     }))
     .unwrap();
     app.ok("delete_session", json!({ "sessionId": id }));

@@ -1,6 +1,6 @@
 // What the chat needs from the backend, built from the generated bindings.
-// Sending and stopping go through the generated `sendMessageStreaming` /
-// `cancelStream`; compaction is wired once `compactSession` exists.
+// Sending, stopping and compacting go through the generated
+// `sendMessageStreaming` / `cancelStream` / `compactSession`.
 import { commands, type Message } from "../../bindings/bindings";
 import { unwrap } from "../api";
 
@@ -31,5 +31,5 @@ export const tauriChatBackend: ChatBackend = {
   cancel: async (sessionId) => {
     await unwrap(commands.cancelStream(sessionId));
   },
-  compact: null,
+  compact: (sessionId) => unwrap(commands.compactSession(sessionId)),
 };

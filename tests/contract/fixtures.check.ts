@@ -27,6 +27,36 @@ export const cancelStream2 = {
   response: {"error":{"field":"sessionId","kind":"invalidArgument","message":"invalid sessionId: expected an ID starting with \"sess_\", got \"nope\""},"status":"error"} satisfies Response<"cancelStream">,
 };
 
+// compact_session: sessionBusy
+export const compactSession0 = {
+  args: ["sess_01JC0NTRACT000000000000001"] satisfies Args<"compactSession">,
+  response: {"error":{"kind":"sessionBusy","message":"session sess_01JC0NTRACT000000000000001 is already answering a message","sessionId":"sess_01JC0NTRACT000000000000001"},"status":"error"} satisfies Response<"compactSession">,
+};
+
+// compact_session: small session (no-op)
+export const compactSession1 = {
+  args: ["sess_01JC0NTRACT000000000000001"] satisfies Args<"compactSession">,
+  response: {"data":{"messagesAfter":6,"messagesBefore":6,"tokensSaved":0},"status":"ok"} satisfies Response<"compactSession">,
+};
+
+// compact_session: summarized (keepRecent 2)
+export const compactSession2 = {
+  args: ["sess_01JC0NTRACT000000000000001"] satisfies Args<"compactSession">,
+  response: {"data":{"messagesAfter":3,"messagesBefore":5,"tokensSaved":5},"status":"ok"} satisfies Response<"compactSession">,
+};
+
+// compact_session: sessionNotFound
+export const compactSession3 = {
+  args: ["sess_01JC0NTRACT000000000000002"] satisfies Args<"compactSession">,
+  response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000002 does not exist","sessionId":"sess_01JC0NTRACT000000000000002"},"status":"error"} satisfies Response<"compactSession">,
+};
+
+// compact_session: invalidArgument: malformed id
+export const compactSession4 = {
+  args: ["nope"] satisfies Args<"compactSession">,
+  response: {"error":{"field":"sessionId","kind":"invalidArgument","message":"invalid sessionId: expected an ID starting with \"sess_\", got \"nope\""},"status":"error"} satisfies Response<"compactSession">,
+};
+
 // create_session: default channel and model
 export const createSession0 = {
   args: [null,null] satisfies Args<"createSession">,
@@ -36,7 +66,7 @@ export const createSession0 = {
 // create_session: explicit model
 export const createSession1 = {
   args: ["desktop","gpt-4o"] satisfies Args<"createSession">,
-  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000002","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o","title":null},"status":"ok"} satisfies Response<"createSession">,
+  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o","title":null},"status":"ok"} satisfies Response<"createSession">,
 };
 
 // create_session: invalidArgument: unknown channel
@@ -48,7 +78,7 @@ export const createSession2 = {
 // create_session: model no provider serves
 export const createSession3 = {
   args: [null,null] satisfies Args<"createSession">,
-  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"no-such-model","title":null},"status":"ok"} satisfies Response<"createSession">,
+  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000004","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"no-such-model","title":null},"status":"ok"} satisfies Response<"createSession">,
 };
 
 // delete_session: existing
@@ -101,8 +131,14 @@ export const getMessages1 = {
 
 // get_messages: sessionNotFound
 export const getMessages2 = {
-  args: ["sess_01JC0NTRACT000000000000004",50] satisfies Args<"getMessages">,
-  response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000004 does not exist","sessionId":"sess_01JC0NTRACT000000000000004"},"status":"error"} satisfies Response<"getMessages">,
+  args: ["sess_01JC0NTRACT000000000000002",50] satisfies Args<"getMessages">,
+  response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000002 does not exist","sessionId":"sess_01JC0NTRACT000000000000002"},"status":"error"} satisfies Response<"getMessages">,
+};
+
+// get_messages: after compaction: compacted messages, the summary, the kept ones
+export const getMessages3 = {
+  args: ["sess_01JC0NTRACT000000000000001",null] satisfies Args<"getMessages">,
+  response: {"data":[{"compacted":true,"content":"Say hello","id":"msg_01JC0NTRACT000000000000005","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":null},{"compacted":true,"content":"Hello, world","id":"msg_01JC0NTRACT000000000000006","model":"claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":{"inputTokens":12,"outputTokens":2}},{"compacted":true,"content":"hi","id":"msg_01JC0NTRACT000000000000007","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":null},{"compacted":true,"content":"","id":"msg_01JC0NTRACT000000000000008","model":"claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"failed","timestamp":"2026-01-01T00:00:00.000Z","tokens":0,"usage":null},{"compacted":true,"content":"The user said hello and asked to count.","id":"msg_01JC0NTRACT000000000000009","model":"claude-sonnet-4-5","role":"system","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","summary":true,"timestamp":"2026-01-01T00:00:00.000Z","tokens":9,"usage":{"inputTokens":40,"outputTokens":9}},{"compacted":true,"content":"Count slowly","id":"msg_01JC0NTRACT000000000000010","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":null},{"compacted":true,"content":"0 1 ","id":"msg_01JC0NTRACT000000000000011","model":"claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"cancelled","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":{"inputTokens":12,"outputTokens":1}},{"content":"Earlier: hello, counting, go on.","id":"msg_01JC0NTRACT000000000000012","model":"claude-sonnet-4-5","role":"system","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","summary":true,"timestamp":"2026-01-01T00:00:00.000Z","tokens":8,"usage":{"inputTokens":60,"outputTokens":8}},{"content":"Go on","id":"msg_01JC0NTRACT000000000000013","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":null},{"content":"Shorter now.","id":"msg_01JC0NTRACT000000000000014","model":"claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":{"inputTokens":30,"outputTokens":3}}],"status":"ok"} satisfies Response<"getMessages">,
 };
 
 // get_metrics: after the calls above
@@ -131,20 +167,20 @@ export const getSession1 = {
 
 // get_session: sessionNotFound
 export const getSession2 = {
-  args: ["sess_01JC0NTRACT000000000000004"] satisfies Args<"getSession">,
-  response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000004 does not exist","sessionId":"sess_01JC0NTRACT000000000000004"},"status":"error"} satisfies Response<"getSession">,
+  args: ["sess_01JC0NTRACT000000000000002"] satisfies Args<"getSession">,
+  response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000002 does not exist","sessionId":"sess_01JC0NTRACT000000000000002"},"status":"error"} satisfies Response<"getSession">,
 };
 
 // list_sessions: two sessions
 export const listSessions0 = {
   args: [] satisfies Args<"listSessions">,
-  response: {"data":[{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000002","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o","title":null},{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000001","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"claude-sonnet-4-5","title":null}],"status":"ok"} satisfies Response<"listSessions">,
+  response: {"data":[{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o","title":null},{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000001","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"claude-sonnet-4-5","title":null}],"status":"ok"} satisfies Response<"listSessions">,
 };
 
 // send_message: complete reply
 export const sendMessage0 = {
   args: ["sess_01JC0NTRACT000000000000001","Say hello"] satisfies Args<"sendMessage">,
-  response: {"data":{"content":"Hello, world","id":"msg_01JC0NTRACT000000000000005","model":"claude-sonnet-4-5","role":"assistant","timestamp":"2026-01-01T00:00:00.000Z","usage":{"inputTokens":12,"outputTokens":2}},"status":"ok"} satisfies Response<"sendMessage">,
+  response: {"data":{"content":"Hello, world","id":"msg_01JC0NTRACT000000000000006","model":"claude-sonnet-4-5","role":"assistant","timestamp":"2026-01-01T00:00:00.000Z","usage":{"inputTokens":12,"outputTokens":2}},"status":"ok"} satisfies Response<"sendMessage">,
 };
 
 // send_message: invalidArgument: empty content
@@ -155,8 +191,8 @@ export const sendMessage1 = {
 
 // send_message: sessionNotFound
 export const sendMessage2 = {
-  args: ["sess_01JC0NTRACT000000000000004","hi"] satisfies Args<"sendMessage">,
-  response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000004 does not exist","sessionId":"sess_01JC0NTRACT000000000000004"},"status":"error"} satisfies Response<"sendMessage">,
+  args: ["sess_01JC0NTRACT000000000000002","hi"] satisfies Args<"sendMessage">,
+  response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000002 does not exist","sessionId":"sess_01JC0NTRACT000000000000002"},"status":"error"} satisfies Response<"sendMessage">,
 };
 
 // send_message: provider: rate limited
@@ -171,9 +207,15 @@ export const sendMessage4 = {
   response: {"error":{"kind":"sessionBusy","message":"session sess_01JC0NTRACT000000000000001 is already answering a message","sessionId":"sess_01JC0NTRACT000000000000001"},"status":"error"} satisfies Response<"sendMessage">,
 };
 
-// send_message: noProvider
+// send_message: provider refused the context as too long: compacted and retried
 export const sendMessage5 = {
-  args: ["sess_01JC0NTRACT000000000000003","hi"] satisfies Args<"sendMessage">,
+  args: ["sess_01JC0NTRACT000000000000001","Go on"] satisfies Args<"sendMessage">,
+  response: {"data":{"content":"Shorter now.","id":"msg_01JC0NTRACT000000000000014","model":"claude-sonnet-4-5","role":"assistant","timestamp":"2026-01-01T00:00:00.000Z","usage":{"inputTokens":30,"outputTokens":3}},"status":"ok"} satisfies Response<"sendMessage">,
+};
+
+// send_message: noProvider
+export const sendMessage6 = {
+  args: ["sess_01JC0NTRACT000000000000004","hi"] satisfies Args<"sendMessage">,
   response: {"error":{"kind":"noProvider","message":"no configured and enabled provider serves model no-such-model","model":"no-such-model"},"status":"error"} satisfies Response<"sendMessage">,
 };
 
@@ -219,30 +261,36 @@ export const updateConfig3 = {
   response: {"error":{"expected":"an integer from 1024 to 65535","key":"gateway.port","kind":"configValue","message":"config key gateway.port expects an integer from 1024 to 65535"},"status":"error"} satisfies Response<"updateConfig">,
 };
 
-// event stream-chunk
-export const streamChunkEvent0 = {"content":"Hello","index":0,"messageId":"msg_01JC0NTRACT000000000000005","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
+// event session-compacted
+export const sessionCompactedEvent0 = {"messagesAfter":4,"messagesBefore":7,"sessionId":"sess_01JC0NTRACT000000000000001","tokensSaved":0} satisfies Payload<"sessionCompacted">;
 
 // event stream-chunk
-export const streamChunkEvent1 = {"content":", world","index":1,"messageId":"msg_01JC0NTRACT000000000000005","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
+export const streamChunkEvent0 = {"content":"Hello","index":0,"messageId":"msg_01JC0NTRACT000000000000006","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
 
 // event stream-chunk
-export const streamChunkEvent2 = {"content":"0 ","index":0,"messageId":"msg_01JC0NTRACT000000000000006","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
+export const streamChunkEvent1 = {"content":", world","index":1,"messageId":"msg_01JC0NTRACT000000000000006","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
+
+// event stream-chunk
+export const streamChunkEvent2 = {"content":"0 ","index":0,"messageId":"msg_01JC0NTRACT000000000000011","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
 
 // event stream-end
-export const streamEndEvent0 = {"messageId":"msg_01JC0NTRACT000000000000005","sessionId":"sess_01JC0NTRACT000000000000001","usage":{"inputTokens":12,"outputTokens":2}} satisfies Payload<"streamEnd">;
+export const streamEndEvent0 = {"messageId":"msg_01JC0NTRACT000000000000006","sessionId":"sess_01JC0NTRACT000000000000001","usage":{"inputTokens":12,"outputTokens":2}} satisfies Payload<"streamEnd">;
+
+// event stream-end
+export const streamEndEvent1 = {"messageId":"msg_01JC0NTRACT000000000000014","sessionId":"sess_01JC0NTRACT000000000000001","usage":{"inputTokens":30,"outputTokens":3}} satisfies Payload<"streamEnd">;
 
 // event stream-error
-export const streamErrorEvent0 = {"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double).","messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
+export const streamErrorEvent0 = {"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double).","messageId":"msg_01JC0NTRACT000000000000008","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
 
 // event stream-error
-export const streamErrorEvent1 = {"code":"cancelled","message":"the reply was stopped","messageId":"msg_01JC0NTRACT000000000000006","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
+export const streamErrorEvent1 = {"code":"cancelled","message":"the reply was stopped","messageId":"msg_01JC0NTRACT000000000000011","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
 
 // event stream-start
-export const streamStartEvent0 = {"messageId":"msg_01JC0NTRACT000000000000005","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
+export const streamStartEvent0 = {"messageId":"msg_01JC0NTRACT000000000000006","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
 
 // event stream-start
-export const streamStartEvent1 = {"messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
+export const streamStartEvent1 = {"messageId":"msg_01JC0NTRACT000000000000008","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
 
 // event stream-start
-export const streamStartEvent2 = {"messageId":"msg_01JC0NTRACT000000000000006","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
+export const streamStartEvent2 = {"messageId":"msg_01JC0NTRACT000000000000011","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
 

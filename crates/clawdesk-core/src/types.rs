@@ -96,6 +96,34 @@ pub struct Message {
     /// RFC 3339, UTC.
     pub timestamp: String,
     pub status: MessageStatus,
+    /// Tokens the message takes in a request: the provider's output count
+    /// for a reply, the model's tokenizer (or a calibrated estimate) otherwise.
+    #[serde(default)]
+    #[specta(optional)]
+    pub tokens: u32,
+    /// Replaced by a summary: still part of the history, no longer sent to the model.
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[specta(optional)]
+    pub compacted: bool,
+    /// A `system` message written by compaction, summarizing the compacted messages.
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[specta(optional)]
+    pub summary: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// What `compact_session` did. Counts are of the messages in the live
+/// context (those requests are built from); `tokensSaved` is that context's
+/// stored token count before minus after.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CompactionResult {
+    pub messages_before: u32,
+    pub messages_after: u32,
+    pub tokens_saved: u32,
 }
 
 /// The reply returned by `send_message` once it is complete.

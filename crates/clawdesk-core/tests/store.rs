@@ -21,6 +21,7 @@ fn user(session_id: &str, content: &str) -> NewMessage {
         model: None,
         usage: None,
         status: MessageStatus::Complete,
+        tokens: None,
     }
 }
 
@@ -141,6 +142,7 @@ async fn streaming_reply_is_updated_in_place_and_recovered_after_a_crash() {
             model: Some("m".into()),
             usage: None,
             status: MessageStatus::Streaming,
+            tokens: None,
         })
         .await
         .unwrap();

@@ -1,6 +1,6 @@
 use crate::state::AppState;
 use clawdesk_core::ids::validate_session_id;
-use clawdesk_core::types::MessageResponse;
+use clawdesk_core::types::{CompactionResult, MessageResponse};
 use clawdesk_core::AppError;
 use tauri::State;
 
@@ -55,6 +55,26 @@ pub async fn cancel_stream(state: State<'_, AppState>, session_id: String) -> Re
         .track(async {
             validate_session_id(&session_id)?;
             state.agent_pipeline.cancel(&session_id).await
+        })
+        .await
+}
+
+/// Summarizes the older part of the session with the session's model and
+/// keeps the recent messages verbatim (`compaction.keepRecent`). The
+/// replaced messages stay in `get_messages` (marked `compacted`) but are no
+/// longer sent; the summary is a `system` message marked `summary`. A small
+/// session comes back unchanged with `tokensSaved: 0`; `sessionBusy` while
+/// a reply streams; a provider failure changes nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn compact_session(
+    state: State<'_, AppState>,
+    session_id: String,
+) -> Result<CompactionResult, AppError> {
+    state
+        .track(async {
+            validate_session_id(&session_id)?;
+            state.agent_pipeline.compact(&session_id).await
         })
         .await
 }

@@ -7,11 +7,13 @@
 
 mod active;
 mod attempt;
+mod compaction;
 mod reply;
 mod request;
 mod sink;
 
-pub use request::{build_request, MAX_REPLY_TOKENS};
+pub use compaction::{compaction_split, context_tokens, over_threshold, SUMMARY_MAX_TOKENS};
+pub use request::{build_request, MAX_REPLY_TOKENS, SUMMARY_HEADING};
 pub use sink::{StreamEvent, StreamSink};
 
 use crate::config::AppConfig;
@@ -20,9 +22,12 @@ use crate::ids::validate_session_id;
 use crate::metrics::MetricsRecorder;
 use crate::registry::ProviderRegistry;
 use crate::store::{NewMessage, SessionStore};
-use crate::types::{MessageResponse, MessageStatus, Role};
+use crate::tokens::count_tokens;
+use crate::types::{CompactionResult, MessageResponse, MessageStatus, Role};
 use active::ActiveSends;
 use arc_swap::ArcSwap;
+use attempt::Limits;
+use compaction::Compactor;
 use reply::ReplyRun;
 use std::sync::Arc;
 use std::time::Instant;
@@ -88,6 +93,46 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Replaces the older part of the session's live context by a summary
+    /// from the session's model (see [`compaction_split`]). Holds the
+    /// session like a send does: `sessionBusy` while a reply streams, and a
+    /// send meets `sessionBusy` while this runs. A provider failure leaves
+    /// the session as it was.
+    pub async fn compact(&self, session_id: &str) -> AppResult<CompactionResult> {
+        validate_session_id(session_id)?;
+        let session = self.store.get_session(session_id).await?;
+        let reservation = self.active.reserve(session_id)?;
+        let config = self.config.load_full();
+        let model = session
+            .model
+            .clone()
+            .unwrap_or_else(|| config.defaults.model.clone());
+        let live = self.store.get_live_messages(session_id).await?;
+        let keep_recent = config.compaction.keep_recent.max(2) as usize;
+        if compaction_split(&live, keep_recent).is_none() {
+            // Already small: nothing to summarize, and no provider needed.
+            let count = u32::try_from(live.len()).unwrap_or(u32::MAX);
+            return Ok(CompactionResult {
+                messages_before: count,
+                messages_after: count,
+                tokens_saved: 0,
+            });
+        }
+        let routed = self.providers.route(&model).await?;
+        let limits: Limits = (&config.network).into();
+        Compactor {
+            store: self.store.as_ref(),
+            routed: &routed,
+            model: &model,
+            config: &config,
+            limits: &limits,
+            cancel: reservation.token(),
+            session_id,
+        }
+        .run(&live)
+        .await
+    }
+
     pub fn is_busy(&self, session_id: &str) -> bool {
         self.active.is_busy(session_id)
     }
@@ -126,12 +171,46 @@ impl Pipeline {
                 model: None,
                 usage: None,
                 status: MessageStatus::Complete,
+                tokens: Some(count_tokens(&model, content)),
             })
             .await?;
         self.metrics.user_message();
 
-        let history = self.store.get_messages(session_id, None).await?;
-        let request = build_request(&model, &config.defaults.system_prompt, &history);
+        let limits: Limits = (&config.network).into();
+        let mut history = self.store.get_live_messages(session_id).await?;
+        let system_prompt = &config.defaults.system_prompt;
+        let tokens = context_tokens(&model, system_prompt, &history);
+        if config.compaction.auto
+            && over_threshold(
+                tokens,
+                routed.context_window,
+                config.compaction.threshold_percent,
+            )
+        {
+            let compacted = Compactor {
+                store: self.store.as_ref(),
+                routed: &routed,
+                model: &model,
+                config: &config,
+                limits: &limits,
+                cancel: reservation.token(),
+                session_id,
+            }
+            .run(&history)
+            .await;
+            match compacted {
+                Ok(result) => {
+                    if result.messages_after < result.messages_before {
+                        sink.emit(StreamEvent::compacted(session_id, result));
+                        history = self.store.get_live_messages(session_id).await?;
+                    }
+                }
+                // The send goes on with the whole context; if the provider
+                // refuses it, the reply says why.
+                Err(err) => eprintln!("clawdesk: automatic compaction failed: {err}"),
+            }
+        }
+        let request = build_request(&model, system_prompt, &history);
         let reply = self
             .store
             .append_message(NewMessage {
@@ -141,6 +220,7 @@ impl Pipeline {
                 model: Some(model.clone()),
                 usage: None,
                 status: MessageStatus::Streaming,
+                tokens: Some(0),
             })
             .await?;
         let run = ReplyRun {
@@ -149,7 +229,8 @@ impl Pipeline {
             sink,
             routed,
             request,
-            limits: (&config.network).into(),
+            limits,
+            config: config.clone(),
             session_id: session_id.to_string(),
             message_id: reply.id,
             model,

@@ -3,13 +3,16 @@
 
 use super::active::Reservation;
 use super::attempt::{stream_with_retries, Limits, ReplyReceiver};
+use super::compaction::Compactor;
+use super::request::build_request;
 use super::sink::{StreamEvent, StreamSink};
+use crate::config::AppConfig;
 use crate::error::{AppError, AppResult, FailureCode};
 use crate::metrics::{MetricsRecorder, StreamOutcome};
 use crate::providers::{ChatRequest, ProviderFailure};
 use crate::registry::RoutedModel;
 use crate::store::SessionStore;
-use crate::tokens::estimate_tokens;
+use crate::tokens::{count_request_tokens, count_tokens};
 use crate::types::{MessageResponse, MessageStatus, Role, Usage};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,12 +28,21 @@ pub(crate) struct ReplyRun {
     pub(super) routed: RoutedModel,
     pub(super) request: ChatRequest,
     pub(super) limits: Limits,
+    pub(super) config: Arc<AppConfig>,
     pub(super) session_id: String,
     pub(super) message_id: String,
     pub(super) model: String,
     pub(super) timestamp: String,
     pub(super) started: Instant,
     pub(super) reservation: Reservation,
+}
+
+/// What one streaming of the request brought.
+struct Attempt {
+    outcome: Result<u32, (ProviderFailure, u32)>,
+    text: String,
+    input_tokens: Option<u32>,
+    output_tokens: Option<u32>,
 }
 
 /// Collects the reply as it arrives and forwards it to the sink and store.
@@ -96,9 +108,35 @@ impl ReplyRun {
         self.metrics.stream_started();
     }
 
-    pub(crate) async fn run(self) -> AppResult<MessageResponse> {
+    pub(crate) async fn run(mut self) -> AppResult<MessageResponse> {
+        let mut attempt = self.stream().await;
+        // Refused as too long before any text: compact once and try again.
+        let too_long = matches!(
+            &attempt.outcome,
+            Err((failure, 0)) if failure.code == FailureCode::ContextLength
+        );
+        if too_long && attempt.text.is_empty() && self.compact_for_retry().await {
+            attempt = self.stream().await;
+        }
+        let Attempt {
+            outcome,
+            text,
+            input_tokens,
+            output_tokens,
+        } = attempt;
+        let usage = Usage {
+            input_tokens: input_tokens.unwrap_or_else(|| self.estimate_input_tokens()),
+            output_tokens: output_tokens.unwrap_or_else(|| count_tokens(&self.model, &text)),
+        };
+        match outcome {
+            Ok(_) => self.finish_complete(text, usage).await,
+            Err((failure, _)) => self.finish_failed(text, usage, failure).await,
+        }
+    }
+
+    async fn stream(&self) -> Attempt {
         let mut collector = Collector {
-            run: &self,
+            run: self,
             text: String::new(),
             input_tokens: None,
             output_tokens: None,
@@ -112,29 +150,58 @@ impl ReplyRun {
             &mut collector,
         )
         .await;
-        let text = std::mem::take(&mut collector.text);
-        let usage = Usage {
-            input_tokens: collector
-                .input_tokens
-                .unwrap_or_else(|| self.estimate_input_tokens()),
-            output_tokens: collector
-                .output_tokens
-                .unwrap_or_else(|| estimate_tokens(&text)),
-        };
-        match outcome {
-            Ok(_) => self.finish_complete(text, usage).await,
-            Err((failure, _)) => self.finish_failed(text, usage, failure).await,
+        Attempt {
+            outcome,
+            text: collector.text,
+            input_tokens: collector.input_tokens,
+            output_tokens: collector.output_tokens,
         }
     }
 
+    /// Compacts the session and rebuilds the request from what is live
+    /// after it; false when nothing could be compacted (the failure stands).
+    async fn compact_for_retry(&mut self) -> bool {
+        let live = match self.store.get_live_messages(&self.session_id).await {
+            // This reply's own (empty) message is not part of the context.
+            Ok(mut live) => {
+                live.retain(|m| m.id != self.message_id);
+                live
+            }
+            Err(err) => {
+                eprintln!("clawdesk: could not read the session to compact it: {err}");
+                return false;
+            }
+        };
+        let compacted = Compactor {
+            store: self.store.as_ref(),
+            routed: &self.routed,
+            model: &self.model,
+            config: &self.config,
+            limits: &self.limits,
+            cancel: self.reservation.token(),
+            session_id: &self.session_id,
+        }
+        .run(&live)
+        .await;
+        let result = match compacted {
+            Ok(result) if result.messages_after < result.messages_before => result,
+            Ok(_) => return false,
+            Err(err) => {
+                eprintln!("clawdesk: compaction after a too-long request failed: {err}");
+                return false;
+            }
+        };
+        let Ok(live) = self.store.get_live_messages(&self.session_id).await else {
+            return false;
+        };
+        self.sink
+            .emit(StreamEvent::compacted(&self.session_id, result));
+        self.request = build_request(&self.model, &self.config.defaults.system_prompt, &live);
+        true
+    }
+
     fn estimate_input_tokens(&self) -> u32 {
-        let system = self.request.system.as_deref().map_or(0, estimate_tokens);
-        self.request
-            .turns
-            .iter()
-            .map(|t| estimate_tokens(&t.content))
-            .sum::<u32>()
-            + system
+        count_request_tokens(&self.request)
     }
 
     async fn finish_complete(self, text: String, usage: Usage) -> AppResult<MessageResponse> {

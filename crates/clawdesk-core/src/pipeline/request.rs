@@ -7,19 +7,26 @@ use crate::types::{Message, MessageStatus, Role};
 /// answers short is worse than a long answer.
 pub const MAX_REPLY_TOKENS: u32 = 8_192;
 
+/// Heads a compaction summary where it joins the system prompt.
+pub const SUMMARY_HEADING: &str = "Summary of the earlier conversation:";
+
 /// The request for the next reply: the configured system prompt plus any
 /// stored system messages (conversation summaries), then the conversation.
-/// Replies that failed are left out (the model never said them); cancelled
-/// replies stay in, since the user saw them.
+/// Messages a compaction replaced are left out (their summary stands in for
+/// them), and so are replies that failed (the model never said them);
+/// cancelled replies stay in, since the user saw them.
 pub fn build_request(model: &str, system_prompt: &str, history: &[Message]) -> ChatRequest {
-    let mut system_parts: Vec<&str> = Vec::new();
+    let mut system_parts: Vec<String> = Vec::new();
     if !system_prompt.trim().is_empty() {
-        system_parts.push(system_prompt);
+        system_parts.push(system_prompt.to_string());
     }
     let mut turns = Vec::with_capacity(history.len());
-    for message in history {
+    for message in history.iter().filter(|m| !m.compacted) {
         match message.role {
-            Role::System => system_parts.push(&message.content),
+            Role::System if message.summary => {
+                system_parts.push(format!("{SUMMARY_HEADING}\n{}", message.content))
+            }
+            Role::System => system_parts.push(message.content.clone()),
             Role::User => turns.push(ChatTurn {
                 role: ChatRole::User,
                 content: message.content.clone(),
@@ -61,6 +68,9 @@ mod tests {
             usage: None,
             timestamp: "2026-01-01T00:00:00Z".into(),
             status,
+            tokens: 1,
+            compacted: false,
+            summary: false,
         }
     }
 
@@ -97,5 +107,32 @@ mod tests {
                 (ChatRole::User, "go on"),
             ]
         );
+    }
+
+    #[test]
+    fn compacted_messages_are_left_out_and_the_summary_stands_in() {
+        let mut old = message(Role::User, "old question", MessageStatus::Complete);
+        old.compacted = true;
+        let mut old_reply = message(Role::Assistant, "old answer", MessageStatus::Complete);
+        old_reply.compacted = true;
+        let mut summary = message(
+            Role::System,
+            "They asked; we answered.",
+            MessageStatus::Complete,
+        );
+        summary.summary = true;
+        let history = [
+            old,
+            old_reply,
+            summary,
+            message(Role::User, "new", MessageStatus::Complete),
+        ];
+        let request = build_request("m", "Be kind.", &history);
+        assert_eq!(
+            request.system.as_deref(),
+            Some("Be kind.\n\nSummary of the earlier conversation:\nThey asked; we answered.")
+        );
+        assert_eq!(request.turns.len(), 1);
+        assert_eq!(request.turns[0].content, "new");
     }
 }

@@ -2,10 +2,14 @@
 //! window events; tests and benchmarks collect them.
 
 use crate::error::FailureCode;
-use crate::types::Usage;
+use crate::types::{CompactionResult, Usage};
 
 /// One step of a streamed reply. Every started stream sees `Start`, then
 /// `Chunk`s numbered from 0 without gaps, then exactly one `End` or `Error`.
+/// `Compacted` is not part of that sequence: it reports an automatic
+/// compaction of the session, before a reply's `Start` (the context was over
+/// the threshold) or before its first `Chunk` (the provider refused the
+/// context as too long and the request is retried once, compacted).
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEvent {
     Start {
@@ -29,15 +33,31 @@ pub enum StreamEvent {
         code: FailureCode,
         message: String,
     },
+    Compacted {
+        session_id: String,
+        messages_before: u32,
+        messages_after: u32,
+        tokens_saved: u32,
+    },
 }
 
 impl StreamEvent {
+    pub fn compacted(session_id: &str, result: CompactionResult) -> Self {
+        Self::Compacted {
+            session_id: session_id.to_string(),
+            messages_before: result.messages_before,
+            messages_after: result.messages_after,
+            tokens_saved: result.tokens_saved,
+        }
+    }
+
     pub fn session_id(&self) -> &str {
         match self {
             Self::Start { session_id, .. }
             | Self::Chunk { session_id, .. }
             | Self::End { session_id, .. }
-            | Self::Error { session_id, .. } => session_id,
+            | Self::Error { session_id, .. }
+            | Self::Compacted { session_id, .. } => session_id,
         }
     }
 }

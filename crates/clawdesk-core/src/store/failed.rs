@@ -3,7 +3,7 @@
 //! health reports the reason, and the unreadable file is left untouched for
 //! the user to recover.
 
-use super::{NewMessage, NewSession, SessionStore};
+use super::{NewMessage, NewSession, NewSummary, SessionStore};
 use crate::error::{AppError, AppResult};
 use crate::types::{Message, MessageStatus, SessionInfo, Usage};
 use async_trait::async_trait;
@@ -40,7 +40,13 @@ impl SessionStore for UnavailableStore {
     async fn get_messages(&self, _: &str, _: Option<u32>) -> AppResult<Vec<Message>> {
         self.fail()
     }
+    async fn get_live_messages(&self, _: &str) -> AppResult<Vec<Message>> {
+        self.fail()
+    }
     async fn append_message(&self, _: NewMessage) -> AppResult<Message> {
+        self.fail()
+    }
+    async fn apply_compaction(&self, _: &str, _: &str, _: NewSummary) -> AppResult<Message> {
         self.fail()
     }
     async fn update_message(

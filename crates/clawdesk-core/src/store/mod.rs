@@ -32,6 +32,18 @@ pub struct NewMessage {
     pub model: Option<String>,
     pub usage: Option<Usage>,
     pub status: MessageStatus,
+    /// Tokens the message takes in a request (see [`Message::tokens`]);
+    /// `None` stores the calibrated estimate of `content`.
+    pub tokens: Option<u32>,
+}
+
+/// The summary a compaction stores in place of the messages it replaces.
+#[derive(Debug, Clone)]
+pub struct NewSummary {
+    pub content: String,
+    pub model: Option<String>,
+    pub usage: Option<Usage>,
+    pub tokens: u32,
 }
 
 #[async_trait]
@@ -44,6 +56,8 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, session_id: &str) -> AppResult<()>;
     /// Oldest first; with `limit`, only the newest `limit` messages.
     async fn get_messages(&self, session_id: &str, limit: Option<u32>) -> AppResult<Vec<Message>>;
+    /// The live context: the messages no compaction replaced, oldest first.
+    async fn get_live_messages(&self, session_id: &str) -> AppResult<Vec<Message>>;
     /// Appends a message, bumping the session's count, activity time and
     /// (for its first user message) title in the same transaction.
     async fn append_message(&self, new: NewMessage) -> AppResult<Message>;
@@ -55,6 +69,16 @@ pub trait SessionStore: Send + Sync {
         status: MessageStatus,
         usage: Option<Usage>,
     ) -> AppResult<()>;
+    /// Compacts in one transaction: marks the live messages up to and
+    /// including `last_replaced` as compacted (they stay readable) and stores
+    /// `summary` as a `system` message in their place, before the messages
+    /// kept live. Returns the stored summary.
+    async fn apply_compaction(
+        &self,
+        session_id: &str,
+        last_replaced: &str,
+        summary: NewSummary,
+    ) -> AppResult<Message>;
     /// Marks replies that were still `streaming` when the app last stopped as
     /// `failed`, keeping their text. Returns how many there were.
     async fn recover_interrupted(&self) -> AppResult<u32>;

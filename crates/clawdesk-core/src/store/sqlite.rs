@@ -5,10 +5,11 @@
 
 use super::index::SessionIndex;
 use super::lock::ProcessLock;
-use super::{title_from_first_message, NewMessage, NewSession, SessionStore};
+use super::{title_from_first_message, NewMessage, NewSession, NewSummary, SessionStore};
 use crate::error::{AppError, AppResult};
 use crate::ids::{new_message_id, new_session_id, validate_message_id, validate_session_id};
 use crate::time::{now_ms, rfc3339_from_ms};
+use crate::tokens::estimate_tokens;
 use crate::types::{Message, MessageStatus, Role, SessionInfo, Usage};
 use async_trait::async_trait;
 use sqlx::sqlite::{
@@ -23,8 +24,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 const SESSION_COLUMNS: &str =
     "id, channel_id, model, title, created_at, last_active, message_count";
-const MESSAGE_COLUMNS: &str =
-    "id, session_id, role, content, model, input_tokens, output_tokens, status, created_at";
+const MESSAGE_COLUMNS: &str = "id, session_id, role, content, model, input_tokens, output_tokens, \
+     status, created_at, tokens, compacted, summary";
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -118,17 +119,27 @@ fn message_from_row(row: &SqliteRow) -> AppResult<Message> {
             output_tokens: o.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
         }),
     };
+    let content: String = row.try_get(3)?;
+    let tokens: Option<i64> = row.try_get(9)?;
+    let tokens = match tokens {
+        Some(tokens) => tokens.clamp(0, u32::MAX as i64) as u32,
+        // Written before counts were stored.
+        None => estimate_tokens(&content),
+    };
     Ok(Message {
         id: row.try_get(0)?,
         session_id: row.try_get(1)?,
         role: Role::parse(&role)
             .ok_or_else(|| AppError::storage(format!("unknown role {role:?} in database")))?,
-        content: row.try_get(3)?,
+        content,
         model: row.try_get(4)?,
         usage,
         status: MessageStatus::parse(&status)
             .ok_or_else(|| AppError::storage(format!("unknown status {status:?} in database")))?,
         timestamp: rfc3339_from_ms(row.try_get(8)?),
+        tokens,
+        compacted: row.try_get::<i64, _>(10)? != 0,
+        summary: row.try_get::<i64, _>(11)? != 0,
     })
 }
 
@@ -228,10 +239,117 @@ impl SessionStore for SqliteStore {
         rows.iter().map(message_from_row).collect()
     }
 
+    async fn get_live_messages(&self, session_id: &str) -> AppResult<Vec<Message>> {
+        validate_session_id(session_id)?;
+        if self.index.get(session_id).is_none() {
+            return Err(AppError::session_not_found(session_id));
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND compacted = 0 ORDER BY seq"
+        ))
+        .bind(session_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    async fn apply_compaction(
+        &self,
+        session_id: &str,
+        last_replaced: &str,
+        summary: NewSummary,
+    ) -> AppResult<Message> {
+        validate_session_id(session_id)?;
+        validate_message_id(last_replaced)?;
+        let id = new_message_id();
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        // Writing first takes the write lock at once (see append_message).
+        let updated = sqlx::query(&format!(
+            "UPDATE sessions SET message_count = message_count + 1
+             WHERE id = ? RETURNING {SESSION_COLUMNS}"
+        ))
+        .bind(session_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(updated) = updated else {
+            tx.rollback().await?;
+            return Err(AppError::session_not_found(session_id));
+        };
+        let session_after = session_from_row(&updated)?;
+        let boundary: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM messages WHERE id = ? AND session_id = ? AND compacted = 0",
+        )
+        .bind(last_replaced)
+        .bind(session_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(boundary) = boundary else {
+            tx.rollback().await?;
+            return Err(AppError::invalid_argument(
+                "messageId",
+                format!("message {last_replaced} is not in the live context of {session_id}"),
+            ));
+        };
+        sqlx::query(
+            "UPDATE messages SET compacted = 1
+             WHERE session_id = ? AND compacted = 0 AND seq <= ?",
+        )
+        .bind(session_id)
+        .bind(boundary)
+        .execute(&mut *tx)
+        .await?;
+        // Make room for the summary right after what it replaces: move the
+        // later messages (the few kept live) one place on, through negative
+        // seqs so the unique (session_id, seq) index never sees a duplicate.
+        sqlx::query("UPDATE messages SET seq = -(seq + 1) WHERE session_id = ? AND seq > ?")
+            .bind(session_id)
+            .bind(boundary)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE messages SET seq = -seq WHERE session_id = ? AND seq < 0")
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO messages
+               (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
+                created_at, tokens, compacted, summary)
+             VALUES (?, ?, ?, 'system', ?, ?, ?, ?, 'complete', ?, ?, 0, 1)",
+        )
+        .bind(&id)
+        .bind(session_id)
+        .bind(boundary + 1)
+        .bind(&summary.content)
+        .bind(&summary.model)
+        .bind(summary.usage.map(|u| i64::from(u.input_tokens)))
+        .bind(summary.usage.map(|u| i64::from(u.output_tokens)))
+        .bind(now)
+        .bind(i64::from(summary.tokens))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.index.upsert(session_after);
+        Ok(Message {
+            id,
+            session_id: session_id.to_string(),
+            role: Role::System,
+            content: summary.content,
+            model: summary.model,
+            usage: summary.usage,
+            timestamp: rfc3339_from_ms(now),
+            status: MessageStatus::Complete,
+            tokens: summary.tokens,
+            compacted: false,
+            summary: true,
+        })
+    }
+
     async fn append_message(&self, new: NewMessage) -> AppResult<Message> {
         validate_session_id(&new.session_id)?;
         let id = new_message_id();
         let now = now_ms();
+        let tokens = new.tokens.unwrap_or_else(|| estimate_tokens(&new.content));
         let title = match new.role {
             Role::User => title_from_first_message(&new.content),
             _ => None,
@@ -256,9 +374,10 @@ impl SessionStore for SqliteStore {
         let session_after = session_from_row(&updated)?;
         sqlx::query(
             "INSERT INTO messages
-               (id, session_id, seq, role, content, model, input_tokens, output_tokens, status, created_at)
+               (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
+                created_at, tokens)
              VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?),
-                     ?, ?, ?, ?, ?, ?, ?)",
+                     ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(&new.session_id)
@@ -270,6 +389,7 @@ impl SessionStore for SqliteStore {
         .bind(new.usage.map(|u| i64::from(u.output_tokens)))
         .bind(new.status.as_str())
         .bind(now)
+        .bind(i64::from(tokens))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -283,6 +403,9 @@ impl SessionStore for SqliteStore {
             usage: new.usage,
             timestamp: rfc3339_from_ms(now),
             status: new.status,
+            tokens,
+            compacted: false,
+            summary: false,
         })
     }
 
@@ -294,13 +417,16 @@ impl SessionStore for SqliteStore {
         usage: Option<Usage>,
     ) -> AppResult<()> {
         validate_message_id(message_id)?;
+        // A reply takes what the provider says it wrote; until then, an estimate.
+        let tokens = usage.map_or_else(|| estimate_tokens(content), |u| u.output_tokens);
         let updated = sqlx::query(
-            "UPDATE messages SET content = ?, status = ?,
+            "UPDATE messages SET content = ?, status = ?, tokens = ?,
                  input_tokens = COALESCE(?, input_tokens), output_tokens = COALESCE(?, output_tokens)
              WHERE id = ?",
         )
         .bind(content)
         .bind(status.as_str())
+        .bind(i64::from(tokens))
         .bind(usage.map(|u| i64::from(u.input_tokens)))
         .bind(usage.map(|u| i64::from(u.output_tokens)))
         .bind(message_id)

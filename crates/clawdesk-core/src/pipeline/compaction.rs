@@ -1,0 +1,196 @@
+//! Compaction: the older part of a session's live context is replaced by a
+//! summary the session's own model writes; the recent messages stay verbatim.
+//!
+//! Nothing is deleted. The replaced messages are marked `compacted` (history
+//! still shows them, requests leave them out) and the summary is stored as
+//! one `system` message in their place, all in one store transaction that
+//! runs only after the provider has answered: a failed summary changes nothing.
+
+use super::attempt::{stream_with_retries, Limits, ReplyReceiver};
+use super::request::build_request;
+use crate::config::AppConfig;
+use crate::error::{AppResult, FailureCode};
+use crate::providers::{ChatRole, ChatTurn, ProviderFailure};
+use crate::registry::RoutedModel;
+use crate::store::{NewSummary, SessionStore};
+use crate::tokens::{count_tokens, TOKENS_PER_TURN};
+use crate::types::{CompactionResult, Message, Role, Usage};
+use tokio_util::sync::CancellationToken;
+
+/// Reply cap for the summary: a briefing, not a transcript.
+pub const SUMMARY_MAX_TOKENS: u32 = 4_096;
+
+/// Where the live context splits: the messages before the returned index are
+/// summarized, the rest stay verbatim. At least `keep_recent` messages stay,
+/// more when that would split a user message from its reply (the kept part
+/// never starts with an assistant reply). `None` when nothing but an earlier
+/// summary would be replaced: the session is already small.
+pub fn compaction_split(live: &[Message], keep_recent: usize) -> Option<usize> {
+    if live.len() <= keep_recent {
+        return None;
+    }
+    let mut split = live.len() - keep_recent;
+    while split > 0 && live[split].role == Role::Assistant {
+        split -= 1;
+    }
+    live[..split]
+        .iter()
+        .any(|m| m.role != Role::System)
+        .then_some(split)
+}
+
+/// Stored tokens of the live context plus the request's system prompt: what
+/// the next request will roughly take, without tokenizing anything again.
+pub fn context_tokens(model: &str, system_prompt: &str, live: &[Message]) -> u64 {
+    let messages: u64 = live
+        .iter()
+        .map(|m| u64::from(m.tokens) + u64::from(TOKENS_PER_TURN))
+        .sum();
+    messages + u64::from(count_tokens(model, system_prompt))
+}
+
+/// Whether a request over `live` crosses `threshold_percent` of the window.
+pub fn over_threshold(tokens: u64, context_window: u32, threshold_percent: u32) -> bool {
+    tokens * 100 > u64::from(context_window) * u64::from(threshold_percent)
+}
+
+/// One compaction of one session, with everything it needs borrowed from
+/// the caller (who holds the session's reservation).
+pub(crate) struct Compactor<'a> {
+    pub store: &'a dyn SessionStore,
+    pub routed: &'a RoutedModel,
+    pub model: &'a str,
+    pub config: &'a AppConfig,
+    pub limits: &'a Limits,
+    pub cancel: &'a CancellationToken,
+    pub session_id: &'a str,
+}
+
+#[derive(Default)]
+struct SummaryText {
+    text: String,
+    input_tokens: Option<u32>,
+    output_tokens: Option<u32>,
+}
+
+impl ReplyReceiver for SummaryText {
+    async fn text(&mut self, delta: String, _index: u32) {
+        self.text.push_str(&delta);
+    }
+
+    fn usage(&mut self, input_tokens: Option<u32>, output_tokens: Option<u32>) {
+        self.input_tokens = input_tokens.or(self.input_tokens);
+        self.output_tokens = output_tokens.or(self.output_tokens);
+    }
+
+    fn restart(&mut self) {
+        *self = SummaryText::default();
+    }
+}
+
+impl Compactor<'_> {
+    /// Compacts `live` (the session's live context, oldest first). A session
+    /// that is already small comes back unchanged with zero saved.
+    pub(crate) async fn run(&self, live: &[Message]) -> AppResult<CompactionResult> {
+        let before = u32::try_from(live.len()).unwrap_or(u32::MAX);
+        let tokens_before: u64 = live.iter().map(|m| u64::from(m.tokens)).sum();
+        let keep_recent = self.config.compaction.keep_recent.max(2) as usize;
+        let Some(split) = compaction_split(live, keep_recent) else {
+            return Ok(CompactionResult {
+                messages_before: before,
+                messages_after: before,
+                tokens_saved: 0,
+            });
+        };
+        let older = &live[..split];
+        let request = self.summary_request(older);
+        let mut summary = SummaryText::default();
+        stream_with_retries(
+            self.routed.provider.as_ref(),
+            &request,
+            self.limits,
+            self.cancel,
+            &mut summary,
+        )
+        .await
+        .map_err(|(failure, _)| failure.into_app_error(&self.routed.provider_name))?;
+        let content = summary.text.trim().to_string();
+        if content.is_empty() {
+            return Err(ProviderFailure::new(
+                FailureCode::Provider,
+                "the model returned an empty summary",
+            )
+            .into_app_error(&self.routed.provider_name));
+        }
+        let tokens = summary
+            .output_tokens
+            .unwrap_or_else(|| count_tokens(self.model, &content));
+        let usage = summary.output_tokens.map(|output| Usage {
+            input_tokens: summary.input_tokens.unwrap_or(0),
+            output_tokens: output,
+        });
+        let last_replaced = &older[older.len() - 1].id;
+        self.store
+            .apply_compaction(
+                self.session_id,
+                last_replaced,
+                NewSummary {
+                    content,
+                    model: Some(self.model.to_string()),
+                    usage,
+                    tokens,
+                },
+            )
+            .await?;
+        let replaced_tokens: u64 = older.iter().map(|m| u64::from(m.tokens)).sum();
+        let tokens_after = tokens_before - replaced_tokens + u64::from(tokens);
+        let saved = tokens_before.saturating_sub(tokens_after);
+        Ok(CompactionResult {
+            messages_before: before,
+            messages_after: before - split as u32 + 1,
+            tokens_saved: u32::try_from(saved).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// The conversation to summarize (with any earlier summary in the system
+    /// prompt), then the summary instruction as the last user turn. When the
+    /// older part alone would not fit the model, its oldest messages are
+    /// left out of the request (they stay in the history).
+    fn summary_request(&self, older: &[Message]) -> crate::providers::ChatRequest {
+        let instruction = &self.config.compaction.summary_prompt;
+        let window = u64::from(self.routed.context_window);
+        let budget = (window * 3 / 4)
+            .saturating_sub(u64::from(SUMMARY_MAX_TOKENS))
+            .saturating_sub(u64::from(count_tokens(self.model, instruction)));
+        let mut used = 0u64;
+        let mut first = older.len();
+        while first > 0 {
+            let tokens = u64::from(older[first - 1].tokens) + u64::from(TOKENS_PER_TURN);
+            if used + tokens > budget && first < older.len() {
+                break;
+            }
+            used += tokens;
+            first -= 1;
+        }
+        let selected: Vec<Message> = older
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| *i >= first || m.role == Role::System)
+            .map(|(_, m)| m.clone())
+            .collect();
+        let mut request = build_request(self.model, &self.config.defaults.system_prompt, &selected);
+        // Conversations start with the user.
+        let leading_replies = request
+            .turns
+            .iter()
+            .take_while(|t| t.role == ChatRole::Assistant)
+            .count();
+        request.turns.drain(..leading_replies);
+        request.turns.push(ChatTurn {
+            role: ChatRole::User,
+            content: instruction.clone(),
+        });
+        request.max_tokens = SUMMARY_MAX_TOKENS;
+        request
+    }
+}
