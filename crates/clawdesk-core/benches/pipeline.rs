@@ -26,6 +26,17 @@ use support::{Harness, Wire};
 const CHUNKS: usize = 10_000;
 const ROUNDS: usize = 25;
 
+/// A chunk event's payload, serialized the way the window layer's
+/// `emit` serializes it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChunkPayload<'a> {
+    session_id: &'a str,
+    message_id: &'a str,
+    content: &'a str,
+    index: u32,
+}
+
 /// Serializes each event as the window layer would, and notes when the
 /// first chunk went out.
 struct TimingSink {
@@ -46,11 +57,17 @@ impl StreamSink for TimingSink {
                 if first.is_none() {
                     *first = Some(Instant::now());
                 }
-                serde_json::json!({"sessionId": session_id, "messageId": message_id, "content": content, "index": index})
+                serde_json::to_string(&ChunkPayload {
+                    session_id,
+                    message_id,
+                    content,
+                    index: *index,
+                })
+                .unwrap()
             }
-            other => serde_json::json!({ "event": format!("{other:?}") }),
+            other => format!("{other:?}"),
         };
-        *self.bytes.lock().unwrap() += serde_json::to_string(&json).unwrap().len();
+        *self.bytes.lock().unwrap() += json.len();
     }
 }
 

@@ -92,39 +92,51 @@ async fn read_once(
             opened.map_err(|_| ProviderFailure::timeout("no answer from the provider", limits.first_byte))??
         }
     };
-    let mut heard_anything = false;
+    // One cancel registration and one timer for the whole stream: creating
+    // them per chunk costs more than the chunk itself on a fast stream. The
+    // timer is only moved when it fires, against the time of the last event.
+    let cancelled = cancel.cancelled();
+    tokio::pin!(cancelled);
+    let timer = tokio::time::sleep_until(first_byte_deadline.into());
+    tokio::pin!(timer);
+    let mut last_event: Option<Instant> = None;
     let mut finished = false;
     loop {
-        let deadline = if heard_anything {
-            Instant::now() + limits.idle
-        } else {
-            first_byte_deadline
-        };
         // Dropping `stream` on cancel closes the HTTP connection.
         let next = tokio::select! {
             biased;
-            _ = cancel.cancelled() => return Err(ProviderFailure::cancelled()),
-            next = tokio::time::timeout_at(deadline.into(), stream.next()) => next,
+            _ = &mut cancelled => return Err(ProviderFailure::cancelled()),
+            next = stream.next() => next,
+            _ = &mut timer => {
+                if let Some(at) = last_event {
+                    let idle_until = at + limits.idle;
+                    if idle_until > Instant::now() {
+                        timer.as_mut().reset(idle_until.into());
+                        continue;
+                    }
+                }
+                // A server that said it was done but keeps the connection
+                // open has still given the whole reply.
+                if finished {
+                    return Ok(());
+                }
+                return Err(match last_event {
+                    Some(_) => ProviderFailure::timeout("the reply stalled", limits.idle),
+                    None => ProviderFailure::timeout("no answer from the provider", limits.first_byte),
+                });
+            }
         };
         let event = match next {
-            // A server that said it was done but keeps the connection open
-            // has still given the whole reply.
-            Err(_) if finished => return Ok(()),
-            Err(_) if heard_anything => {
-                return Err(ProviderFailure::timeout("the reply stalled", limits.idle))
-            }
-            Err(_) => {
-                return Err(ProviderFailure::timeout(
-                    "no answer from the provider",
-                    limits.first_byte,
-                ))
-            }
-            Ok(None) if finished => return Ok(()),
-            Ok(None) => return Err(ProviderFailure::truncated()),
-            Ok(Some(Err(failure))) => return Err(failure),
-            Ok(Some(Ok(event))) => event,
+            None if finished => return Ok(()),
+            None => return Err(ProviderFailure::truncated()),
+            Some(Err(failure)) => return Err(failure),
+            Some(Ok(event)) => event,
         };
-        heard_anything = true;
+        let now = Instant::now();
+        if last_event.is_none() {
+            timer.as_mut().reset((now + limits.idle).into());
+        }
+        last_event = Some(now);
         match event {
             ProviderEvent::TextDelta(text) => {
                 receiver.text(text, *delivered).await;
