@@ -1,0 +1,1 @@
+export function readmeExamples(markdown: string): Map<string, string>;

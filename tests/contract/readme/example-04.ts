@@ -1,0 +1,14 @@
+// Generated from bindings/README.md (block 4) by scripts/contract/readme-examples.mjs. Do not edit.
+export {};
+
+import { events } from "../../../bindings/bindings";
+declare const openSessionId: string;  // the chat on screen
+declare function append(messageId: string, index: number, text: string): void;
+
+const unlisten = await events.streamChunk.listen(({ payload }) => {
+  // payload: { sessionId, messageId, content, index }
+  if (payload.sessionId !== openSessionId) return;   // events are app-wide
+  append(payload.messageId, payload.index, payload.content);
+});
+// later
+unlisten();
