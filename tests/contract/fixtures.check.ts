@@ -77,7 +77,7 @@ export const createSession2 = {
 
 // create_session: model no provider serves
 export const createSession3 = {
-  args: [null,null] satisfies Args<"createSession">,
+  args: [null,"no-such-model"] satisfies Args<"createSession">,
   response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000004","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"no-such-model","title":null},"status":"ok"} satisfies Response<"createSession">,
 };
 

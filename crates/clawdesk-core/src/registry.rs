@@ -111,6 +111,23 @@ impl ProviderRegistry {
         models
     }
 
+    /// The model a new session gets when it names none: the configured
+    /// default when a usable provider serves it; otherwise, so that a fresh
+    /// install with a local Ollama (and no keys) chats at once, the first
+    /// model a provider reports serving; otherwise the configured default
+    /// (sending will then explain that no provider serves it).
+    pub async fn default_model(&self) -> String {
+        let configured = self.config.load().defaults.model.clone();
+        if self.catalog_models().iter().any(|m| m.id == configured) {
+            return configured;
+        }
+        let discovered = self.discovered_models().await;
+        if discovered.iter().any(|m| m.id == configured) {
+            return configured;
+        }
+        discovered.into_iter().next().map_or(configured, |m| m.id)
+    }
+
     /// The model's provider client, from the catalog or discovery; `noProvider`
     /// when no usable provider serves it.
     pub async fn route(&self, model: &str) -> AppResult<RoutedModel> {

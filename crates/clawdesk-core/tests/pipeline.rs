@@ -553,3 +553,17 @@ async fn discovered_models_are_routed_and_listed() {
     assert!(models.iter().any(|m| m.id == "llama3.2"));
     assert!(!models.iter().any(|m| m.id == "qwen3:8b"));
 }
+
+#[tokio::test]
+async fn with_no_keys_a_local_ollama_model_becomes_the_default() {
+    let h = Harness::start(Wire::Ollama).await;
+    h.double.set_models(vec!["gemma3:4b".into()]);
+    let registry = clawdesk_core::registry::ProviderRegistry::with_config_manager(h.config.clone());
+    // The configured default is served (llama3.2 is in the catalog).
+    assert_eq!(registry.default_model().await, "llama3.2");
+    // A default nobody serves (an Anthropic model without a key): the
+    // model the running Ollama reports is used instead.
+    h.set("defaults.model", serde_json::json!("claude-sonnet-4-5"));
+    let fresh = clawdesk_core::registry::ProviderRegistry::with_config_manager(h.config.clone());
+    assert_eq!(fresh.default_model().await, "gemma3:4b");
+}

@@ -22,7 +22,9 @@ fn validate_model_id(model: &str) -> Result<(), AppError> {
 }
 
 /// Creates an empty session. `channelId` defaults to `"desktop"`; `model`
-/// defaults to the configured default model, which the session keeps.
+/// defaults to the configured default model (or, when no provider serves
+/// that, a model a running provider such as a local Ollama reports), which
+/// the session keeps.
 #[tauri::command]
 #[specta::specta]
 pub async fn create_session(
@@ -44,7 +46,7 @@ pub async fn create_session(
                     validate_model_id(&model)?;
                     model
                 }
-                None => state.config.load().defaults.model.clone(),
+                None => state.provider_registry.default_model().await,
             };
             let session = state
                 .timed_store(state.session_store.create_session(NewSession {
