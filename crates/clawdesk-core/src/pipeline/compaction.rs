@@ -10,7 +10,7 @@ use super::attempt::{stream_with_retries, Limits, ReplyReceiver};
 use super::request::build_request;
 use crate::config::AppConfig;
 use crate::error::{AppResult, FailureCode};
-use crate::providers::{ChatRole, ChatTurn, ProviderFailure};
+use crate::providers::{ChatRequest, ChatRole, ChatTurn, ProviderFailure};
 use crate::registry::RoutedModel;
 use crate::store::{NewSummary, SessionStore};
 use crate::tokens::{count_tokens, TOKENS_PER_TURN};
@@ -103,7 +103,7 @@ impl Compactor<'_> {
             });
         };
         let older = &live[..split];
-        let request = self.summary_request(older);
+        let request = summary_request(self.model, self.config, self.routed.context_window, older);
         let mut summary = SummaryText::default();
         stream_with_retries(
             self.routed.provider.as_ref(),
@@ -151,46 +151,54 @@ impl Compactor<'_> {
             tokens_saved: u32::try_from(saved).unwrap_or(u32::MAX),
         })
     }
+}
 
-    /// The conversation to summarize (with any earlier summary in the system
-    /// prompt), then the summary instruction as the last user turn. When the
-    /// older part alone would not fit the model, its oldest messages are
-    /// left out of the request (they stay in the history).
-    fn summary_request(&self, older: &[Message]) -> crate::providers::ChatRequest {
-        let instruction = &self.config.compaction.summary_prompt;
-        let window = u64::from(self.routed.context_window);
-        let budget = (window * 3 / 4)
-            .saturating_sub(u64::from(SUMMARY_MAX_TOKENS))
-            .saturating_sub(u64::from(count_tokens(self.model, instruction)));
-        let mut used = 0u64;
-        let mut first = older.len();
-        while first > 0 {
-            let tokens = u64::from(older[first - 1].tokens) + u64::from(TOKENS_PER_TURN);
-            if used + tokens > budget && first < older.len() {
-                break;
-            }
-            used += tokens;
-            first -= 1;
+/// The request that asks for a summary of `older`: that conversation (with
+/// any earlier summary in the system prompt), then `compaction.summaryPrompt`
+/// as the last user turn. When `older` alone would not fit the model, its
+/// oldest messages are left out of the request (they stay in the history).
+pub fn summary_request(
+    model: &str,
+    config: &AppConfig,
+    context_window: u32,
+    older: &[Message],
+) -> ChatRequest {
+    let instruction = &config.compaction.summary_prompt;
+    let budget = (u64::from(context_window) * 3 / 4)
+        .saturating_sub(u64::from(SUMMARY_MAX_TOKENS))
+        .saturating_sub(u64::from(count_tokens(model, instruction)));
+    let mut used = 0u64;
+    let mut first = older.len();
+    while first > 0 {
+        let tokens = u64::from(older[first - 1].tokens) + u64::from(TOKENS_PER_TURN);
+        if used + tokens > budget && first < older.len() {
+            break;
         }
+        used += tokens;
+        first -= 1;
+    }
+    let mut request = if first == 0 {
+        build_request(model, &config.defaults.system_prompt, older)
+    } else {
         let selected: Vec<Message> = older
             .iter()
             .enumerate()
             .filter(|(i, m)| *i >= first || m.role == Role::System)
             .map(|(_, m)| m.clone())
             .collect();
-        let mut request = build_request(self.model, &self.config.defaults.system_prompt, &selected);
-        // Conversations start with the user.
-        let leading_replies = request
-            .turns
-            .iter()
-            .take_while(|t| t.role == ChatRole::Assistant)
-            .count();
-        request.turns.drain(..leading_replies);
-        request.turns.push(ChatTurn {
-            role: ChatRole::User,
-            content: instruction.clone(),
-        });
-        request.max_tokens = SUMMARY_MAX_TOKENS;
-        request
-    }
+        build_request(model, &config.defaults.system_prompt, &selected)
+    };
+    // Conversations start with the user.
+    let leading_replies = request
+        .turns
+        .iter()
+        .take_while(|t| t.role == ChatRole::Assistant)
+        .count();
+    request.turns.drain(..leading_replies);
+    request.turns.push(ChatTurn {
+        role: ChatRole::User,
+        content: instruction.clone(),
+    });
+    request.max_tokens = SUMMARY_MAX_TOKENS;
+    request
 }

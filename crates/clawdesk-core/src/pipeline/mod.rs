@@ -12,7 +12,9 @@ mod reply;
 mod request;
 mod sink;
 
-pub use compaction::{compaction_split, context_tokens, over_threshold, SUMMARY_MAX_TOKENS};
+pub use compaction::{
+    compaction_split, context_tokens, over_threshold, summary_request, SUMMARY_MAX_TOKENS,
+};
 pub use request::{build_request, MAX_REPLY_TOKENS, SUMMARY_HEADING};
 pub use sink::{StreamEvent, StreamSink};
 
