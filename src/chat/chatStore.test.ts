@@ -142,4 +142,15 @@ describe("chat store", () => {
     expect(chat.streaming()).toBe(false);
     stop();
   });
+
+  it("shows an automatic compaction of the open session announced by sessionCompacted", async () => {
+    const { be, chat, stop } = await setup();
+    await emitEvent("sessionCompacted", { sessionId: OTHER, messagesBefore: 40, messagesAfter: 9, tokensSaved: 5000 });
+    expect(chat.compacted()).toBeNull();
+    const loadsBefore = be.mock.callsOf("getMessages").length;
+    await emitEvent("sessionCompacted", { sessionId: S, messagesBefore: 40, messagesAfter: 9, tokensSaved: 5000 });
+    expect(chat.compacted()).toEqual({ messagesBefore: 40, messagesAfter: 9, tokensSaved: 5000 });
+    expect(be.mock.callsOf("getMessages").length).toBe(loadsBefore + 1);
+    stop();
+  });
 });

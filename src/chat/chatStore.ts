@@ -82,6 +82,14 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
       events.streamChunk.listen((e) => apply({ type: "chunk", payload: e.payload })),
       events.streamEnd.listen((e) => apply({ type: "end", payload: e.payload })),
       events.streamError.listen((e) => apply({ type: "error", payload: e.payload })),
+      // The backend compacts on its own before a send that would overflow
+      // the model's context: say so, like a compaction the user asked for.
+      events.sessionCompacted.listen((e) => {
+        const { sessionId, ...summary } = e.payload;
+        if (sessionId !== state.sessionId) return;
+        setCompacted(summary);
+        if (!streaming()) void reload(sessionId);
+      }),
     ]);
     return () => unlisteners.forEach((u) => u());
   }
