@@ -393,10 +393,15 @@ async fn a_send_over_the_threshold_compacts_first_and_reports_it() {
             tokens_saved: replaced - 20,
         }
     );
-    // Reported before the reply starts.
+    // Reported with the reply, before its first chunk: the send itself
+    // returned at once.
+    assert!(matches!(
+        events[compacted_at - 1],
+        StreamEvent::Start { .. }
+    ));
     assert!(matches!(
         events[compacted_at + 1],
-        StreamEvent::Start { .. }
+        StreamEvent::Chunk { index: 0, .. }
     ));
 
     let requests = h.double.requests();
@@ -422,6 +427,50 @@ async fn a_send_over_the_threshold_compacts_first_and_reports_it() {
     h.double.enqueue(Script::reply("still ok"));
     h.pipeline.send(&session, &long(6), h.sink()).await.unwrap();
     assert_eq!(h.double.requests().len(), 8);
+}
+
+#[tokio::test]
+async fn a_streaming_send_over_the_threshold_returns_before_the_summary() {
+    let h = Harness::start(Wire::Anthropic).await;
+    h.set("compaction.thresholdPercent", json!(50));
+    h.set("compaction.keepRecent", json!(2));
+    let session = small_window_session(&h).await;
+    let long = |i: usize| format!("{i} {}", "word ".repeat(400));
+    for i in 0..4 {
+        h.double.enqueue(Script::reply("ok").usage(100, 400));
+        h.pipeline.send(&session, &long(i), h.sink()).await.unwrap();
+    }
+    // A slow summary: the composer must not wait for it.
+    h.double
+        .enqueue(Script::reply(SUMMARY).usage(3000, 20).headers_delay(1_000));
+    h.double.enqueue(Script::reply("Fine.").usage(100, 2));
+    let started = std::time::Instant::now();
+    h.pipeline
+        .send_streaming(&session, &long(4), h.sink())
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "send_streaming waited {:?}",
+        started.elapsed()
+    );
+    // Meanwhile the session is busy, for sends and compaction alike.
+    assert!(matches!(
+        h.pipeline.compact(&session).await,
+        Err(AppError::SessionBusy { .. })
+    ));
+    let events = h
+        .sink
+        .wait_until(|events| events.iter().filter(|e| support::is_final(e)).count() == 5)
+        .await;
+    assert!(matches!(events.last().unwrap(), StreamEvent::End { .. }));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        StreamEvent::Compacted {
+            messages_after: 4,
+            ..
+        }
+    )));
 }
 
 #[tokio::test]

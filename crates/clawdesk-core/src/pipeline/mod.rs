@@ -179,39 +179,16 @@ impl Pipeline {
         self.metrics.user_message();
 
         let limits: Limits = (&config.network).into();
-        let mut history = self.store.get_live_messages(session_id).await?;
+        let history = self.store.get_live_messages(session_id).await?;
         let system_prompt = &config.defaults.system_prompt;
-        let tokens = context_tokens(&model, system_prompt, &history);
-        if config.compaction.auto
+        // Decided here from the stored counts; the compaction itself runs
+        // with the reply (see `ReplyRun::run`), so this call returns at once.
+        let compact_first = config.compaction.auto
             && over_threshold(
-                tokens,
+                context_tokens(&model, system_prompt, &history),
                 routed.context_window,
                 config.compaction.threshold_percent,
-            )
-        {
-            let compacted = Compactor {
-                store: self.store.as_ref(),
-                routed: &routed,
-                model: &model,
-                config: &config,
-                limits: &limits,
-                cancel: reservation.token(),
-                session_id,
-            }
-            .run(&history)
-            .await;
-            match compacted {
-                Ok(result) => {
-                    if result.messages_after < result.messages_before {
-                        sink.emit(StreamEvent::compacted(session_id, result));
-                        history = self.store.get_live_messages(session_id).await?;
-                    }
-                }
-                // The send goes on with the whole context; if the provider
-                // refuses it, the reply says why.
-                Err(err) => eprintln!("clawdesk: automatic compaction failed: {err}"),
-            }
-        }
+            );
         let request = build_request(&model, system_prompt, &history);
         let reply = self
             .store
@@ -233,6 +210,7 @@ impl Pipeline {
             request,
             limits,
             config: config.clone(),
+            compact_first,
             session_id: session_id.to_string(),
             message_id: reply.id,
             model,

@@ -29,6 +29,9 @@ pub(crate) struct ReplyRun {
     pub(super) request: ChatRequest,
     pub(super) limits: Limits,
     pub(super) config: Arc<AppConfig>,
+    /// The context is over `compaction.thresholdPercent` of the window:
+    /// compact before sending.
+    pub(super) compact_first: bool,
     pub(super) session_id: String,
     pub(super) message_id: String,
     pub(super) model: String,
@@ -109,13 +112,25 @@ impl ReplyRun {
     }
 
     pub(crate) async fn run(mut self) -> AppResult<MessageResponse> {
+        let mut compacted = false;
+        if self.compact_first {
+            // On failure the whole context is sent; if the provider refuses
+            // it, the retry below or the reply's error says why.
+            compacted = self.compact_and_rebuild("automatic compaction").await;
+        }
         let mut attempt = self.stream().await;
         // Refused as too long before any text: compact once and try again.
         let too_long = matches!(
             &attempt.outcome,
             Err((failure, 0)) if failure.code == FailureCode::ContextLength
         );
-        if too_long && attempt.text.is_empty() && self.compact_for_retry().await {
+        if too_long
+            && !compacted
+            && attempt.text.is_empty()
+            && self
+                .compact_and_rebuild("compaction after a too-long request")
+                .await
+        {
             attempt = self.stream().await;
         }
         let Attempt {
@@ -158,9 +173,9 @@ impl ReplyRun {
         }
     }
 
-    /// Compacts the session and rebuilds the request from what is live
-    /// after it; false when nothing could be compacted (the failure stands).
-    async fn compact_for_retry(&mut self) -> bool {
+    /// Compacts the session, tells the sink, and rebuilds the request from
+    /// what is live after it; false when nothing was compacted.
+    async fn compact_and_rebuild(&mut self, what: &str) -> bool {
         let live = match self.store.get_live_messages(&self.session_id).await {
             // This reply's own (empty) message is not part of the context.
             Ok(mut live) => {
@@ -187,7 +202,7 @@ impl ReplyRun {
             Ok(result) if result.messages_after < result.messages_before => result,
             Ok(_) => return false,
             Err(err) => {
-                eprintln!("clawdesk: compaction after a too-long request failed: {err}");
+                eprintln!("clawdesk: {what} failed: {err}");
                 return false;
             }
         };

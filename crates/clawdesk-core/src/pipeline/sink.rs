@@ -7,9 +7,9 @@ use crate::types::{CompactionResult, Usage};
 /// One step of a streamed reply. Every started stream sees `Start`, then
 /// `Chunk`s numbered from 0 without gaps, then exactly one `End` or `Error`.
 /// `Compacted` is not part of that sequence: it reports an automatic
-/// compaction of the session, before a reply's `Start` (the context was over
-/// the threshold) or before its first `Chunk` (the provider refused the
-/// context as too long and the request is retried once, compacted).
+/// compaction of the session between a reply's `Start` and its first
+/// `Chunk`, because the context was over the threshold or because the
+/// provider refused it as too long (the request is then retried once).
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEvent {
     Start {
