@@ -196,6 +196,7 @@ impl ProviderRegistry {
                 match listed {
                     Ok(Ok(ids)) => ids
                         .into_iter()
+                        .filter(|id| is_chat_model(id))
                         .map(|id| discovered_model(&name, provider.kind, id))
                         .collect(),
                     // Unreachable or refusing: the catalog still answers.
@@ -215,6 +216,25 @@ impl ProviderRegistry {
         });
         models
     }
+}
+
+/// Model lists (OpenAI's above all) also name embedding, speech, image and
+/// moderation models, which cannot chat; keep them out of the picker.
+fn is_chat_model(id: &str) -> bool {
+    const NOT_CHAT: &[&str] = &[
+        "embed",
+        "tts",
+        "whisper",
+        "dall-e",
+        "moderation",
+        "transcribe",
+        "image",
+        "davinci",
+        "babbage",
+        "rerank",
+    ];
+    let id = id.to_ascii_lowercase();
+    !NOT_CHAT.iter().any(|word| id.contains(word))
 }
 
 /// A model a provider reported: what the catalog knows about the id, or
@@ -366,6 +386,24 @@ mod tests {
             .find(|m| m.id == "claude-sonnet-4-5")
             .unwrap();
         assert_eq!(sonnet.context_window, 200_000);
+    }
+
+    #[test]
+    fn only_chat_models_are_kept_from_model_lists() {
+        for id in ["gpt-4o", "llama3.2:latest", "claude-opus-4-1", "qwen3:8b"] {
+            assert!(is_chat_model(id), "{id}");
+        }
+        for id in [
+            "text-embedding-3-large",
+            "tts-1-hd",
+            "whisper-1",
+            "dall-e-3",
+            "omni-moderation-latest",
+            "gpt-4o-transcribe",
+            "nomic-embed-text:latest",
+        ] {
+            assert!(!is_chat_model(id), "{id}");
+        }
     }
 
     #[test]
