@@ -202,3 +202,85 @@ pub fn summary_request(
     request.max_tokens = SUMMARY_MAX_TOKENS;
     request
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::MessageStatus;
+
+    fn message(role: Role, content: &str, tokens: u32) -> Message {
+        Message {
+            id: format!("msg_{content}"),
+            session_id: "sess_x".into(),
+            role,
+            content: content.into(),
+            model: None,
+            usage: None,
+            timestamp: "2026-01-01T00:00:00Z".into(),
+            status: MessageStatus::Complete,
+            tokens,
+            compacted: false,
+            summary: role == Role::System,
+        }
+    }
+
+    fn pairs(n: usize, tokens: u32) -> Vec<Message> {
+        (0..n)
+            .flat_map(|i| {
+                [
+                    message(Role::User, &format!("q{i}"), tokens),
+                    message(Role::Assistant, &format!("a{i}"), tokens),
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_split_keeps_at_least_keep_recent_and_never_starts_at_a_reply() {
+        let live = pairs(10, 10);
+        assert_eq!(compaction_split(&live, 8), Some(12));
+        assert_eq!(compaction_split(&live, 7), Some(12));
+        assert_eq!(compaction_split(&live, 20), None);
+        assert_eq!(compaction_split(&live, 19), None);
+        assert_eq!(compaction_split(&live[..8], 8), None);
+        // Only an earlier summary before the kept part: nothing to do.
+        let mut live = vec![message(Role::System, "s", 10)];
+        live.extend(pairs(4, 10));
+        assert_eq!(compaction_split(&live, 8), None);
+        live.extend(pairs(1, 10));
+        assert_eq!(compaction_split(&live, 8), Some(3));
+    }
+
+    #[test]
+    fn the_threshold_is_a_percent_of_the_window() {
+        assert!(!over_threshold(800, 1000, 80));
+        assert!(over_threshold(801, 1000, 80));
+        assert!(over_threshold(u64::from(u32::MAX), u32::MAX, 95));
+    }
+
+    #[test]
+    fn the_summary_request_ends_with_the_instruction_and_fits_the_window() {
+        let config = AppConfig::default();
+        let mut older = vec![message(Role::System, "earlier summary", 10)];
+        older.extend(pairs(50, 100));
+        // A window that holds everything.
+        let request = summary_request("m", &config, 200_000, &older);
+        assert_eq!(request.turns.len(), 101);
+        assert_eq!(request.turns[0].content, "q0");
+        assert_eq!(
+            request.turns.last().unwrap().content,
+            config.compaction.summary_prompt
+        );
+        assert_eq!(request.max_tokens, SUMMARY_MAX_TOKENS);
+        assert!(request.system.unwrap().contains("earlier summary"));
+
+        // 3/4 of 12,000 minus the reply cap leaves room for ~46 messages:
+        // the newest ones are sent, the summary stays, the first turn is a question.
+        let request = summary_request("m", &config, 12_000, &older);
+        let turns = request.turns.len() - 1;
+        assert!((40..=47).contains(&turns), "{turns}");
+        assert_eq!(request.turns[0].role, ChatRole::User);
+        assert_eq!(request.turns[turns - 1].content, "a49");
+        assert!(request.system.unwrap().contains("earlier summary"));
+    }
+}
