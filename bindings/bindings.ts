@@ -7,7 +7,9 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	/**
 	 *  Creates an empty session. `channelId` defaults to `"desktop"`; `model`
-	 *  defaults to the configured default model, which the session keeps.
+	 *  defaults to the configured default model (or, when no provider serves
+	 *  that, a model a running provider such as a local Ollama reports), which
+	 *  the session keeps.
 	 */
 	createSession: (channelId: string | null, model: string | null) => typedError<SessionInfo, AppError>(__TAURI_INVOKE("create_session", { channelId, model })),
 	/**  Every session, most recently active first. */

@@ -422,7 +422,10 @@ fn record_chat(r: &mut Recorder, id: &Value, unknown: &Value) {
         .call(
             "create_session",
             "model no provider serves",
-            vec![("channelId", Value::Null), ("model", json!("no-such-model"))],
+            vec![
+                ("channelId", Value::Null),
+                ("model", json!("no-such-model")),
+            ],
         )
         .unwrap();
     r.call(
