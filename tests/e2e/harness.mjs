@@ -15,7 +15,9 @@ import { remote } from "webdriverio";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const RESULTS = path.join(ROOT, "test-results");
-export const APP = path.resolve(process.env.CLAWDESK_E2E_APP ?? path.join(ROOT, "target/debug/clawdesk"));
+/** Where cargo put the binaries (`$CARGO_TARGET_DIR` when set, as cargo does). */
+const TARGET = path.resolve(ROOT, process.env.CARGO_TARGET_DIR || "target");
+export const APP = path.resolve(process.env.CLAWDESK_E2E_APP ?? path.join(TARGET, "debug/clawdesk"));
 
 /** @returns {string} */
 function tauriDriverPath() {
@@ -344,7 +346,7 @@ export async function createSession(browser) {
 export const sessionRow = (id) => `[data-testid="session-row"][data-session-id="${id}"]`;
 
 export const PROVIDER_DOUBLE = path.resolve(
-  process.env.CLAWDESK_E2E_DOUBLE ?? path.join(ROOT, "target/debug/provider-double"),
+  process.env.CLAWDESK_E2E_DOUBLE ?? path.join(TARGET, "debug/provider-double"),
 );
 
 /**
