@@ -2,7 +2,7 @@
 # End-to-end tests of the real app window: tauri-driver + WebKitWebDriver
 # drive target/debug/clawdesk under Xvfb; the tests are tests/e2e/*.e2e.mjs
 # (node:test + webdriverio). Expects the app built (`make e2e` does it).
-# CLAWDESK_E2E_CHAT=1 also runs the chat scenarios against provider-double.
+# The chat scenarios run against provider-double (CLAWDESK_E2E_CHAT=0 skips them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test-results
