@@ -32,6 +32,9 @@ export function MessageList(props: MessageListProps) {
     estimateSize: () => 120,
     overscan: 6,
     getItemKey: (index: number) => props.messages[index]?.id ?? index,
+    // Older messages put in front (the rest of a long chat arriving after its
+    // newest page) keep what the reader is looking at where it is.
+    anchorTo: "end",
   });
 
   const scrollToEnd = () => {
