@@ -12,6 +12,9 @@ export interface MessageListProps {
   onDiscard: (localId: string) => void;
 }
 
+/** A row's height until it is measured. */
+const ESTIMATE_PX = 120;
+
 /** Pixels from the bottom within which the list keeps following new text. */
 const STICK_PX = 48;
 
@@ -29,7 +32,10 @@ export function MessageList(props: MessageListProps) {
       return props.messages.length;
     },
     getScrollElement: () => scrollEl ?? null,
-    estimateSize: () => 120,
+    estimateSize: () => ESTIMATE_PX,
+    // Start at the end, where a chat opens: its last rows render in the first
+    // pass instead of after a scroll from the top.
+    initialOffset: () => props.messages.length * ESTIMATE_PX,
     overscan: 6,
     getItemKey: (index: number) => props.messages[index]?.id ?? index,
     // Older messages put in front (the rest of a long chat arriving after its
