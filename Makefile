@@ -32,11 +32,10 @@ smoke: frontend
 	./scripts/smoke-window.sh target/debug/clawdesk
 
 # The real window driven over WebDriver (tauri-driver + WebKitWebDriver,
-# under Xvfb). CLAWDESK_E2E_CHAT=1 adds the chat scenarios against the
-# loopback provider double.
+# under Xvfb), including the chat scenarios against the loopback provider
+# double (CLAWDESK_E2E_CHAT=0 skips those).
 e2e: frontend
-	cargo build -p clawdesk
-	if [ "$${CLAWDESK_E2E_CHAT:-}" = 1 ]; then cargo build -p provider-double; fi
+	cargo build -p clawdesk -p provider-double
 	./scripts/e2e.sh
 
 bench:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ClawDesk needs to build, run and test on Debian/Ubuntu:
-# WebKitGTK and friends for Tauri, Xvfb for headless window tests, and the
+# WebKitGTK and friends for Tauri, Xvfb for headless window tests, sqlite3
+# (the e2e benchmark seeds a database with it), and the
 # npm packages. Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libayatana-appindicator3-dev
   xvfb xauth x11-utils imagemagick
   webkit2gtk-driver
+  sqlite3
 )
 
 missing=()

@@ -22,11 +22,23 @@ export interface AppProps {
   statusIntervalMs?: number;
 }
 
+/** Calls `fn` with the next frame; a hidden window gets no frames, so at
+ * most 100 ms later in any case. */
+function nextFrame(fn: () => void): void {
+  let done = false;
+  const once = () => {
+    if (!done) (done = true), fn();
+  };
+  if (typeof requestAnimationFrame === "function") requestAnimationFrame(once);
+  setTimeout(once, 100);
+}
+
 export function App(props: AppProps) {
   const sessions = createSessionsStore();
   const chat = createChatStore(props.chatBackend ?? tauriChatBackend, {
     onStreamSettled: (sessionId) => void sessions.touch(sessionId),
     onSent: (sessionId) => void sessions.touch(sessionId),
+    scheduleFlush: nextFrame,
   });
   const status = createStatusStore();
   const settings = createSettingsStore();

@@ -12,8 +12,9 @@ export interface CompactionSummary {
 }
 
 export interface ChatBackend {
-  /** Messages of a session, oldest first. Throws `CommandFailed`. */
-  loadMessages(sessionId: string): Promise<Message[]>;
+  /** Messages of a session, oldest first; with `limit`, only the newest
+   * `limit` of them. Throws `CommandFailed`. */
+  loadMessages(sessionId: string, limit?: number | null): Promise<Message[]>;
   /** Stores the user's message and starts the reply, which arrives as
    * stream events. `null` while the backend has no such command. */
   sendStreaming: ((sessionId: string, content: string) => Promise<void>) | null;
@@ -24,7 +25,7 @@ export interface ChatBackend {
 }
 
 export const tauriChatBackend: ChatBackend = {
-  loadMessages: (sessionId) => unwrap(commands.getMessages(sessionId, null)),
+  loadMessages: (sessionId, limit = null) => unwrap(commands.getMessages(sessionId, limit)),
   sendStreaming: async (sessionId, content) => {
     await unwrap(commands.sendMessageStreaming(sessionId, content));
   },

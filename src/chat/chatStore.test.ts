@@ -5,7 +5,7 @@ import { CommandFailed, unwrap } from "../api";
 import { commands } from "../../bindings/bindings";
 import { conversation, fakeBackend, message } from "../test/fixtures";
 import { tauriChatBackend, type ChatBackend } from "./backend";
-import { createChatStore } from "./chatStore";
+import { createChatStore, FIRST_PAGE } from "./chatStore";
 
 const S = "sess_01CHAT";
 const OTHER = "sess_02OTHER";
@@ -26,10 +26,59 @@ async function setup(backend: Partial<ChatBackend> = {}, messages = conversation
 describe("chat store", () => {
   it("loads the session's messages through getMessages", async () => {
     const { be, chat, stop } = await setup();
-    expect(be.mock.callsOf("getMessages")).toEqual([{ sessionId: S, limit: null }]);
+    expect(be.mock.callsOf("getMessages")).toEqual([{ sessionId: S, limit: FIRST_PAGE }]);
     expect(chat.state.messages.map((m) => m.content)).toEqual(["Question 0", expect.stringContaining("Answer")]);
     expect(chat.loading()).toBe(false);
     stop();
+  });
+
+  it("shows a long chat's newest page first, then puts the older messages in front", async () => {
+    const n = FIRST_PAGE * 3 + 7;
+    const be = fakeBackend({ messages: { [S]: conversation(S, n) } });
+    be.sessions.push({ id: S, channelId: "desktop", createdAt: "", lastActive: "", messageCount: n, model: null, title: null });
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const backend: ChatBackend = {
+      ...tauriChatBackend,
+      // The whole history waits until the test has seen the first page.
+      loadMessages: async (id, limit) => (limit == null && (await held), tauriChatBackend.loadMessages(id, limit)),
+    };
+    const { chat, dispose } = createRoot((dispose) => ({ chat: createChatStore(backend), dispose }));
+    const opened = chat.open(S, null);
+    await vi.waitFor(() => expect(chat.loading()).toBe(false));
+    // Shown, and not loading any more, with the newest page alone.
+    expect(chat.state.messages).toHaveLength(FIRST_PAGE);
+    expect(chat.state.messages.at(-1)!.id).toBe(conversation(S, n).at(-1)!.id);
+    release();
+    await opened;
+    expect(be.mock.callsOf("getMessages")).toEqual([{ sessionId: S, limit: FIRST_PAGE }, { sessionId: S, limit: null }]);
+    expect(chat.state.messages.map((m) => m.id)).toEqual(conversation(S, n).map((m) => m.id));
+    dispose();
+  });
+
+  it("applies chunks together when given a scheduler, and everything before a stream's end", async () => {
+    const be = fakeBackend({ messages: { [S]: conversation(S, 2) } });
+    be.sessions.push({ id: S, channelId: "desktop", createdAt: "", lastActive: "", messageCount: 2, model: null, title: null });
+    const flushes: Array<() => void> = [];
+    const { chat, dispose } = createRoot((dispose) => ({
+      chat: createChatStore(tauriChatBackend, { scheduleFlush: (f) => flushes.push(f) }),
+      dispose,
+    }));
+    const unlisten = await chat.listen();
+    await chat.open(S, null);
+    const id = "msg_BATCH";
+    await emitEvent("streamStart", { sessionId: S, messageId: id });
+    await emitEvent("streamChunk", { sessionId: S, messageId: id, content: "One", index: 0 });
+    await emitEvent("streamChunk", { sessionId: S, messageId: id, content: " two", index: 1 });
+    expect(flushes).toHaveLength(1);
+    expect(chat.state.messages.at(-1)).toMatchObject({ id, content: "" });
+    flushes[0]!();
+    expect(chat.state.messages.at(-1)).toMatchObject({ id, content: "One two" });
+    await emitEvent("streamChunk", { sessionId: S, messageId: id, content: " three", index: 2 });
+    await emitEvent("streamEnd", { sessionId: S, messageId: id, usage: { inputTokens: 1, outputTokens: 3 } });
+    expect(chat.state.messages.at(-1)).toMatchObject({ id, content: "One two three", status: "complete" });
+    unlisten();
+    dispose();
   });
 
   it("builds a streamed reply in index order from events and ignores other sessions", async () => {

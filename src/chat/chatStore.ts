@@ -3,7 +3,7 @@
 // stops and retries through a ChatBackend.
 import { batch, createSignal } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
-import { events } from "../../bindings/bindings";
+import { events, type Message } from "../../bindings/bindings";
 import { errorOf, type CommandError } from "../api";
 import type { ChatBackend, CompactionSummary } from "./backend";
 import {
@@ -11,6 +11,7 @@ import {
   applyStreamEvent,
   emptyChat,
   findMessage,
+  fromMessage,
   markLocalFailed,
   mergeReload,
   removeMessage,
@@ -19,11 +20,19 @@ import {
   type StreamEvent,
 } from "./streamState";
 
+/** How many of a session's newest messages `open` shows before loading the rest. */
+export const FIRST_PAGE = 100;
+
 export interface ChatStoreHooks {
   /** The backend stored a message the user sent (the session's title and time changed). */
   onSent?: (sessionId: string) => void;
   /** A stream of any session ended or failed (its session's summary changed). */
   onStreamSettled?: (sessionId: string) => void;
+  /** When given, stream chunks heard by `listen` are queued and applied
+   * together when it calls back (the app passes the next animation frame),
+   * so a fast stream updates the page once a frame rather than once a chunk.
+   * Other stream events apply the queue first, then themselves, at once. */
+  scheduleFlush?: (flush: () => void) => void;
 }
 
 export type ChatStore = ReturnType<typeof createChatStore>;
@@ -50,8 +59,29 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
     }
   }
 
-  /** Shows a session (or nothing, with `null`). */
+  /** Puts the stored messages older than the first one shown before it. */
+  async function loadOlder(sessionId: string): Promise<void> {
+    const token = loadToken;
+    try {
+      const stored = await backend.loadMessages(sessionId);
+      if (token !== loadToken || state.sessionId !== sessionId) return;
+      const first = state.messages[0]?.id;
+      const at = first === undefined ? -1 : stored.findIndex((m) => m.id === first);
+      if (at > 0) {
+        const older = stored.slice(0, at).map(fromMessage);
+        setState("messages", (shown) => [...older, ...shown]);
+      } else if (at < 0) {
+        setState(produce((s) => mergeReload(s, stored)));
+      }
+    } catch (e) {
+      if (token === loadToken) setLoadError(errorOf(e));
+    }
+  }
+
+  /** Shows a session (or nothing, with `null`): its newest messages first,
+   * then, when there are more, the older ones behind them. */
   async function open(sessionId: string | null, model: string | null = null): Promise<void> {
+    flushChunks();
     loadToken++;
     batch(() => {
       setState(reconcile(emptyChat(sessionId, model)));
@@ -63,8 +93,17 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
     });
     if (sessionId === null) return;
     const token = loadToken;
-    await reload(sessionId);
-    if (token === loadToken) setLoading(false);
+    let page: Message[] | null = null;
+    try {
+      page = await backend.loadMessages(sessionId, FIRST_PAGE);
+      if (token !== loadToken) return;
+      setState(produce((s) => mergeReload(s, page!)));
+    } catch (e) {
+      if (token === loadToken) setLoadError(errorOf(e));
+    }
+    if (token !== loadToken) return;
+    setLoading(false);
+    if (page && page.length >= FIRST_PAGE) await loadOlder(sessionId);
   }
 
   function apply(event: StreamEvent): Applied {
@@ -75,13 +114,39 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
     return applied;
   }
 
+  let queued: StreamEvent[] = [];
+  let flushScheduled = false;
+
+  /** Applies the queued chunks in one batch. */
+  function flushChunks(): void {
+    flushScheduled = false;
+    if (queued.length === 0) return;
+    const events = queued;
+    queued = [];
+    batch(() => events.forEach(apply));
+  }
+
+  function hear(event: StreamEvent): void {
+    const schedule = hooks.scheduleFlush;
+    if (event.type === "chunk" && schedule) {
+      queued.push(event);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        schedule(flushChunks);
+      }
+      return;
+    }
+    flushChunks();
+    apply(event);
+  }
+
   /** Subscribes to the stream events; resolves once listening, to a function that stops. */
   async function listen(): Promise<() => void> {
     const unlisteners = await Promise.all([
-      events.streamStart.listen((e) => apply({ type: "start", payload: e.payload })),
-      events.streamChunk.listen((e) => apply({ type: "chunk", payload: e.payload })),
-      events.streamEnd.listen((e) => apply({ type: "end", payload: e.payload })),
-      events.streamError.listen((e) => apply({ type: "error", payload: e.payload })),
+      events.streamStart.listen((e) => hear({ type: "start", payload: e.payload })),
+      events.streamChunk.listen((e) => hear({ type: "chunk", payload: e.payload })),
+      events.streamEnd.listen((e) => hear({ type: "end", payload: e.payload })),
+      events.streamError.listen((e) => hear({ type: "error", payload: e.payload })),
       // The backend compacts on its own before a send that would overflow
       // the model's context: say so, like a compaction the user asked for.
       events.sessionCompacted.listen((e) => {
@@ -91,7 +156,10 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
         if (!streaming()) void reload(sessionId);
       }),
     ]);
-    return () => unlisteners.forEach((u) => u());
+    return () => {
+      unlisteners.forEach((u) => u());
+      flushChunks();
+    };
   }
 
   const canSend = () => backend.sendStreaming !== null;

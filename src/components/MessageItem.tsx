@@ -67,7 +67,7 @@ export function MessageItem(props: MessageItemProps) {
               </Show>
             }
           >
-            <Markdown text={m().content} />
+            <Markdown text={m().content} live={props.live} />
           </Show>
         </Show>
       </div>

@@ -1,5 +1,5 @@
 import { createVirtualizer } from "@tanstack/solid-virtual";
-import { createEffect, For, on, Show } from "solid-js";
+import { createComputed, createEffect, For, on, Show } from "solid-js";
 import type { ChatMessage } from "../chat/streamState";
 import { MessageItem } from "./MessageItem";
 
@@ -11,6 +11,9 @@ export interface MessageListProps {
   onRetry: (localId: string) => void;
   onDiscard: (localId: string) => void;
 }
+
+/** A row's height until it is measured. */
+const ESTIMATE_PX = 120;
 
 /** Pixels from the bottom within which the list keeps following new text. */
 const STICK_PX = 48;
@@ -24,12 +27,28 @@ export function MessageList(props: MessageListProps) {
   let scrollEl: HTMLDivElement | undefined;
   let stick = true;
 
+  // Older messages put in front (the rest of a long chat arriving after its
+  // newest page) must not move what the reader is looking at. Noted before
+  // the list changes (this computation is created before the virtualizer's,
+  // so it runs first), applied once the new rows are in the DOM.
+  let held: { first: string; scrollTop: number } | null = null;
+  let shownFirst: string | undefined;
+  createComputed(() => {
+    const first = props.messages[0]?.id;
+    const previous = shownFirst;
+    shownFirst = first;
+    held = !stick && scrollEl && previous !== undefined && first !== previous ? { first: previous, scrollTop: scrollEl.scrollTop } : null;
+  });
+
   const virtualizer = createVirtualizer({
     get count() {
       return props.messages.length;
     },
     getScrollElement: () => scrollEl ?? null,
-    estimateSize: () => 120,
+    estimateSize: () => ESTIMATE_PX,
+    // Start at the end, where a chat opens: its last rows render in the first
+    // pass instead of after a scroll from the top.
+    initialOffset: () => props.messages.length * ESTIMATE_PX,
     overscan: 6,
     getItemKey: (index: number) => props.messages[index]?.id ?? index,
   });
@@ -48,6 +67,20 @@ export function MessageList(props: MessageListProps) {
       () => props.conversationKey,
       () => {
         stick = true;
+      },
+    ),
+  );
+
+  createEffect(
+    on(
+      () => props.messages[0]?.id,
+      () => {
+        const h = held;
+        held = null;
+        if (!h) return;
+        const at = props.messages.findIndex((m) => m.id === h.first);
+        const shift = at > 0 ? virtualizer.getOffsetForIndex(at, "start")?.[0] : undefined;
+        if (shift !== undefined) virtualizer.scrollToOffset(h.scrollTop + shift);
       },
     ),
   );

@@ -1,7 +1,7 @@
 import { fireEvent, render } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import { Markdown } from "../components/Markdown";
-import { renderMarkdown } from "./markdown";
+import { renderMarkdown, splitBlocks } from "./markdown";
 
 declare global {
   interface Window {
@@ -77,5 +77,28 @@ describe("markdown", () => {
     expect(safe.title).toBe("https://example.com/docs");
     // Links never navigate the app window away.
     expect(fireEvent.click(safe)).toBe(false);
+  });
+});
+
+describe("splitBlocks (a reply still streaming)", () => {
+  it("breaks at blank lines before a line in the first column", () => {
+    expect(splitBlocks("One\ntwo\n\nThree\n\n- a\n- b")).toEqual(["One\ntwo\n", "Three\n", "- a\n- b"]);
+  });
+
+  it("keeps fenced code, list continuations and indented code together", () => {
+    const fenced = "```js\nlet a = 1;\n\nlet b = 2;\n```";
+    expect(splitBlocks(`Intro\n\n${fenced}\n\nAfter`)).toEqual(["Intro\n", `${fenced}\n`, "After"]);
+    expect(splitBlocks("- item\n\n  more of the item\n\n      code")).toEqual(["- item\n\n  more of the item\n\n      code"]);
+    // An unclosed fence (still arriving) keeps everything after it.
+    expect(splitBlocks("A\n\n~~~\nx\n\ny")).toEqual(["A\n", "~~~\nx\n\ny"]);
+  });
+
+  it("renders a streaming reply like the finished one", () => {
+    const text = "# Title\n\nSome **bold** text.\n\n- one\n- two\n\n```rust\nfn main() {}\n\n// end\n```\n\nDone.";
+    const whole = render(() => <Markdown text={text} />).container.querySelector(".markdown")!;
+    const live = render(() => <Markdown text={text} live />).container.querySelector(".markdown")!;
+    const flat = (el: Element) => Array.from(el.querySelectorAll(".md-block")).map((b) => b.innerHTML).join("");
+    expect(flat(live).replace(/\s+/g, "")).toBe(whole.innerHTML.replace(/\s+/g, ""));
+    expect(live.querySelectorAll(".md-block")).toHaveLength(5);
   });
 });

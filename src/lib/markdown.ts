@@ -71,3 +71,33 @@ export function renderMarkdown(source: string): string {
   const html = marked.parse(source) as string;
   return DOMPurify.sanitize(html, purifyConfig);
 }
+
+/**
+ * Splits markdown that is still arriving into blocks that render the same on
+ * their own: a break is a blank line outside a fenced code block that is
+ * followed by a line starting in the first column (so list continuations
+ * and indented code stay with what they belong to). Every block but the last
+ * is final; only the last one changes as text arrives.
+ */
+export function splitBlocks(source: string): string[] {
+  const lines = source.split("\n");
+  const blocks: string[] = [];
+  let start = 0;
+  let fence: string | null = null;
+  let blank = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    if (fence === null && blank && line.length > 0 && !/^\s/.test(line) && i > start) {
+      blocks.push(lines.slice(start, i).join("\n"));
+      start = i;
+    }
+    if (marker) {
+      if (fence === null) fence = marker;
+      else if (marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker) fence = null;
+    }
+    blank = fence === null && line.trim() === "";
+  }
+  blocks.push(lines.slice(start).join("\n"));
+  return blocks;
+}

@@ -5,7 +5,7 @@
 // and database, so nothing touches the user's files. Every wait has a
 // timeout, and `Harness.close()` ends the WebDriver session, tauri-driver
 // (its whole process group) and any app still running on our temp dir.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -15,7 +15,9 @@ import { remote } from "webdriverio";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const RESULTS = path.join(ROOT, "test-results");
-export const APP = path.resolve(process.env.CLAWDESK_E2E_APP ?? path.join(ROOT, "target/debug/clawdesk"));
+/** Where cargo put the binaries (`$CARGO_TARGET_DIR` when set, as cargo does). */
+const TARGET = path.resolve(ROOT, process.env.CARGO_TARGET_DIR || "target");
+export const APP = path.resolve(process.env.CLAWDESK_E2E_APP ?? path.join(TARGET, "debug/clawdesk"));
 
 /** @returns {string} */
 function tauriDriverPath() {
@@ -125,9 +127,13 @@ function kill(pid, signal) {
 /** @typedef {import("webdriverio").Browser} Browser */
 
 export class Harness {
-  /** @param {string} name used for the temp dir and log file names */
-  constructor(name) {
+  /**
+   * @param {string} name used for the temp dir and log file names
+   * @param {{ env?: Record<string, string> }} [options] `env`: extra environment for the app (and the driver)
+   */
+  constructor(name, options = {}) {
     this.name = name;
+    this.env = options.env ?? {};
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `clawdesk-e2e-${name}-`));
     /** @type {import("node:child_process").ChildProcess | null} */
     this.driver = null;
@@ -172,6 +178,7 @@ export class Harness {
         XDG_CACHE_HOME: path.join(home, ".cache"),
         // The app's own logs and WebKit's can be loud; keep what helps.
         RUST_BACKTRACE: "1",
+        ...this.env,
       },
     });
     this.driver = child;
@@ -344,7 +351,7 @@ export async function createSession(browser) {
 export const sessionRow = (id) => `[data-testid="session-row"][data-session-id="${id}"]`;
 
 export const PROVIDER_DOUBLE = path.resolve(
-  process.env.CLAWDESK_E2E_DOUBLE ?? path.join(ROOT, "target/debug/provider-double"),
+  process.env.CLAWDESK_E2E_DOUBLE ?? path.join(TARGET, "debug/provider-double"),
 );
 
 /**
@@ -467,4 +474,70 @@ export async function textOf(el) {
 export async function clickWhenReady(el) {
   await el.waitForClickable({ timeout: 10_000 });
   await el.click();
+}
+
+/** @param {string} sessionId */
+const seedTag = (sessionId) => sessionId.slice(-6).replace(/[^0-9A-HJKMNP-TV-Z]/g, "0");
+
+/**
+ * The id seedMessages gives the message at `seq` (1-based): msg_<ULID>, 26
+ * Crockford base32 characters (no I, L, O, U).
+ * @param {string} sessionId
+ * @param {number} seq
+ */
+export const seededMessageId = (sessionId, seq) => `msg_01JB${seedTag(sessionId)}${String(seq).padStart(16, "0")}`;
+
+/**
+ * Fills `sessionId` with `count` messages, alternating user and assistant,
+ * the assistant ones in markdown (paragraphs, a list, inline code, now and
+ * then a code block), and keeps the session row in step as the store does.
+ * Writes straight into the app's database with the `sqlite3` CLI, so the app
+ * must not be running (schema: crates/clawdesk-core/migrations/).
+ * @param {string} db
+ * @param {string} sessionId
+ * @param {number} count
+ * @param {string} title
+ * @param {string} model on the assistant messages
+ */
+export function seedMessages(db, sessionId, count, title, model) {
+  const tag = seedTag(sessionId);
+  const sql = `
+PRAGMA foreign_keys = ON;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})
+INSERT INTO messages (id, session_id, seq, role, content, model, input_tokens, output_tokens, status, created_at)
+SELECT
+  printf('msg_01JB%s%016d', '${tag}', i),
+  '${sessionId}',
+  i,
+  CASE WHEN i % 2 = 1 THEN 'user' ELSE 'assistant' END,
+  CASE WHEN i % 2 = 1
+    THEN printf('Question %d: how would you handle case %d in the parser, and why?', i, i * 7)
+    ELSE printf('Answer %d. The short version: **keep the state small** and pass it along.' || char(10, 10) ||
+                '- first, read the token with \`next()\`' || char(10) ||
+                '- then match on its kind (%d cases)' || char(10) ||
+                '- finally report errors with their span' || char(10, 10) ||
+                CASE WHEN i % 10 = 0
+                  THEN '\`\`\`rust' || char(10) || 'fn parse(input: &str) -> Result<Ast, Error> {' || char(10) ||
+                       '    let mut p = Parser::new(input);' || char(10) || '    p.expr()' || char(10) || '}' || char(10) ||
+                       '\`\`\`' || char(10, 10)
+                  ELSE '' END ||
+                'That keeps message %d readable.', i, i % 13, i)
+  END,
+  CASE WHEN i % 2 = 1 THEN NULL ELSE '${model}' END,
+  CASE WHEN i % 2 = 1 THEN NULL ELSE 40 + i % 50 END,
+  CASE WHEN i % 2 = 1 THEN NULL ELSE 60 + i % 90 END,
+  'complete',
+  CAST(strftime('%s', 'now') AS INTEGER) * 1000 - (${count} - i) * 30000
+FROM n;
+UPDATE sessions SET
+  message_count = (SELECT count(*) FROM messages WHERE session_id = '${sessionId}'),
+  last_active = (SELECT max(created_at) FROM messages WHERE session_id = '${sessionId}'),
+  title = '${title}'
+WHERE id = '${sessionId}';
+COMMIT;
+SELECT message_count FROM sessions WHERE id = '${sessionId}';
+`;
+  const out = execFileSync("sqlite3", ["-batch", "-bail", db], { input: sql, encoding: "utf8", timeout: 60_000 });
+  if (out.trim() !== String(count)) throw new Error(`seeding ${sessionId} stored ${out.trim()} messages, not ${count}`);
 }
