@@ -68,6 +68,7 @@ impl ProviderFailure {
     /// A non-success HTTP response; `body` is the provider's error text.
     pub fn from_http(status: u16, headers: &HeaderMap, body: &str) -> Self {
         let detail = error_message_in_body(body).unwrap_or_else(|| body.trim().to_string());
+        let detail = redact_key_like(&detail);
         let code = match status {
             401 | 403 => FailureCode::Auth,
             429 | 529 => FailureCode::RateLimited,
@@ -117,7 +118,10 @@ impl ProviderFailure {
         Self {
             code,
             status: None,
-            message: format!("the provider reported an error: {}", truncate(message, 500)),
+            message: format!(
+                "the provider reported an error: {}",
+                truncate(&redact_key_like(message), 500)
+            ),
             retryable,
             retry_after: None,
         }
@@ -177,6 +181,25 @@ fn error_message_in_body(body: &str) -> Option<String> {
         .and_then(|m| m.as_str())
         .or_else(|| error.as_str())
         .map(str::to_string)
+}
+
+/// Providers quote the key they rejected ("Incorrect API key provided:
+/// sk-abc..."); error messages reach the window and the logs, so anything
+/// shaped like a key is masked before it leaves the client.
+fn redact_key_like(text: &str) -> String {
+    const KEY_PREFIXES: &[&str] = &["sk-", "sk_", "key-", "gsk_", "xai-"];
+    text.split_inclusive(char::is_whitespace)
+        .map(|piece| {
+            let word = piece.trim_end();
+            let bare = word.trim_matches(|c: char| "\"'`.,;:()[]{}".contains(c));
+            let key_like = bare.len() >= 12 && KEY_PREFIXES.iter().any(|p| bare.starts_with(p));
+            if key_like {
+                piece.replacen(bare, "[redacted]", 1)
+            } else {
+                piece.to_string()
+            }
+        })
+        .collect()
 }
 
 fn mentions_context_length(message: &str) -> bool {
@@ -243,6 +266,26 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn keys_quoted_by_the_provider_are_masked() {
+        let none = HeaderMap::new();
+        let body = r#"{"error":{"message":"Incorrect API key provided: sk-proj-abcdef123456789. You can find your API key at https://platform.openai.com."}}"#;
+        let failure = ProviderFailure::from_http(401, &none, body);
+        assert!(!failure.message.contains("sk-proj"), "{}", failure.message);
+        assert!(
+            failure.message.contains("provided: [redacted]. You can"),
+            "{}",
+            failure.message
+        );
+        let in_stream = ProviderFailure::in_stream(None, "bad key 'sk-ant-api03-XXXXXXXXXXXX'");
+        assert!(
+            in_stream.message.ends_with("bad key '[redacted]'"),
+            "{}",
+            in_stream.message
+        );
+        assert_eq!(redact_key_like("a sketch of skill"), "a sketch of skill");
     }
 
     #[test]
