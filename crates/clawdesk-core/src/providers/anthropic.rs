@@ -1,14 +1,12 @@
 //! Anthropic Messages API (`POST /v1/messages`, server-sent events).
 
-use super::http::{model_ids_in_list, send_checked};
+use super::http::{model_ids_in_list, send_checked, sse_events};
 use super::{
     alternating_turns, ChatRequest, Provider, ProviderEvent, ProviderFailure, ProviderStream,
 };
 use crate::config::Secret;
 use crate::error::FailureCode;
 use async_trait::async_trait;
-use eventsource_stream::Eventsource;
-use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 const API_VERSION: &str = "2023-06-01";
@@ -75,16 +73,7 @@ impl Provider for AnthropicProvider {
                 .json(&Self::body(request)),
         )
         .await?;
-        let events = response.bytes_stream().eventsource();
-        Ok(events
-            .flat_map(|event| {
-                let decoded: Vec<Result<ProviderEvent, ProviderFailure>> = match event {
-                    Ok(event) => decode_event(&event.event, &event.data),
-                    Err(err) => vec![Err(stream_failure(err))],
-                };
-                futures_util::stream::iter(decoded)
-            })
-            .boxed())
+        Ok(sse_events(response, decode_event))
     }
 
     async fn list_models(&self) -> Result<Vec<String>, ProviderFailure> {
@@ -97,17 +86,6 @@ impl Provider for AnthropicProvider {
         .await?;
         let json: Value = response.json().await.map_err(ProviderFailure::malformed)?;
         Ok(model_ids_in_list(&json))
-    }
-}
-
-fn stream_failure<E: std::fmt::Display>(
-    err: eventsource_stream::EventStreamError<E>,
-) -> ProviderFailure {
-    match err {
-        eventsource_stream::EventStreamError::Transport(e) => {
-            ProviderFailure::new(FailureCode::Network, format!("the connection failed: {e}"))
-        }
-        other => ProviderFailure::malformed(other),
     }
 }
 

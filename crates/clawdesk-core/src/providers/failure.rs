@@ -47,6 +47,14 @@ impl ProviderFailure {
         }
     }
 
+    /// The connection broke while the reply was arriving.
+    pub fn connection_lost(err: impl std::fmt::Display) -> Self {
+        Self::new(
+            FailureCode::Network,
+            format!("the connection failed: {err}"),
+        )
+    }
+
     /// The stream ended without the provider saying the reply was finished.
     pub fn truncated() -> Self {
         Self::new(

@@ -109,6 +109,22 @@ pub fn build_provider(
     }
 }
 
+/// The conversation as `{role, content}` messages with the system prompt as
+/// a leading `system` message: the shape OpenAI's and Ollama's chat APIs share.
+pub(crate) fn messages_with_system_turn(request: &ChatRequest) -> Vec<serde_json::Value> {
+    let system = request.system.as_deref().filter(|s| !s.is_empty());
+    system
+        .map(|system| serde_json::json!({ "role": "system", "content": system }))
+        .into_iter()
+        .chain(
+            request
+                .turns
+                .iter()
+                .map(|t| serde_json::json!({ "role": t.role.as_str(), "content": t.content })),
+        )
+        .collect()
+}
+
 /// Merges consecutive turns of the same role (left after a failed or
 /// cancelled reply), for APIs that require user/assistant alternation.
 pub(crate) fn alternating_turns(turns: &[ChatTurn]) -> Vec<ChatTurn> {

@@ -2,8 +2,10 @@
 
 use super::http::send_checked;
 use super::ndjson::lines;
-use super::{ChatRequest, Provider, ProviderEvent, ProviderFailure, ProviderStream};
-use crate::error::FailureCode;
+use super::{
+    messages_with_system_turn, ChatRequest, Provider, ProviderEvent, ProviderFailure,
+    ProviderStream,
+};
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
@@ -24,19 +26,9 @@ impl OllamaProvider {
     }
 
     fn body(request: &ChatRequest) -> Value {
-        let mut messages = Vec::with_capacity(request.turns.len() + 1);
-        if let Some(system) = request.system.as_deref().filter(|s| !s.is_empty()) {
-            messages.push(json!({ "role": "system", "content": system }));
-        }
-        messages.extend(
-            request
-                .turns
-                .iter()
-                .map(|t| json!({ "role": t.role.as_str(), "content": t.content })),
-        );
         json!({
             "model": request.model,
-            "messages": messages,
+            "messages": messages_with_system_turn(request),
             "stream": true,
         })
     }
@@ -59,10 +51,7 @@ impl Provider for OllamaProvider {
             .flat_map(|line| {
                 let decoded = match line {
                     Ok(line) => decode_line(&line),
-                    Err(err) => vec![Err(ProviderFailure::new(
-                        FailureCode::Network,
-                        format!("the connection failed: {err}"),
-                    ))],
+                    Err(err) => vec![Err(ProviderFailure::connection_lost(err))],
                 };
                 futures_util::stream::iter(decoded)
             })
@@ -120,6 +109,7 @@ fn decode_line(line: &str) -> Vec<Result<ProviderEvent, ProviderFailure>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::FailureCode;
 
     #[test]
     fn decodes_content_final_counts_and_error_lines() {

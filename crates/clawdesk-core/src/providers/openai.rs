@@ -2,13 +2,13 @@
 //! events) and the many servers that copy it (OpenRouter, Groq, vLLM,
 //! LM Studio, llama.cpp server).
 
-use super::http::{model_ids_in_list, send_checked};
-use super::{ChatRequest, Provider, ProviderEvent, ProviderFailure, ProviderStream};
+use super::http::{model_ids_in_list, send_checked, sse_events};
+use super::{
+    messages_with_system_turn, ChatRequest, Provider, ProviderEvent, ProviderFailure,
+    ProviderStream,
+};
 use crate::config::Secret;
-use crate::error::FailureCode;
 use async_trait::async_trait;
-use eventsource_stream::Eventsource;
-use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 pub struct OpenAiProvider {
@@ -45,19 +45,9 @@ impl OpenAiProvider {
     }
 
     fn body(&self, request: &ChatRequest) -> Value {
-        let mut messages = Vec::with_capacity(request.turns.len() + 1);
-        if let Some(system) = request.system.as_deref().filter(|s| !s.is_empty()) {
-            messages.push(json!({ "role": "system", "content": system }));
-        }
-        messages.extend(
-            request
-                .turns
-                .iter()
-                .map(|t| json!({ "role": t.role.as_str(), "content": t.content })),
-        );
         let mut body = json!({
             "model": request.model,
-            "messages": messages,
+            "messages": messages_with_system_turn(request),
             "stream": true,
         });
         // No `max_tokens`: newer OpenAI models reject it (they take
@@ -85,22 +75,8 @@ impl Provider for OpenAiProvider {
             .json(&self.body(request)),
         )
         .await?;
-        let events = response.bytes_stream().eventsource();
-        Ok(events
-            .flat_map(|event| {
-                let decoded = match event {
-                    Ok(event) => decode_data(&event.data),
-                    Err(eventsource_stream::EventStreamError::Transport(e)) => {
-                        vec![Err(ProviderFailure::new(
-                            FailureCode::Network,
-                            format!("the connection failed: {e}"),
-                        ))]
-                    }
-                    Err(other) => vec![Err(ProviderFailure::malformed(other))],
-                };
-                futures_util::stream::iter(decoded)
-            })
-            .boxed())
+        // OpenAI-style streams carry everything in `data:`; the event type is unused.
+        Ok(sse_events(response, |_, data| decode_data(data)))
     }
 
     async fn list_models(&self) -> Result<Vec<String>, ProviderFailure> {
@@ -169,6 +145,7 @@ fn saturate(n: u64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::FailureCode;
 
     #[test]
     fn decodes_deltas_finish_usage_and_errors() {
