@@ -102,13 +102,11 @@ impl Pipeline {
     /// the session as it was.
     pub async fn compact(&self, session_id: &str) -> AppResult<CompactionResult> {
         validate_session_id(session_id)?;
-        let session = self.store.get_session(session_id).await?;
-        let reservation = self.active.reserve(session_id)?;
-        let config = self.config.load_full();
-        let model = session
-            .model
-            .clone()
-            .unwrap_or_else(|| config.defaults.model.clone());
+        let Held {
+            reservation,
+            config,
+            model,
+        } = self.hold(session_id).await?;
         let live = self.store.get_live_messages(session_id).await?;
         let keep_recent = config.compaction.keep_recent.max(2) as usize;
         if compaction_split(&live, keep_recent).is_none() {
@@ -145,6 +143,22 @@ impl Pipeline {
         self.active.cancel_all();
     }
 
+    /// Takes the session for one send or compaction (`sessionNotFound`,
+    /// `sessionBusy`), with the config it runs under and the session's model.
+    async fn hold(&self, session_id: &str) -> AppResult<Held> {
+        let session = self.store.get_session(session_id).await?;
+        let reservation = self.active.reserve(session_id)?;
+        let config = self.config.load_full();
+        let model = session
+            .model
+            .unwrap_or_else(|| config.defaults.model.clone());
+        Ok(Held {
+            reservation,
+            config,
+            model,
+        })
+    }
+
     async fn start(
         &self,
         session_id: &str,
@@ -154,13 +168,11 @@ impl Pipeline {
         let started = Instant::now();
         validate_session_id(session_id)?;
         validate_content(content)?;
-        let session = self.store.get_session(session_id).await?;
-        let reservation = self.active.reserve(session_id)?;
-        let config = self.config.load_full();
-        let model = session
-            .model
-            .clone()
-            .unwrap_or_else(|| config.defaults.model.clone());
+        let Held {
+            reservation,
+            config,
+            model,
+        } = self.hold(session_id).await?;
         // Routing first: with no provider nothing is stored, and the user
         // keeps their text in the composer with a clear error.
         let routed = self.providers.route(&model).await?;
@@ -221,6 +233,13 @@ impl Pipeline {
         run.announce();
         Ok(run)
     }
+}
+
+/// A session taken by [`Pipeline::hold`]: free again when `reservation` drops.
+struct Held {
+    reservation: active::Reservation,
+    config: Arc<AppConfig>,
+    model: String,
 }
 
 fn validate_content(content: &str) -> AppResult<()> {
