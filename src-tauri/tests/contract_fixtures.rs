@@ -10,15 +10,13 @@
 mod common;
 
 use clawdesk_lib::events::{SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart};
-use common::TestApp;
+use common::{record_event, EventLog, TestApp};
 use provider_double::{ProviderDouble, Script};
 use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tauri_specta::Event;
 
 /// One recorded call: the arguments in the order of the TypeScript
 /// function's parameters, and what came back.
@@ -32,26 +30,16 @@ struct Recorder {
     app: TestApp,
     commands: BTreeMap<&'static str, Vec<Case>>,
     /// Every stream event the backend emitted: accessor and payload.
-    events: Arc<Mutex<Vec<(&'static str, Value)>>>,
+    events: EventLog,
 }
 
 impl Recorder {
     fn listen_to_events(&self) {
-        fn record<E: Event + serde::Serialize + serde::de::DeserializeOwned + 'static>(
-            r: &Recorder,
-            accessor: &'static str,
-        ) {
-            let events = r.events.clone();
-            E::listen_any(r.app.app.handle(), move |event| {
-                let payload = serde_json::to_value(&event.payload).unwrap();
-                events.lock().unwrap().push((accessor, payload));
-            });
-        }
-        record::<StreamStart>(self, "streamStart");
-        record::<StreamChunk>(self, "streamChunk");
-        record::<StreamEnd>(self, "streamEnd");
-        record::<StreamError>(self, "streamError");
-        record::<SessionCompacted>(self, "sessionCompacted");
+        record_event::<StreamStart>(&self.app, "streamStart", &self.events);
+        record_event::<StreamChunk>(&self.app, "streamChunk", &self.events);
+        record_event::<StreamEnd>(&self.app, "streamEnd", &self.events);
+        record_event::<StreamError>(&self.app, "streamError", &self.events);
+        record_event::<SessionCompacted>(&self.app, "sessionCompacted", &self.events);
     }
 
     /// Waits until the backend emitted an event with this accessor `count` times.
@@ -206,7 +194,7 @@ fn record_all() -> (Recorder, PathBuf) {
     let mut r = Recorder {
         app,
         commands: BTreeMap::new(),
-        events: Arc::new(Mutex::new(Vec::new())),
+        events: EventLog::default(),
     };
     r.listen_to_events();
     let unknown = json!("sess_01ARZ3NDEKTSV4RRFFQ69G5FAV");

@@ -5,52 +5,27 @@
 mod common;
 
 use clawdesk_lib::events::{StreamChunk, StreamEnd, StreamError, StreamStart};
-use common::TestApp;
+use common::{record_event, EventLog, TestApp};
 use provider_double::{Ending, ProviderDouble, Script};
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tauri_specta::Event;
-
-/// Stream events as the window receives them: wire name and JSON payload.
-type Log = Arc<Mutex<Vec<(&'static str, Value)>>>;
 
 struct ChatApp {
     app: TestApp,
     double: ProviderDouble,
-    log: Log,
-}
-
-fn listen<E>(app: &TestApp, name: &'static str, log: &Log)
-where
-    E: Event + serde::Serialize + serde::de::DeserializeOwned + 'static,
-{
-    let log = log.clone();
-    E::listen_any(app.app.handle(), move |event| {
-        log.lock()
-            .unwrap()
-            .push((name, serde_json::to_value(&event.payload).unwrap()));
-    });
+    log: EventLog,
 }
 
 impl ChatApp {
     fn start() -> Self {
         let app = TestApp::start();
         let double = tauri::async_runtime::block_on(ProviderDouble::start());
-        for (key, value) in [
-            ("providers.openai.enabled", json!(false)),
-            ("providers.ollama.enabled", json!(false)),
-            ("providers.anthropic.baseUrl", json!(double.base_url())),
-            ("providers.anthropic.apiKey", json!("sk-ant-ipc")),
-            ("network.maxRetries", json!(0)),
-        ] {
-            app.ok("update_config", json!({ "key": key, "value": value }));
-        }
-        let log: Log = Arc::default();
-        listen::<StreamStart>(&app, "stream-start", &log);
-        listen::<StreamChunk>(&app, "stream-chunk", &log);
-        listen::<StreamEnd>(&app, "stream-end", &log);
-        listen::<StreamError>(&app, "stream-error", &log);
+        app.use_double_as_only_provider(&double);
+        let log = EventLog::default();
+        record_event::<StreamStart>(&app, "stream-start", &log);
+        record_event::<StreamChunk>(&app, "stream-chunk", &log);
+        record_event::<StreamEnd>(&app, "stream-end", &log);
+        record_event::<StreamError>(&app, "stream-error", &log);
         Self { app, double, log }
     }
 

@@ -5,50 +5,25 @@
 mod common;
 
 use clawdesk_lib::events::{SessionCompacted, StreamEnd};
-use common::TestApp;
+use common::{record_event, EventLog, TestApp};
 use provider_double::{ProviderDouble, Script};
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tauri_specta::Event;
-
-type Log = Arc<Mutex<Vec<(&'static str, Value)>>>;
-
-fn listen<E>(app: &TestApp, name: &'static str, log: &Log)
-where
-    E: Event + serde::Serialize + serde::de::DeserializeOwned + 'static,
-{
-    let log = log.clone();
-    E::listen_any(app.app.handle(), move |event| {
-        log.lock()
-            .unwrap()
-            .push((name, serde_json::to_value(&event.payload).unwrap()));
-    });
-}
 
 struct App {
     app: TestApp,
     double: ProviderDouble,
-    log: Log,
+    log: EventLog,
 }
 
 impl App {
     fn start() -> Self {
         let app = TestApp::start();
         let double = tauri::async_runtime::block_on(ProviderDouble::start());
-        for (key, value) in [
-            ("providers.openai.enabled", json!(false)),
-            ("providers.ollama.enabled", json!(false)),
-            ("providers.anthropic.baseUrl", json!(double.base_url())),
-            ("providers.anthropic.apiKey", json!("sk-ant-ipc")),
-            ("defaults.model", json!("claude-sonnet-4-5")),
-            ("network.maxRetries", json!(0)),
-        ] {
-            app.ok("update_config", json!({ "key": key, "value": value }));
-        }
-        let log: Log = Arc::default();
-        listen::<SessionCompacted>(&app, "session-compacted", &log);
-        listen::<StreamEnd>(&app, "stream-end", &log);
+        app.use_double_as_only_provider(&double);
+        let log = EventLog::default();
+        record_event::<SessionCompacted>(&app, "session-compacted", &log);
+        record_event::<StreamEnd>(&app, "stream-end", &log);
         Self { app, double, log }
     }
 

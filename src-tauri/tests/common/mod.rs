@@ -9,8 +9,10 @@ use clawdesk_lib::bindings::specta_builder;
 use clawdesk_lib::paths::AppPaths;
 use clawdesk_lib::state::AppState;
 use clawdesk_lib::stream_sink::TauriStreamSink;
-use serde_json::Value;
+use provider_double::ProviderDouble;
+use serde_json::{json, Value};
 use std::sync::Arc;
+use std::sync::Mutex;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
     get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
@@ -82,6 +84,38 @@ impl TestApp {
         match self.invoke(cmd, args) {
             Ok(value) => panic!("{cmd} unexpectedly succeeded with {value}"),
             Err(err) => err,
+        }
+    }
+}
+
+/// Events the backend emitted, in order: the name they were recorded under
+/// and their JSON payload as the window receives it.
+pub type EventLog = Arc<Mutex<Vec<(&'static str, Value)>>>;
+
+/// Appends every emission of event `E` to `log` under `name`.
+pub fn record_event<E>(app: &TestApp, name: &'static str, log: &EventLog)
+where
+    E: tauri_specta::Event + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    let log = log.clone();
+    E::listen_any(app.app.handle(), move |event| {
+        let payload = serde_json::to_value(&event.payload).unwrap();
+        log.lock().unwrap().push((name, payload));
+    });
+}
+
+impl TestApp {
+    /// Makes the provider double the app's only provider, as Anthropic with
+    /// a key, and fails fast (no retries) so fault tests see each fault once.
+    pub fn use_double_as_only_provider(&self, double: &ProviderDouble) {
+        for (key, value) in [
+            ("providers.openai.enabled", json!(false)),
+            ("providers.ollama.enabled", json!(false)),
+            ("providers.anthropic.baseUrl", json!(double.base_url())),
+            ("providers.anthropic.apiKey", json!("sk-ant-ipc")),
+            ("network.maxRetries", json!(0)),
+        ] {
+            self.ok("update_config", json!({ "key": key, "value": value }));
         }
     }
 }
