@@ -353,18 +353,29 @@ async fn small_window_session(h: &Harness) -> String {
         .id
 }
 
-#[tokio::test]
-async fn a_send_over_the_threshold_compacts_first_and_reports_it() {
-    let h = Harness::start(Wire::Anthropic).await;
+/// A ~500-token question of a long conversation; `i` keeps them apart.
+fn long(i: usize) -> String {
+    format!("{i} {}", "word ".repeat(400))
+}
+
+/// A small-window session (threshold 50%, keeping 2) that four long
+/// exchanges brought just under the threshold: the next long send crosses it.
+async fn session_near_the_threshold(h: &Harness) -> String {
     h.set("compaction.thresholdPercent", json!(50));
     h.set("compaction.keepRecent", json!(2));
-    let session = small_window_session(&h).await;
+    let session = small_window_session(h).await;
     // Each exchange: a ~500-token question and a reply of 400 tokens.
-    let long = |i: usize| format!("{i} {}", "word ".repeat(400));
     for i in 0..4 {
         h.double.enqueue(Script::reply("ok").usage(100, 400));
         h.pipeline.send(&session, &long(i), h.sink()).await.unwrap();
     }
+    session
+}
+
+#[tokio::test]
+async fn a_send_over_the_threshold_compacts_first_and_reports_it() {
+    let h = Harness::start(Wire::Anthropic).await;
+    let session = session_near_the_threshold(&h).await;
     assert!(h
         .sink
         .events()
@@ -432,14 +443,7 @@ async fn a_send_over_the_threshold_compacts_first_and_reports_it() {
 #[tokio::test]
 async fn a_streaming_send_over_the_threshold_returns_before_the_summary() {
     let h = Harness::start(Wire::Anthropic).await;
-    h.set("compaction.thresholdPercent", json!(50));
-    h.set("compaction.keepRecent", json!(2));
-    let session = small_window_session(&h).await;
-    let long = |i: usize| format!("{i} {}", "word ".repeat(400));
-    for i in 0..4 {
-        h.double.enqueue(Script::reply("ok").usage(100, 400));
-        h.pipeline.send(&session, &long(i), h.sink()).await.unwrap();
-    }
+    let session = session_near_the_threshold(&h).await;
     // A slow summary: the composer must not wait for it.
     h.double
         .enqueue(Script::reply(SUMMARY).usage(3000, 20).headers_delay(1_000));
