@@ -8,6 +8,7 @@
 //! context, the compaction transaction) are timed on their own as well.
 //! Prints medians; exits non-zero when the target is missed.
 
+mod figures;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -15,6 +16,7 @@ use clawdesk_core::pipeline::{compaction_split, summary_request};
 use clawdesk_core::providers::ProviderEvent;
 use clawdesk_core::registry::ProviderRegistry;
 use clawdesk_core::store::{NewSummary, SessionStore, SqliteStore};
+use figures::{median, ms, rounds};
 use futures_util::StreamExt;
 use provider_double::{ProviderDouble, Script};
 use std::sync::Arc;
@@ -68,25 +70,10 @@ fn session_id(i: usize) -> String {
     format!("sess_01JBENCH{i:018}")
 }
 
-fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values[values.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 const SUMMARY: &str = "The user and the assistant exchanged two thousand ordinary messages.";
 
 fn main() {
-    // `cargo bench` passes `--bench`; otherwise one quick round proves the
-    // harness still works.
-    let rounds = if std::env::args().any(|a| a == "--bench") {
-        ROUNDS
-    } else {
-        1
-    };
+    let rounds = rounds(ROUNDS, 1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -12,11 +12,13 @@
 //! time-to-first-chunk overhead < 2 ms. Prints medians; exits non-zero when
 //! a target is missed.
 
+mod figures;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use clawdesk_core::pipeline::{StreamEvent, StreamSink};
 use eventsource_stream::Eventsource;
+use figures::{median, ms, rounds};
 use futures_util::StreamExt;
 use provider_double::Script;
 use std::sync::{Arc, Mutex};
@@ -129,23 +131,8 @@ async fn through_pipeline(h: &Harness) -> Sample {
     }
 }
 
-fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values[values.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and
-    // then one quick round proves the harness still works.
-    let rounds = if std::env::args().any(|a| a == "--bench") {
-        ROUNDS
-    } else {
-        2
-    };
+    let rounds = rounds(ROUNDS, 2);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,0 +1,23 @@
+//! What the hand-rolled benchmarks (harness = false) share: how many rounds
+//! to run, and how their figures are summarized.
+
+use std::time::Duration;
+
+/// `full` under `cargo bench` (which passes `--bench`); otherwise `quick`,
+/// enough to prove the benchmark still works when built as a test.
+pub fn rounds(full: usize, quick: usize) -> usize {
+    if std::env::args().any(|a| a == "--bench") {
+        full
+    } else {
+        quick
+    }
+}
+
+pub fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
