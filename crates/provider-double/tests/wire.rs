@@ -24,6 +24,18 @@ async fn post(double: &ProviderDouble, path: &str, body: Value) -> reqwest::Resp
         .unwrap()
 }
 
+/// GET `path` on the double, as JSON.
+async fn get_json<T: serde::de::DeserializeOwned>(double: &ProviderDouble, path: &str) -> T {
+    client()
+        .get(format!("{}{path}", double.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Status and headers of a response whose body was read.
 struct Head {
     status: reqwest::StatusCode,
@@ -653,14 +665,7 @@ async fn control_endpoints() {
     let (_, body) = post_text(&double, "/v1/chat/completions", openai_request(false)).await;
     assert!(body.contains(r#""content":"dflt""#));
 
-    let recorded: Vec<Value> = c
-        .get(format!("{base}/_double/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let recorded: Vec<Value> = get_json(&double, "/_double/requests").await;
     assert_eq!(recorded.len(), 3);
     assert_eq!(recorded[0]["path"], "/v1/chat/completions");
     assert_eq!(recorded[0]["body"]["stream_options"]["include_usage"], true);
@@ -673,24 +678,10 @@ async fn control_endpoints() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let models: Value = c
-        .get(format!("{base}/v1/models"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let models: Value = get_json(&double, "/v1/models").await;
     assert_eq!(models["data"].as_array().unwrap().len(), 2);
 
-    let stats: Value = c
-        .get(format!("{base}/_double/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats: Value = get_json(&double, "/_double/stats").await;
     assert_eq!(stats["requests"], 3);
     assert_eq!(stats["streamsAbandoned"], 0);
 
@@ -713,14 +704,7 @@ async fn control_endpoints() {
         })
         .collect();
     assert_eq!(text, "Hello from the provider double.");
-    let models: Value = c
-        .get(format!("{base}/v1/models"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let models: Value = get_json(&double, "/v1/models").await;
     assert_eq!(models["data"][0]["id"], "double-model");
 
     let r = c.get(format!("{base}/nope")).send().await.unwrap();
@@ -730,29 +714,13 @@ async fn control_endpoints() {
 #[tokio::test]
 async fn models_and_tags() {
     let double = ProviderDouble::start().await;
-    let c = client();
-    let base = double.base_url();
-    let v: Value = c
-        .get(format!("{base}/v1/models"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = get_json(&double, "/v1/models").await;
     assert_eq!(
         v,
         json!({"object": "list", "data": [{"id": "double-model", "object": "model", "created": 0, "owned_by": "double"}]})
     );
     double.set_models(vec!["a".into(), "b:7b".into()]);
-    let v: Value = c
-        .get(format!("{base}/api/tags"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = get_json(&double, "/api/tags").await;
     assert_eq!(
         v,
         json!({"models": [
@@ -760,14 +728,7 @@ async fn models_and_tags() {
             {"name": "b:7b", "model": "b:7b", "modified_at": "2026-01-01T00:00:00Z", "size": 1, "digest": "d"},
         ]})
     );
-    let v: Value = c
-        .get(format!("{base}/v1/models"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = get_json(&double, "/v1/models").await;
     assert_eq!(v["data"][1]["id"], "b:7b");
     assert!(double.requests().is_empty());
 }
