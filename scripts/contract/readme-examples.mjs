@@ -4,7 +4,7 @@
 // README: `npm run contract:readme`. tests/contract/readme.test.ts fails
 // when the committed modules are out of step with the README.
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Import paths in the README are written from `src/`; the modules live three levels down. */
@@ -15,7 +15,7 @@ export function readmeExamples(markdown) {
   const blocks = [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
   const files = new Map();
   blocks.forEach((code, i) => {
-    const rewritten = code.replace(/from "(\.\.?\/[^"]+)"/g, (_, path) => `from "${joinPath(IMPORT_ROOT, path)}"`);
+    const rewritten = code.replace(/from "(\.\.?\/[^"]+)"/g, (_, path) => `from "${posix.join(IMPORT_ROOT, path)}"`);
     const name = `example-${String(i + 1).padStart(2, "0")}.ts`;
     files.set(
       name,
@@ -24,18 +24,6 @@ export function readmeExamples(markdown) {
     );
   });
   return files;
-}
-
-/** Resolves `rel` against the directory path `base` (both POSIX, relative). */
-function joinPath(base, rel) {
-  const parts = base.split("/").filter(Boolean);
-  for (const part of rel.split("/")) {
-    if (part === "..") {
-      if (parts.length && parts[parts.length - 1] !== "..") parts.pop();
-      else parts.push("..");
-    } else if (part !== ".") parts.push(part);
-  }
-  return parts.join("/");
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
