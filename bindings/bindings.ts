@@ -14,28 +14,28 @@ export const commands = {
 	createSession: (channelId: string | null, model: string | null) => typedError<SessionInfo, AppError>(__TAURI_INVOKE("create_session", { channelId, model })),
 	/**  Every session, most recently active first. */
 	listSessions: () => typedError<SessionInfo[], AppError>(__TAURI_INVOKE("list_sessions")),
-	getSession: (sessionId: string) => typedError<SessionInfo, AppError>(__TAURI_INVOKE("get_session", { sessionId })),
+	getSession: (sessionId: SessionId) => typedError<SessionInfo, AppError>(__TAURI_INVOKE("get_session", { sessionId })),
 	/**  Deletes the session and all of its messages. */
-	deleteSession: (sessionId: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_session", { sessionId })),
+	deleteSession: (sessionId: SessionId) => typedError<null, AppError>(__TAURI_INVOKE("delete_session", { sessionId })),
 	/**  Messages oldest first; with `limit`, the newest `limit` of them. */
-	getMessages: (sessionId: string, limit: number | null) => typedError<Message[], AppError>(__TAURI_INVOKE("get_messages", { sessionId, limit })),
+	getMessages: (sessionId: SessionId, limit: number | null) => typedError<Message[], AppError>(__TAURI_INVOKE("get_messages", { sessionId, limit })),
 	/**
 	 *  Sends a message and waits for the whole reply. The user message is
 	 *  stored before the provider is called; the reply is stored as it streams
 	 *  (stream events are emitted too, so other views stay live).
 	 */
-	sendMessage: (sessionId: string, content: string) => typedError<MessageResponse, AppError>(__TAURI_INVOKE("send_message", { sessionId, content })),
+	sendMessage: (sessionId: SessionId, content: string) => typedError<MessageResponse, AppError>(__TAURI_INVOKE("send_message", { sessionId, content })),
 	/**
 	 *  Stores the message, starts the reply and returns; the reply arrives as
 	 *  `stream-start`, `stream-chunk`..., then `stream-end` or `stream-error`.
 	 */
-	sendMessageStreaming: (sessionId: string, content: string) => typedError<null, AppError>(__TAURI_INVOKE("send_message_streaming", { sessionId, content })),
+	sendMessageStreaming: (sessionId: SessionId, content: string) => typedError<null, AppError>(__TAURI_INVOKE("send_message_streaming", { sessionId, content })),
 	/**
 	 *  Stops the session's running reply (no-op when none runs). The stream
 	 *  ends with `stream-error { code: "cancelled" }` and the partial reply is
 	 *  kept as `cancelled`.
 	 */
-	cancelStream: (sessionId: string) => typedError<null, AppError>(__TAURI_INVOKE("cancel_stream", { sessionId })),
+	cancelStream: (sessionId: SessionId) => typedError<null, AppError>(__TAURI_INVOKE("cancel_stream", { sessionId })),
 	/**
 	 *  Summarizes the older part of the session with the session's model and
 	 *  keeps the recent messages verbatim (`compaction.keepRecent`). The
@@ -44,7 +44,7 @@ export const commands = {
 	 *  session comes back unchanged with `tokensSaved: 0`; `sessionBusy` while
 	 *  a reply streams; a provider failure changes nothing.
 	 */
-	compactSession: (sessionId: string) => typedError<CompactionResult, AppError>(__TAURI_INVOKE("compact_session", { sessionId })),
+	compactSession: (sessionId: SessionId) => typedError<CompactionResult, AppError>(__TAURI_INVOKE("compact_session", { sessionId })),
 	/**  The live configuration. API keys appear only as `apiKeySet`. */
 	getConfig: () => typedError<AppConfig, AppError>(__TAURI_INVOKE("get_config")),
 	/**
@@ -52,7 +52,7 @@ export const commands = {
 	 *  `"providers.anthropic.apiKey"`). Unknown key: `configKey`; wrong type or
 	 *  out of range: `configValue`; either way nothing changes.
 	 */
-	updateConfig: (key: string, value: JsonValue) => typedError<null, AppError>(__TAURI_INVOKE("update_config", { key, value })),
+	updateConfig: <K extends ConfigKey>(key: K, value: ConfigValueOf<K>) => typedError<null, AppError>(__TAURI_INVOKE("update_config", { key, value })),
 	/**  Models of every usable provider. */
 	getModels: () => typedError<ModelInfo[], AppError>(__TAURI_INVOKE("get_models")),
 	/**  The channels messages arrive through, with their status. */
@@ -96,9 +96,9 @@ export type AppConfig = {
 
 export type AppError = 
 /**  An argument failed validation before anything was touched. */
-{ kind: "invalidArgument"; message: string; field: string } | { kind: "sessionNotFound"; message: string; sessionId: string } | 
+{ kind: "invalidArgument"; message: string; field: string } | { kind: "sessionNotFound"; message: string; sessionId: SessionId } | 
 /**  A send is already running for this session. */
-{ kind: "sessionBusy"; message: string; sessionId: string } | 
+{ kind: "sessionBusy"; message: string; sessionId: SessionId } | 
 /**  No configured and enabled provider can serve the model. */
 { kind: "noProvider"; message: string; model: string } | { kind: "provider"; message: string; provider: string; code: FailureCode; status: number | null; retryable: boolean; retryAfterMs: number | null } | 
 /**  `update_config` was given a key that does not exist (or is read-only). */
@@ -143,6 +143,28 @@ export type CompactionResult = {
 	messagesBefore: number,
 	messagesAfter: number,
 	tokensSaved: number,
+};
+
+/**
+ *  The value type of every fixed key of `update_config`, by dotted key.
+ *  Provider entries, whose names the user chooses, are described by
+ *  [`ProviderSettings`] and [`NewProvider`].
+ */
+export type ConfigValues = {
+	"gateway.port": number,
+	/**  A model id, provider-qualified (`"ollama/llama3.2"`). */
+	"defaults.model": string,
+	"defaults.systemPrompt": string,
+	"compaction.auto": boolean,
+	"compaction.thresholdPercent": number,
+	"compaction.keepRecent": number,
+	"compaction.summaryPrompt": string,
+	"network.connectTimeoutMs": number,
+	"network.firstByteTimeoutMs": number,
+	"network.idleTimeoutMs": number,
+	"network.maxRetries": number,
+	/**  `null` puts the database back in the app's data directory. */
+	"storage.databasePath": string | null,
 };
 
 export type DefaultsConfig = {
@@ -212,8 +234,8 @@ export type LatencySummary = {
 };
 
 export type Message = {
-	id: string,
-	sessionId: string,
+	id: MessageId,
+	sessionId: SessionId,
 	role: Role,
 	content: string,
 	model: string | null,
@@ -234,7 +256,7 @@ export type Message = {
 
 /**  The reply returned by `send_message` once it is complete. */
 export type MessageResponse = {
-	id: string,
+	id: MessageId,
 	/**  Always `"assistant"`. */
 	role: Role,
 	content: string,
@@ -293,6 +315,19 @@ export type NetworkConfig = {
 	maxRetries: number,
 };
 
+/**
+ *  A whole provider entry, `update_config("providers.<name>", entry)`;
+ *  `null` removes the entry (and its key).
+ */
+export type NewProvider = {
+	kind: ProviderKind,
+	baseUrl: string,
+	/**  Default `true`. */
+	enabled?: boolean,
+	/**  Default `true` (OpenAI-compatible only). */
+	includeUsage?: boolean,
+};
+
 export type ProviderConfig = {
 	kind: ProviderKind,
 	baseUrl: string,
@@ -317,6 +352,19 @@ export type ProviderKind =
 /**  Ollama's native `/api/chat`. */
 "ollama";
 
+/**
+ *  The value type of each field of a provider entry,
+ *  `update_config("providers.<name>.<field>", value)`.
+ */
+export type ProviderSettings = {
+	kind: ProviderKind,
+	baseUrl: string,
+	enabled: boolean,
+	includeUsage: boolean,
+	/**  Write-only; `null` removes the stored key. */
+	apiKey: string | null,
+};
+
 export type Role = "user" | "assistant" | "system";
 
 /**
@@ -326,14 +374,14 @@ export type Role = "user" | "assistant" | "system";
  *  `compact_session` reports them; reload the session's messages to see the summary.
  */
 export type SessionCompacted = {
-	sessionId: string,
+	sessionId: SessionId,
 	messagesBefore: number,
 	messagesAfter: number,
 	tokensSaved: number,
 };
 
 export type SessionInfo = {
-	id: string,
+	id: SessionId,
 	channelId: string,
 	/**  RFC 3339, UTC. */
 	createdAt: string,
@@ -355,31 +403,31 @@ export type StorageConfig = {
 
 /**  One piece of reply text; `index` counts from 0 with no gaps. */
 export type StreamChunk = {
-	sessionId: string,
-	messageId: string,
+	sessionId: SessionId,
+	messageId: MessageId,
 	content: string,
 	index: number,
 };
 
 /**  The reply is complete and stored. */
 export type StreamEnd = {
-	sessionId: string,
-	messageId: string,
+	sessionId: SessionId,
+	messageId: MessageId,
 	usage: Usage,
 };
 
 /**  The stream failed or was cancelled; nothing follows it. */
 export type StreamError = {
-	sessionId: string,
-	messageId: string,
+	sessionId: SessionId,
+	messageId: MessageId,
 	code: FailureCode,
 	message: string,
 };
 
 /**  A reply has started; chunks follow. */
 export type StreamStart = {
-	sessionId: string,
-	messageId: string,
+	sessionId: SessionId,
+	messageId: MessageId,
 };
 
 export type Usage = {
@@ -421,4 +469,29 @@ function makeEvent<TListen, TEmit = TListen>(name: string, serialize?: (payload:
 
     return Object.assign(fn, base);
 }
+
+
+/** A `SessionId`: a string on the wire; only ids the backend returned have this type. */
+export type SessionId = string & { readonly __brand: "SessionId" };
+
+/** A `MessageId`: a string on the wire; only ids the backend returned have this type. */
+export type MessageId = string & { readonly __brand: "MessageId" };
+
+
+/** Every key `updateConfig` accepts: a fixed key, a provider entry, or one field of a provider entry. */
+export type ConfigKey =
+	| keyof ConfigValues
+	| `providers.${string}`
+	| `providers.${string}.${keyof ProviderSettings}`;
+
+/** The value `updateConfig` takes for key `K`; `never` for anything else, so a wrong key or value does not compile. */
+export type ConfigValueOf<K extends ConfigKey> = K extends keyof ConfigValues
+	? ConfigValues[K]
+	: K extends `providers.${string}.${infer F}`
+		? F extends keyof ProviderSettings
+			? ProviderSettings[F]
+			: never
+		: K extends `providers.${string}`
+			? NewProvider | null
+			: never;
 

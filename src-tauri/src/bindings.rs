@@ -3,6 +3,8 @@
 
 use crate::commands::{chat, config, sessions, system};
 use crate::events::{SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart};
+use clawdesk_core::config::typed_keys::{self, ConfigValues, NewProvider, ProviderSettings};
+use clawdesk_core::ids;
 use specta_typescript::Typescript;
 use std::path::{Path, PathBuf};
 use tauri::Runtime;
@@ -34,6 +36,10 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             StreamError,
             SessionCompacted
         ])
+        // Not named by any command; they give `updateConfig` its typed keys.
+        .typ::<ConfigValues>()
+        .typ::<ProviderSettings>()
+        .typ::<NewProvider>()
         // Our types serialize and deserialize the same way; one TypeScript
         // type per Rust type instead of `X_Serialize | X_Deserialize` pairs.
         .disable_serde_phases()
@@ -46,11 +52,47 @@ pub fn bindings_path() -> PathBuf {
 
 pub fn typescript() -> Typescript {
     Typescript::default()
+        // Ids render as their brand's name, declared once (`id_types`),
+        // instead of the brand spelled out at every use.
+        .branded_type_impl(|_, branded| Ok(branded.brand().clone()))
+        .with_raw(id_types())
+        .with_raw(typed_keys::TYPESCRIPT)
 }
+
+/// `export type SessionId = string & { readonly __brand: "SessionId" };` for
+/// each id type: a plain string on the wire, a distinct type to the compiler.
+fn id_types() -> String {
+    ids::BRANDS
+        .iter()
+        .map(|brand| {
+            format!(
+                "\n/** A `{brand}`: a string on the wire; only ids the backend returned have this type. */\n\
+                 export type {brand} = string & {{ readonly __brand: \"{brand}\" }};\n"
+            )
+        })
+        .collect()
+}
+
+/// What tauri-specta writes for `update_config`, whose two arguments it
+/// cannot relate, and what the bindings say instead: the value's type
+/// follows from the key (`ConfigValueOf`, from `config::typed_keys`).
+const UNTYPED_UPDATE_CONFIG: &str = "updateConfig: (key: string, value: JsonValue) =>";
+const TYPED_UPDATE_CONFIG: &str =
+    "updateConfig: <K extends ConfigKey>(key: K, value: ConfigValueOf<K>) =>";
 
 /// Writes the bindings to `path`.
 pub fn export_bindings<R: Runtime>(builder: &Builder<R>, path: &Path) -> Result<(), String> {
     builder
         .export(typescript(), path)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    let generated = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    if !generated.contains(UNTYPED_UPDATE_CONFIG) {
+        // A tauri-specta upgrade changed its output: fail rather than ship
+        // an untyped `updateConfig` without anyone noticing.
+        return Err(format!(
+            "the generated bindings no longer contain {UNTYPED_UPDATE_CONFIG:?}"
+        ));
+    }
+    let typed = generated.replacen(UNTYPED_UPDATE_CONFIG, TYPED_UPDATE_CONFIG, 1);
+    std::fs::write(path, typed).map_err(|e| e.to_string())
 }

@@ -2,6 +2,7 @@
 //! carry typed `events.streamStart.listen(...)` etc. Every payload names its
 //! session and message, so concurrent streams never mix.
 
+use clawdesk_core::ids::{MessageId, SessionId};
 use clawdesk_core::types::Usage;
 use clawdesk_core::FailureCode;
 use serde::{Deserialize, Serialize};
@@ -12,16 +13,16 @@ use tauri_specta::Event;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, Event)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamStart {
-    pub session_id: String,
-    pub message_id: String,
+    pub session_id: SessionId,
+    pub message_id: MessageId,
 }
 
 /// One piece of reply text; `index` counts from 0 with no gaps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, Event)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamChunk {
-    pub session_id: String,
-    pub message_id: String,
+    pub session_id: SessionId,
+    pub message_id: MessageId,
     pub content: String,
     pub index: u32,
 }
@@ -30,8 +31,8 @@ pub struct StreamChunk {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, Event)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamEnd {
-    pub session_id: String,
-    pub message_id: String,
+    pub session_id: SessionId,
+    pub message_id: MessageId,
     pub usage: Usage,
 }
 
@@ -39,8 +40,8 @@ pub struct StreamEnd {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, Event)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamError {
-    pub session_id: String,
-    pub message_id: String,
+    pub session_id: SessionId,
+    pub message_id: MessageId,
     pub code: FailureCode,
     pub message: String,
 }
@@ -52,7 +53,7 @@ pub struct StreamError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, Event)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionCompacted {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub messages_before: u32,
     pub messages_after: u32,
     pub tokens_saved: u32,

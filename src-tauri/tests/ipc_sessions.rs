@@ -2,6 +2,7 @@
 
 mod common;
 
+use clawdesk_core::ids::SessionId;
 use clawdesk_core::store::NewMessage;
 use clawdesk_core::types::{MessageStatus, Role, Usage};
 use common::{assert_timestamp, TestApp};
@@ -66,9 +67,10 @@ fn create_session_rejects_bad_input_and_creates_nothing() {
         err,
         json!({ "kind": "invalidArgument", "field": "model", "message": "invalid model: \"has spaces\" is not a model id" })
     );
-    // A wrong JSON type never reaches the command: Tauri answers with a string.
+    // A wrong JSON type never reaches the command, and is typed all the same.
     let err = app.err("create_session", json!({ "model": 42 }));
-    assert!(err.is_string(), "{err}");
+    assert_eq!(err["kind"], "invalidArgument", "{err}");
+    assert_eq!(err["field"], "model");
     assert_eq!(app.ok("list_sessions", json!({})), json!([]));
 }
 
@@ -116,8 +118,10 @@ fn bad_and_unknown_session_ids_for_every_session_command() {
         let err = app.err(cmd, json!({ "sessionId": UNKNOWN }));
         assert_eq!(err["kind"], "sessionNotFound", "{cmd}");
         assert_eq!(err["sessionId"], UNKNOWN);
-        // Missing argument: a framework error, as a string.
-        assert!(app.err(cmd, json!({})).is_string());
+        // Missing argument: typed too (see ipc_arguments.rs for every command).
+        let err = app.err(cmd, json!({}));
+        assert_eq!(err["kind"], "invalidArgument", "{cmd}");
+        assert_eq!(err["field"], "sessionId");
     }
 }
 
@@ -131,7 +135,7 @@ fn get_messages_returns_stored_messages_oldest_first_with_limit() {
         for i in 0..5 {
             store
                 .append_message(NewMessage {
-                    session_id: id.clone(),
+                    session_id: SessionId::parse(id.clone()).unwrap(),
                     role: if i % 2 == 0 {
                         Role::User
                     } else {
@@ -177,10 +181,10 @@ fn get_messages_returns_stored_messages_oldest_first_with_limit() {
     let err = app.err("get_messages", json!({ "sessionId": id, "limit": 0 }));
     assert_eq!(err["kind"], "invalidArgument");
     assert_eq!(err["field"], "limit");
-    // A negative limit is not a u32: framework error string, nothing read.
-    assert!(app
-        .err("get_messages", json!({ "sessionId": id, "limit": -1 }))
-        .is_string());
+    // A negative limit is not a u32: typed, nothing read.
+    let err = app.err("get_messages", json!({ "sessionId": id, "limit": -1 }));
+    assert_eq!(err["kind"], "invalidArgument");
+    assert_eq!(err["field"], "limit");
 
     let info = app.ok("get_session", json!({ "sessionId": id }));
     assert_eq!(info["messageCount"], 5);
@@ -194,7 +198,7 @@ fn delete_takes_the_messages_with_it() {
     let id = session["id"].as_str().unwrap().to_string();
     let store = app.state().session_store.clone();
     tauri::async_runtime::block_on(store.append_message(NewMessage {
-        session_id: id.clone(),
+        session_id: SessionId::parse(id.clone()).unwrap(),
         role: Role::User,
         content: "hi".into(),
         model: None,

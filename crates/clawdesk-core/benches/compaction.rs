@@ -12,6 +12,7 @@ mod figures;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use clawdesk_core::ids::SessionId;
 use clawdesk_core::pipeline::{compaction_split, summary_request};
 use clawdesk_core::providers::ProviderEvent;
 use clawdesk_core::registry::ProviderRegistry;
@@ -66,8 +67,8 @@ async fn seed(store: &SqliteStore, sessions: i64) {
     sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
 }
 
-fn session_id(i: usize) -> String {
-    format!("sess_01JBENCH{i:018}")
+fn session_id(i: usize) -> SessionId {
+    SessionId::parse(format!("sess_01JBENCH{i:018}")).unwrap()
 }
 
 const SUMMARY: &str = "The user and the assistant exchanged two thousand ordinary messages.";

@@ -1,6 +1,7 @@
 //! Store latency at scale: 10,000 sessions and 1,000,000 messages.
 //! Targets (medians): list_sessions < 20 ms, get_messages(limit 50) < 2 ms.
 
+use clawdesk_core::ids::SessionId;
 use clawdesk_core::store::{SessionStore, SqliteStore};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::sync::Arc;
@@ -80,7 +81,7 @@ fn store_benches(c: &mut Criterion) {
         b.to_async(&rt).iter(|| {
             // Walk across sessions so every page comes from a different place in the index.
             i = (i + 7919) % SESSIONS;
-            let id = format!("sess_01JBENCH{i:018}");
+            let id = SessionId::parse(format!("sess_01JBENCH{i:018}")).unwrap();
             let store = store.clone();
             async move {
                 let page = store.get_messages(&id, Some(50)).await.unwrap();

@@ -4,6 +4,7 @@
 //! carrying `message` (its Display text) plus typed fields. Constructors build
 //! the message so that `Display` and the `message` field never disagree.
 
+use crate::ids::SessionId;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -59,10 +60,16 @@ pub enum AppError {
     #[error("{message}")]
     InvalidArgument { message: String, field: String },
     #[error("{message}")]
-    SessionNotFound { message: String, session_id: String },
+    SessionNotFound {
+        message: String,
+        session_id: SessionId,
+    },
     /// A send is already running for this session.
     #[error("{message}")]
-    SessionBusy { message: String, session_id: String },
+    SessionBusy {
+        message: String,
+        session_id: SessionId,
+    },
     /// No configured and enabled provider can serve the model.
     #[error("{message}")]
     NoProvider { message: String, model: String },
@@ -104,16 +111,16 @@ impl AppError {
         }
     }
 
-    pub fn session_not_found(session_id: impl Into<String>) -> Self {
-        let session_id = session_id.into();
+    pub fn session_not_found(session_id: &SessionId) -> Self {
+        let session_id = session_id.clone();
         Self::SessionNotFound {
             message: format!("session {session_id} does not exist"),
             session_id,
         }
     }
 
-    pub fn session_busy(session_id: impl Into<String>) -> Self {
-        let session_id = session_id.into();
+    pub fn session_busy(session_id: &SessionId) -> Self {
+        let session_id = session_id.clone();
         Self::SessionBusy {
             message: format!("session {session_id} is already answering a message"),
             session_id,
@@ -199,25 +206,29 @@ mod tests {
 
     #[test]
     fn serializes_as_tagged_union_with_message_and_camel_case_fields() {
-        let err = AppError::session_not_found("sess_x");
+        let id = SessionId::parse("sess_01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap();
+        let err = AppError::session_not_found(&id);
         let json = serde_json::to_value(&err).unwrap();
         assert_eq!(
             json,
             serde_json::json!({
                 "kind": "sessionNotFound",
-                "message": "session sess_x does not exist",
-                "sessionId": "sess_x"
+                "message": "session sess_01ARZ3NDEKTSV4RRFFQ69G5FAV does not exist",
+                "sessionId": "sess_01ARZ3NDEKTSV4RRFFQ69G5FAV"
             })
         );
-        assert_eq!(err.to_string(), "session sess_x does not exist");
+        assert_eq!(
+            err.to_string(),
+            "session sess_01ARZ3NDEKTSV4RRFFQ69G5FAV does not exist"
+        );
     }
 
     #[test]
     fn kind_matches_serialized_tag_for_every_variant() {
         let all = [
             AppError::invalid_argument("f", "x"),
-            AppError::session_not_found("s"),
-            AppError::session_busy("s"),
+            AppError::session_not_found(&SessionId::generate()),
+            AppError::session_busy(&SessionId::generate()),
             AppError::no_provider("m"),
             AppError::Provider {
                 message: "m".into(),

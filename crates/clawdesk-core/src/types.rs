@@ -1,13 +1,14 @@
 //! Types that cross the IPC boundary. Every field is camelCase in JSON, every
 //! number fits a JavaScript double (u32 / f64, never u64).
 
+use crate::ids::{MessageId, SessionId};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
-    pub id: String,
+    pub id: SessionId,
     pub channel_id: String,
     /// RFC 3339, UTC.
     pub created_at: String,
@@ -87,8 +88,8 @@ pub struct Usage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
-    pub id: String,
-    pub session_id: String,
+    pub id: MessageId,
+    pub session_id: SessionId,
     pub role: Role,
     pub content: String,
     pub model: Option<String>,
@@ -130,7 +131,7 @@ pub struct CompactionResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageResponse {
-    pub id: String,
+    pub id: MessageId,
     /// Always `"assistant"`.
     pub role: Role,
     pub content: String,

@@ -286,3 +286,99 @@ fn hand_written_partial_file_fills_in_defaults_and_keeps_custom_providers() {
     assert!(config.providers["lmstudio"].enabled);
     assert!(config.providers.contains_key("anthropic"));
 }
+
+#[test]
+fn nullable_settings_can_be_reset_to_null_and_others_cannot() {
+    let (dir, manager) = fresh();
+    let db = dir.path().join("elsewhere.db");
+    manager
+        .update("storage.databasePath", json!(db.to_str().unwrap()))
+        .unwrap();
+    assert!(manager.get().storage.database_path.is_some());
+    manager.update("storage.databasePath", json!(null)).unwrap();
+    assert_eq!(manager.get().storage.database_path, None);
+    assert_eq!(
+        ConfigManager::load(dir.path()).get().storage.database_path,
+        None,
+        "the reset is persisted"
+    );
+
+    let before = manager.get();
+    for key in ["gateway.port", "defaults.model", "compaction.auto"] {
+        let err = manager.update(key, json!(null)).unwrap_err();
+        assert!(
+            matches!(err, AppError::ConfigValue { key: ref k, .. } if k == key),
+            "{key}: {err:?}"
+        );
+    }
+    assert_eq!(manager.get(), before, "a refused null changes nothing");
+}
+
+#[test]
+fn unknown_fields_of_a_new_provider_entry_are_refused_like_an_existing_ones() {
+    let (_dir, manager) = fresh();
+    let entry =
+        json!({ "kind": "openai", "baseUrl": "http://127.0.0.1:1234/v1", "temperature": 0.2 });
+    let err = manager.update("providers.lmstudio", entry).unwrap_err();
+    assert!(
+        matches!(err, AppError::ConfigKey { ref key, .. } if key == "providers.lmstudio.temperature"),
+        "{err:?}"
+    );
+    assert!(!manager.get().providers.contains_key("lmstudio"));
+    let err = manager
+        .update("providers.openai", json!({ "temperature": 0.2 }))
+        .unwrap_err();
+    assert!(matches!(err, AppError::ConfigKey { .. }), "{err:?}");
+}
+
+/// The typed keys of the bindings (`ConfigValues`) and the keys the runtime
+/// accepts are the same set: every leaf of the config outside `providers`.
+#[test]
+fn typed_config_keys_are_exactly_the_settable_leaves() {
+    use clawdesk_core::config::typed_keys::{ConfigValues, PROVIDER_FIELDS};
+    fn leaves(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    leaves(&key, v, out);
+                }
+            }
+            _ => out.push(prefix.to_string()),
+        }
+    }
+    let (_dir, manager) = fresh();
+    let mut config = serde_json::to_value(&*manager.get()).unwrap();
+    let providers = config.as_object_mut().unwrap().remove("providers").unwrap();
+    let mut runtime = Vec::new();
+    leaves("", &config, &mut runtime);
+    runtime.sort();
+    let typed_json = serde_json::to_value(ConfigValues::default()).unwrap();
+    let mut typed: Vec<String> = typed_json.as_object().unwrap().keys().cloned().collect();
+    typed.sort();
+    assert_eq!(typed, runtime);
+    for key in &typed {
+        let current = config
+            .pointer(&format!("/{}", key.replace('.', "/")))
+            .unwrap();
+        manager
+            .update(key, current.clone())
+            .unwrap_or_else(|e| panic!("{key}: {e:?}"));
+    }
+
+    let mut provider_fields: Vec<String> = providers["ollama"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| *k != "apiKeySet")
+        .cloned()
+        .collect();
+    provider_fields.sort();
+    let mut declared: Vec<String> = PROVIDER_FIELDS.iter().map(|f| f.to_string()).collect();
+    declared.sort();
+    assert_eq!(provider_fields, declared);
+}

@@ -3,6 +3,7 @@
 
 mod support;
 
+use clawdesk_core::ids::SessionId;
 use clawdesk_core::pipeline::StreamEvent;
 use clawdesk_core::types::{MessageStatus, Role, Usage};
 use clawdesk_core::{AppError, FailureCode};
@@ -17,7 +18,12 @@ fn chunks(parts: &[&str]) -> Script {
 }
 
 /// The reply's events in order: start, chunks 0..n, then one end.
-fn assert_complete_sequence(events: &[StreamEvent], session: &str, texts: &[&str], usage: Usage) {
+fn assert_complete_sequence(
+    events: &[StreamEvent],
+    session: &SessionId,
+    texts: &[&str],
+    usage: Usage,
+) {
     let message_id = match &events[0] {
         StreamEvent::Start {
             session_id,
@@ -29,7 +35,7 @@ fn assert_complete_sequence(events: &[StreamEvent], session: &str, texts: &[&str
         assert_eq!(
             events[index + 1],
             StreamEvent::Chunk {
-                session_id: session.into(),
+                session_id: session.clone(),
                 message_id: message_id.clone(),
                 content: text.to_string(),
                 index: index as u32,
@@ -39,7 +45,7 @@ fn assert_complete_sequence(events: &[StreamEvent], session: &str, texts: &[&str
     assert_eq!(
         events[texts.len() + 1],
         StreamEvent::End {
-            session_id: session.into(),
+            session_id: session.clone(),
             message_id,
             usage
         }
@@ -484,7 +490,7 @@ async fn two_sessions_stream_at_once_without_mixing() {
     // Both were in flight together.
     let all = h.sink.events();
     let first_end = all.iter().position(support::is_final).unwrap();
-    let sessions_before_end: std::collections::HashSet<&str> =
+    let sessions_before_end: std::collections::HashSet<&SessionId> =
         all[..first_end].iter().map(|e| e.session_id()).collect();
     assert_eq!(sessions_before_end.len(), 2);
 }
@@ -499,11 +505,7 @@ async fn bad_input_changes_nothing() {
         .await
         .unwrap_err();
     assert!(matches!(empty, AppError::InvalidArgument { ref field, .. } if field == "content"));
-    let malformed = h.pipeline.send("nope", "hi", h.sink()).await;
-    assert!(
-        matches!(malformed, Err(AppError::InvalidArgument { ref field, .. }) if field == "sessionId")
-    );
-    let unknown = format!("sess_01J{}", "0".repeat(23));
+    let unknown = SessionId::parse(format!("sess_01J{}", "0".repeat(23))).unwrap();
     let missing = h.pipeline.send(&unknown, "hi", h.sink()).await;
     assert!(matches!(missing, Err(AppError::SessionNotFound { .. })));
 

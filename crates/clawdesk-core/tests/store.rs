@@ -1,5 +1,6 @@
 //! SqliteStore against a real database file in a temporary directory.
 
+use clawdesk_core::ids::SessionId;
 use clawdesk_core::store::{NewMessage, NewSession, SessionStore, SqliteStore};
 use clawdesk_core::types::{MessageStatus, Role, Usage};
 use clawdesk_core::AppError;
@@ -13,9 +14,9 @@ async fn open_temp() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
-fn user(session_id: &str, content: &str) -> NewMessage {
+fn user(session_id: &SessionId, content: &str) -> NewMessage {
     NewMessage {
-        session_id: session_id.into(),
+        session_id: session_id.clone(),
         role: Role::User,
         content: content.into(),
         model: None,
@@ -197,29 +198,25 @@ async fn delete_removes_session_and_messages_together() {
 }
 
 #[tokio::test]
-async fn bad_ids_are_invalid_arguments_and_unknown_ids_not_found() {
+async fn unknown_ids_are_not_found() {
+    // Malformed ids never reach the store: `SessionId` cannot hold one (see
+    // the unit tests in `ids.rs` and the IPC argument tests).
     let (_dir, store) = open_temp().await;
-    for bad in ["", "nope", "msg_01ARZ3NDEKTSV4RRFFQ69G5FAV"] {
-        assert!(matches!(
-            store.get_session(bad).await,
-            Err(AppError::InvalidArgument { .. })
-        ));
-        assert!(matches!(
-            store.delete_session(bad).await,
-            Err(AppError::InvalidArgument { .. })
-        ));
-        assert!(matches!(
-            store.get_messages(bad, None).await,
-            Err(AppError::InvalidArgument { .. })
-        ));
-    }
-    let unknown = "sess_01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    let unknown = SessionId::parse("sess_01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap();
     assert!(matches!(
-        store.get_messages(unknown, None).await,
+        store.get_session(&unknown).await,
         Err(AppError::SessionNotFound { .. })
     ));
     assert!(matches!(
-        store.append_message(user(unknown, "x")).await,
+        store.delete_session(&unknown).await,
+        Err(AppError::SessionNotFound { .. })
+    ));
+    assert!(matches!(
+        store.get_messages(&unknown, None).await,
+        Err(AppError::SessionNotFound { .. })
+    ));
+    assert!(matches!(
+        store.append_message(user(&unknown, "x")).await,
         Err(AppError::SessionNotFound { .. })
     ));
     assert_eq!(store.list_sessions().await.unwrap().len(), 0);

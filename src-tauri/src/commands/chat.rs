@@ -1,5 +1,6 @@
+use super::arg::Arg;
 use crate::state::AppState;
-use clawdesk_core::ids::validate_session_id;
+use clawdesk_core::ids::SessionId;
 use clawdesk_core::types::{CompactionResult, MessageResponse};
 use clawdesk_core::AppError;
 use tauri::State;
@@ -11,12 +12,11 @@ use tauri::State;
 #[specta::specta]
 pub async fn send_message(
     state: State<'_, AppState>,
-    session_id: String,
-    content: String,
+    session_id: Arg<SessionId>,
+    content: Arg<String>,
 ) -> Result<MessageResponse, AppError> {
     state
         .track(async {
-            validate_session_id(&session_id)?;
             state
                 .agent_pipeline
                 .send(&session_id, &content, state.stream_sink.clone())
@@ -31,12 +31,11 @@ pub async fn send_message(
 #[specta::specta]
 pub async fn send_message_streaming(
     state: State<'_, AppState>,
-    session_id: String,
-    content: String,
+    session_id: Arg<SessionId>,
+    content: Arg<String>,
 ) -> Result<(), AppError> {
     state
         .track(async {
-            validate_session_id(&session_id)?;
             state
                 .agent_pipeline
                 .send_streaming(&session_id, &content, state.stream_sink.clone())
@@ -50,12 +49,12 @@ pub async fn send_message_streaming(
 /// kept as `cancelled`.
 #[tauri::command]
 #[specta::specta]
-pub async fn cancel_stream(state: State<'_, AppState>, session_id: String) -> Result<(), AppError> {
+pub async fn cancel_stream(
+    state: State<'_, AppState>,
+    session_id: Arg<SessionId>,
+) -> Result<(), AppError> {
     state
-        .track(async {
-            validate_session_id(&session_id)?;
-            state.agent_pipeline.cancel(&session_id).await
-        })
+        .track(async { state.agent_pipeline.cancel(&session_id).await })
         .await
 }
 
@@ -69,12 +68,9 @@ pub async fn cancel_stream(state: State<'_, AppState>, session_id: String) -> Re
 #[specta::specta]
 pub async fn compact_session(
     state: State<'_, AppState>,
-    session_id: String,
+    session_id: Arg<SessionId>,
 ) -> Result<CompactionResult, AppError> {
     state
-        .track(async {
-            validate_session_id(&session_id)?;
-            state.agent_pipeline.compact(&session_id).await
-        })
+        .track(async { state.agent_pipeline.compact(&session_id).await })
         .await
 }

@@ -1,3 +1,4 @@
+use super::arg::Arg;
 use crate::state::AppState;
 use clawdesk_core::config::AppConfig;
 use clawdesk_core::json::JsonValue;
@@ -21,16 +22,18 @@ pub async fn get_config(state: State<'_, AppState>) -> Result<AppConfig, AppErro
 #[specta::specta]
 pub async fn update_config(
     state: State<'_, AppState>,
-    key: String,
-    value: JsonValue,
+    key: Arg<String>,
+    value: Arg<JsonValue>,
 ) -> Result<(), AppError> {
     let manager = state.config_manager.clone();
     state
         .track(async move {
             // File writes and fsync block; keep them off the async workers.
-            tauri::async_runtime::spawn_blocking(move || manager.update(&key, value.into()))
-                .await
-                .map_err(AppError::internal)?
+            tauri::async_runtime::spawn_blocking(move || {
+                manager.update(&key, value.into_inner().into())
+            })
+            .await
+            .map_err(AppError::internal)?
         })
         .await
 }

@@ -1,5 +1,6 @@
+use super::arg::Arg;
 use crate::state::AppState;
-use clawdesk_core::ids::validate_session_id;
+use clawdesk_core::ids::SessionId;
 use clawdesk_core::registry::DESKTOP_CHANNEL;
 use clawdesk_core::store::NewSession;
 use clawdesk_core::types::{Message, SessionInfo};
@@ -29,19 +30,21 @@ fn validate_model_id(model: &str) -> Result<(), AppError> {
 #[specta::specta]
 pub async fn create_session(
     state: State<'_, AppState>,
-    channel_id: Option<String>,
-    model: Option<String>,
+    channel_id: Arg<Option<String>>,
+    model: Arg<Option<String>>,
 ) -> Result<SessionInfo, AppError> {
     state
         .track(async {
-            let channel_id = channel_id.unwrap_or_else(|| DESKTOP_CHANNEL.to_string());
+            let channel_id = channel_id
+                .into_inner()
+                .unwrap_or_else(|| DESKTOP_CHANNEL.to_string());
             if !state.channel_registry.exists(&channel_id) {
                 return Err(AppError::invalid_argument(
                     "channelId",
                     format!("unknown channel {channel_id:?}"),
                 ));
             }
-            let model = match model {
+            let model = match model.into_inner() {
                 Some(model) => {
                     validate_model_id(&model)?;
                     model
@@ -73,11 +76,10 @@ pub async fn list_sessions(state: State<'_, AppState>) -> Result<Vec<SessionInfo
 #[specta::specta]
 pub async fn get_session(
     state: State<'_, AppState>,
-    session_id: String,
+    session_id: Arg<SessionId>,
 ) -> Result<SessionInfo, AppError> {
     state
         .track(async {
-            validate_session_id(&session_id)?;
             state
                 .timed_store(state.session_store.get_session(&session_id))
                 .await
@@ -90,11 +92,10 @@ pub async fn get_session(
 #[specta::specta]
 pub async fn delete_session(
     state: State<'_, AppState>,
-    session_id: String,
+    session_id: Arg<SessionId>,
 ) -> Result<(), AppError> {
     state
         .track(async {
-            validate_session_id(&session_id)?;
             state
                 .timed_store(state.session_store.delete_session(&session_id))
                 .await?;
@@ -109,14 +110,13 @@ pub async fn delete_session(
 #[specta::specta]
 pub async fn get_messages(
     state: State<'_, AppState>,
-    session_id: String,
-    limit: Option<u32>,
+    session_id: Arg<SessionId>,
+    limit: Arg<Option<u32>>,
 ) -> Result<Vec<Message>, AppError> {
     state
         .track(async {
-            validate_session_id(&session_id)?;
             state
-                .timed_store(state.session_store.get_messages(&session_id, limit))
+                .timed_store(state.session_store.get_messages(&session_id, *limit))
                 .await
         })
         .await

@@ -37,6 +37,7 @@ impl TestApp {
         paths: impl FnOnce(&std::path::Path) -> AppPaths,
     ) -> Self {
         let paths = paths(dir.path());
+        write_hermetic_config(&paths.config_dir);
         let builder = specta_builder::<MockRuntime>();
         let app = mock_builder()
             .invoke_handler(builder.invoke_handler())
@@ -88,6 +89,28 @@ impl TestApp {
     }
 }
 
+/// Tests reach only loopback servers they start themselves: the built-in
+/// providers (the real Anthropic and OpenAI hosts, an Ollama on
+/// 127.0.0.1:11434) start disabled unless the test wrote its own config.
+const HERMETIC_CONFIG: &str = "\
+[providers.anthropic]
+enabled = false
+
+[providers.openai]
+enabled = false
+
+[providers.ollama]
+enabled = false
+";
+
+fn write_hermetic_config(config_dir: &std::path::Path) {
+    let file = config_dir.join("config.toml");
+    if !file.exists() {
+        std::fs::create_dir_all(config_dir).unwrap();
+        std::fs::write(file, HERMETIC_CONFIG).unwrap();
+    }
+}
+
 /// Events the backend emitted, in order: the name they were recorded under
 /// and their JSON payload as the window receives it.
 pub type EventLog = Arc<Mutex<Vec<(&'static str, Value)>>>;
@@ -111,6 +134,7 @@ impl TestApp {
         for (key, value) in [
             ("providers.openai.enabled", json!(false)),
             ("providers.ollama.enabled", json!(false)),
+            ("providers.anthropic.enabled", json!(true)),
             ("providers.anthropic.baseUrl", json!(double.base_url())),
             ("providers.anthropic.apiKey", json!("sk-ant-ipc")),
             ("network.maxRetries", json!(0)),

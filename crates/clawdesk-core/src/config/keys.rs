@@ -5,6 +5,7 @@
 //! against the current one (or reports `configValue`), and merges objects
 //! field by field so that a partial object only changes what it names.
 
+use super::typed_keys::PROVIDER_FIELDS;
 use super::validate::leaf_expectation;
 use crate::error::AppError;
 use serde_json::{Map, Value};
@@ -39,8 +40,9 @@ fn type_name(value: &Value) -> &'static str {
 
 fn same_json_type(old: &Value, new: &Value) -> bool {
     match (old, new) {
-        // Nullable fields (old null) take any type; serde decides afterwards.
-        (Value::Null, _) => true,
+        // Nullable fields (old null) take any type, and null is offered to
+        // any field: serde decides afterwards whether the field is nullable.
+        (Value::Null, _) | (_, Value::Null) => true,
         (Value::Number(_), Value::Number(_)) => true,
         _ => std::mem::discriminant(old) == std::mem::discriminant(new),
     }
@@ -118,6 +120,17 @@ fn insert_provider(
             return Err(AppError::config_key(
                 inner_key,
                 "cannot be set inside an object; set providers.<name>.apiKey on its own",
+            ));
+        }
+        if !PROVIDER_FIELDS.contains(&field.as_str()) {
+            // serde would drop it silently; the same field on an existing
+            // entry is a `configKey` error, so it is one here too.
+            return Err(AppError::config_key(
+                inner_key,
+                format!(
+                    "is not a provider field (one of {})",
+                    PROVIDER_FIELDS.join(", ")
+                ),
             ));
         }
         entry[field] = value;

@@ -5,6 +5,7 @@
 mod keys;
 mod manager;
 mod secrets;
+pub mod typed_keys;
 mod types;
 mod validate;
 

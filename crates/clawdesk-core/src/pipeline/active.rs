@@ -2,6 +2,7 @@
 //! token and frees the session when dropped, however the send ends.
 
 use crate::error::{AppError, AppResult};
+use crate::ids::SessionId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
@@ -13,9 +14,9 @@ pub(crate) struct ActiveSends {
 
 impl ActiveSends {
     /// Reserves the session, or `sessionBusy` if a send already runs there.
-    pub(crate) fn reserve(self: &Arc<Self>, session_id: &str) -> AppResult<Reservation> {
+    pub(crate) fn reserve(self: &Arc<Self>, session_id: &SessionId) -> AppResult<Reservation> {
         let mut sends = self.sends.lock().unwrap_or_else(|p| p.into_inner());
-        if sends.contains_key(session_id) {
+        if sends.contains_key(session_id.as_str()) {
             return Err(AppError::session_busy(session_id));
         }
         let token = CancellationToken::new();
@@ -77,18 +78,19 @@ mod tests {
     #[test]
     fn a_session_takes_one_send_until_the_reservation_drops() {
         let active = Arc::new(ActiveSends::default());
-        let first = active.reserve("sess_a").unwrap();
+        let (a, b) = (SessionId::generate(), SessionId::generate());
+        let first = active.reserve(&a).unwrap();
         assert!(matches!(
-            active.reserve("sess_a"),
+            active.reserve(&a),
             Err(AppError::SessionBusy { .. })
         ));
-        let other = active.reserve("sess_b").unwrap();
-        assert!(active.cancel("sess_a"));
+        let other = active.reserve(&b).unwrap();
+        assert!(active.cancel(&a));
         assert!(first.token().is_cancelled());
         assert!(!other.token().is_cancelled());
         drop(first);
-        assert!(!active.is_busy("sess_a"));
-        assert!(!active.cancel("sess_a"));
-        active.reserve("sess_a").unwrap();
+        assert!(!active.is_busy(&a));
+        assert!(!active.cancel(&a));
+        active.reserve(&a).unwrap();
     }
 }

@@ -10,6 +10,7 @@ use super::attempt::{stream_with_retries, Limits, ReplyReceiver};
 use super::request::build_request;
 use crate::config::AppConfig;
 use crate::error::{AppResult, FailureCode};
+use crate::ids::SessionId;
 use crate::providers::{ChatRequest, ChatRole, ChatTurn, ProviderFailure};
 use crate::registry::RoutedModel;
 use crate::store::{NewSummary, SessionStore};
@@ -63,7 +64,7 @@ pub(crate) struct Compactor<'a> {
     pub config: &'a AppConfig,
     pub limits: &'a Limits,
     pub cancel: &'a CancellationToken,
-    pub session_id: &'a str,
+    pub session_id: &'a SessionId,
 }
 
 #[derive(Default)]
@@ -210,8 +211,8 @@ mod tests {
 
     fn message(role: Role, content: &str, tokens: u32) -> Message {
         Message {
-            id: format!("msg_{content}"),
-            session_id: "sess_x".into(),
+            id: crate::ids::MessageId::generate(),
+            session_id: SessionId::generate(),
             role,
             content: content.into(),
             model: None,

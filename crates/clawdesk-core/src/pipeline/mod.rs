@@ -20,7 +20,7 @@ pub use sink::{StreamEvent, StreamSink};
 
 use crate::config::AppConfig;
 use crate::error::{AppError, AppResult};
-use crate::ids::validate_session_id;
+use crate::ids::SessionId;
 use crate::metrics::MetricsRecorder;
 use crate::registry::ProviderRegistry;
 use crate::store::{NewMessage, SessionStore};
@@ -66,7 +66,7 @@ impl Pipeline {
     /// Sends and waits for the whole reply (events are emitted as well).
     pub async fn send(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         content: &str,
         sink: Arc<dyn StreamSink>,
     ) -> AppResult<MessageResponse> {
@@ -77,7 +77,7 @@ impl Pipeline {
     /// the reply continues in the background and arrives as events.
     pub async fn send_streaming(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         content: &str,
         sink: Arc<dyn StreamSink>,
     ) -> AppResult<()> {
@@ -90,7 +90,7 @@ impl Pipeline {
     }
 
     /// Stops the session's running reply; a no-op when none runs.
-    pub async fn cancel(&self, session_id: &str) -> AppResult<()> {
+    pub async fn cancel(&self, session_id: &SessionId) -> AppResult<()> {
         self.active.cancel(session_id);
         Ok(())
     }
@@ -100,8 +100,7 @@ impl Pipeline {
     /// session like a send does: `sessionBusy` while a reply streams, and a
     /// send meets `sessionBusy` while this runs. A provider failure leaves
     /// the session as it was.
-    pub async fn compact(&self, session_id: &str) -> AppResult<CompactionResult> {
-        validate_session_id(session_id)?;
+    pub async fn compact(&self, session_id: &SessionId) -> AppResult<CompactionResult> {
         let Held {
             reservation,
             config,
@@ -145,7 +144,7 @@ impl Pipeline {
 
     /// Takes the session for one send or compaction (`sessionNotFound`,
     /// `sessionBusy`), with the config it runs under and the session's model.
-    async fn hold(&self, session_id: &str) -> AppResult<Held> {
+    async fn hold(&self, session_id: &SessionId) -> AppResult<Held> {
         let session = self.store.get_session(session_id).await?;
         let reservation = self.active.reserve(session_id)?;
         let config = self.config.load_full();
@@ -161,12 +160,11 @@ impl Pipeline {
 
     async fn start(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         content: &str,
         sink: Arc<dyn StreamSink>,
     ) -> AppResult<ReplyRun> {
         let started = Instant::now();
-        validate_session_id(session_id)?;
         validate_content(content)?;
         let Held {
             reservation,
@@ -179,7 +177,7 @@ impl Pipeline {
 
         self.store
             .append_message(NewMessage {
-                session_id: session_id.to_string(),
+                session_id: session_id.clone(),
                 role: Role::User,
                 content: content.to_string(),
                 model: None,
@@ -205,7 +203,7 @@ impl Pipeline {
         let reply = self
             .store
             .append_message(NewMessage {
-                session_id: session_id.to_string(),
+                session_id: session_id.clone(),
                 role: Role::Assistant,
                 content: String::new(),
                 model: Some(model.clone()),
@@ -223,7 +221,7 @@ impl Pipeline {
             limits,
             config: config.clone(),
             compact_first,
-            session_id: session_id.to_string(),
+            session_id: session_id.clone(),
             message_id: reply.id,
             model,
             timestamp: reply.timestamp,

@@ -8,6 +8,7 @@ use super::request::build_request;
 use super::sink::{StreamEvent, StreamSink};
 use crate::config::AppConfig;
 use crate::error::{AppError, AppResult, FailureCode};
+use crate::ids::{MessageId, SessionId};
 use crate::metrics::{MetricsRecorder, StreamOutcome};
 use crate::providers::{ChatRequest, ProviderFailure};
 use crate::registry::RoutedModel;
@@ -32,8 +33,8 @@ pub(crate) struct ReplyRun {
     /// The context is over `compaction.thresholdPercent` of the window:
     /// compact before sending.
     pub(super) compact_first: bool,
-    pub(super) session_id: String,
-    pub(super) message_id: String,
+    pub(super) session_id: SessionId,
+    pub(super) message_id: MessageId,
     pub(super) model: String,
     pub(super) timestamp: String,
     pub(super) started: Instant,

@@ -60,8 +60,8 @@ mod tests {
 
     fn message(role: Role, content: &str, status: MessageStatus) -> Message {
         Message {
-            id: "msg_x".into(),
-            session_id: "sess_x".into(),
+            id: crate::ids::MessageId::generate(),
+            session_id: crate::ids::SessionId::generate(),
             role,
             content: content.into(),
             model: None,

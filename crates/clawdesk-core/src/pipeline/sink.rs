@@ -2,6 +2,7 @@
 //! window events; tests and benchmarks collect them.
 
 use crate::error::FailureCode;
+use crate::ids::{MessageId, SessionId};
 use crate::types::{CompactionResult, Usage};
 
 /// One step of a streamed reply. Every started stream sees `Start`, then
@@ -13,28 +14,28 @@ use crate::types::{CompactionResult, Usage};
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEvent {
     Start {
-        session_id: String,
-        message_id: String,
+        session_id: SessionId,
+        message_id: MessageId,
     },
     Chunk {
-        session_id: String,
-        message_id: String,
+        session_id: SessionId,
+        message_id: MessageId,
         content: String,
         index: u32,
     },
     End {
-        session_id: String,
-        message_id: String,
+        session_id: SessionId,
+        message_id: MessageId,
         usage: Usage,
     },
     Error {
-        session_id: String,
-        message_id: String,
+        session_id: SessionId,
+        message_id: MessageId,
         code: FailureCode,
         message: String,
     },
     Compacted {
-        session_id: String,
+        session_id: SessionId,
         messages_before: u32,
         messages_after: u32,
         tokens_saved: u32,
@@ -42,16 +43,16 @@ pub enum StreamEvent {
 }
 
 impl StreamEvent {
-    pub fn compacted(session_id: &str, result: CompactionResult) -> Self {
+    pub fn compacted(session_id: &SessionId, result: CompactionResult) -> Self {
         Self::Compacted {
-            session_id: session_id.to_string(),
+            session_id: session_id.clone(),
             messages_before: result.messages_before,
             messages_after: result.messages_after,
             tokens_saved: result.tokens_saved,
         }
     }
 
-    pub fn session_id(&self) -> &str {
+    pub fn session_id(&self) -> &SessionId {
         match self {
             Self::Start { session_id, .. }
             | Self::Chunk { session_id, .. }

@@ -5,6 +5,7 @@
 
 use super::{NewMessage, NewSession, NewSummary, SessionStore};
 use crate::error::{AppError, AppResult};
+use crate::ids::{MessageId, SessionId};
 use crate::types::{Message, MessageStatus, SessionInfo, Usage};
 use async_trait::async_trait;
 use std::time::Duration;
@@ -31,27 +32,32 @@ impl SessionStore for UnavailableStore {
     async fn list_sessions(&self) -> AppResult<Vec<SessionInfo>> {
         self.fail()
     }
-    async fn get_session(&self, _: &str) -> AppResult<SessionInfo> {
+    async fn get_session(&self, _: &SessionId) -> AppResult<SessionInfo> {
         self.fail()
     }
-    async fn delete_session(&self, _: &str) -> AppResult<()> {
+    async fn delete_session(&self, _: &SessionId) -> AppResult<()> {
         self.fail()
     }
-    async fn get_messages(&self, _: &str, _: Option<u32>) -> AppResult<Vec<Message>> {
+    async fn get_messages(&self, _: &SessionId, _: Option<u32>) -> AppResult<Vec<Message>> {
         self.fail()
     }
-    async fn get_live_messages(&self, _: &str) -> AppResult<Vec<Message>> {
+    async fn get_live_messages(&self, _: &SessionId) -> AppResult<Vec<Message>> {
         self.fail()
     }
     async fn append_message(&self, _: NewMessage) -> AppResult<Message> {
         self.fail()
     }
-    async fn apply_compaction(&self, _: &str, _: &str, _: NewSummary) -> AppResult<Message> {
+    async fn apply_compaction(
+        &self,
+        _: &SessionId,
+        _: &MessageId,
+        _: NewSummary,
+    ) -> AppResult<Message> {
         self.fail()
     }
     async fn update_message(
         &self,
-        _: &str,
+        _: &MessageId,
         _: &str,
         _: MessageStatus,
         _: Option<Usage>,

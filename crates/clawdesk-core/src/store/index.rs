@@ -1,12 +1,13 @@
 //! An in-memory copy of the sessions table, updated after each commit.
 
+use crate::ids::SessionId;
 use crate::types::SessionInfo;
 use std::collections::HashMap;
 use std::sync::RwLock;
 
 #[derive(Default)]
 pub(crate) struct SessionIndex {
-    sessions: RwLock<HashMap<String, SessionInfo>>,
+    sessions: RwLock<HashMap<SessionId, SessionInfo>>,
 }
 
 impl SessionIndex {

@@ -12,6 +12,7 @@ pub use sqlite::SqliteStore;
 pub use title::title_from_first_message;
 
 use crate::error::AppResult;
+use crate::ids::{MessageId, SessionId};
 use crate::types::{Message, MessageStatus, Role, SessionInfo, Usage};
 use async_trait::async_trait;
 use std::time::Duration;
@@ -26,7 +27,7 @@ pub struct NewSession {
 /// A message to append at the end of a session.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub role: Role,
     pub content: String,
     pub model: Option<String>,
@@ -51,20 +52,24 @@ pub trait SessionStore: Send + Sync {
     async fn create_session(&self, new: NewSession) -> AppResult<SessionInfo>;
     /// Every session, most recently active first.
     async fn list_sessions(&self) -> AppResult<Vec<SessionInfo>>;
-    async fn get_session(&self, session_id: &str) -> AppResult<SessionInfo>;
+    async fn get_session(&self, session_id: &SessionId) -> AppResult<SessionInfo>;
     /// Deletes the session and all of its messages in one transaction.
-    async fn delete_session(&self, session_id: &str) -> AppResult<()>;
+    async fn delete_session(&self, session_id: &SessionId) -> AppResult<()>;
     /// Oldest first; with `limit`, only the newest `limit` messages.
-    async fn get_messages(&self, session_id: &str, limit: Option<u32>) -> AppResult<Vec<Message>>;
+    async fn get_messages(
+        &self,
+        session_id: &SessionId,
+        limit: Option<u32>,
+    ) -> AppResult<Vec<Message>>;
     /// The live context: the messages no compaction replaced, oldest first.
-    async fn get_live_messages(&self, session_id: &str) -> AppResult<Vec<Message>>;
+    async fn get_live_messages(&self, session_id: &SessionId) -> AppResult<Vec<Message>>;
     /// Appends a message, bumping the session's count, activity time and
     /// (for its first user message) title in the same transaction.
     async fn append_message(&self, new: NewMessage) -> AppResult<Message>;
     /// Rewrites a message's content, status and usage (used while a reply streams in).
     async fn update_message(
         &self,
-        message_id: &str,
+        message_id: &MessageId,
         content: &str,
         status: MessageStatus,
         usage: Option<Usage>,
@@ -75,8 +80,8 @@ pub trait SessionStore: Send + Sync {
     /// kept live. Returns the stored summary.
     async fn apply_compaction(
         &self,
-        session_id: &str,
-        last_replaced: &str,
+        session_id: &SessionId,
+        last_replaced: &MessageId,
         summary: NewSummary,
     ) -> AppResult<Message>;
     /// Marks replies that were still `streaming` when the app last stopped as

@@ -7,7 +7,7 @@ use super::index::SessionIndex;
 use super::lock::ProcessLock;
 use super::{title_from_first_message, NewMessage, NewSession, NewSummary, SessionStore};
 use crate::error::{AppError, AppResult};
-use crate::ids::{new_message_id, new_session_id, validate_message_id, validate_session_id};
+use crate::ids::{MessageId, SessionId};
 use crate::time::{now_ms, rfc3339_from_ms};
 use crate::tokens::estimate_tokens;
 use crate::types::{Message, MessageStatus, Role, SessionInfo, Usage};
@@ -146,7 +146,7 @@ fn message_from_row(row: &SqliteRow) -> AppResult<Message> {
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn create_session(&self, new: NewSession) -> AppResult<SessionInfo> {
-        let id = new_session_id();
+        let id = SessionId::generate();
         let now = now_ms();
         sqlx::query(
             "INSERT INTO sessions (id, channel_id, model, title, created_at, last_active, message_count)
@@ -176,15 +176,13 @@ impl SessionStore for SqliteStore {
         Ok(self.index.sorted())
     }
 
-    async fn get_session(&self, session_id: &str) -> AppResult<SessionInfo> {
-        validate_session_id(session_id)?;
+    async fn get_session(&self, session_id: &SessionId) -> AppResult<SessionInfo> {
         self.index
             .get(session_id)
             .ok_or_else(|| AppError::session_not_found(session_id))
     }
 
-    async fn delete_session(&self, session_id: &str) -> AppResult<()> {
-        validate_session_id(session_id)?;
+    async fn delete_session(&self, session_id: &SessionId) -> AppResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM messages WHERE session_id = ?")
             .bind(session_id)
@@ -204,8 +202,11 @@ impl SessionStore for SqliteStore {
         Ok(())
     }
 
-    async fn get_messages(&self, session_id: &str, limit: Option<u32>) -> AppResult<Vec<Message>> {
-        validate_session_id(session_id)?;
+    async fn get_messages(
+        &self,
+        session_id: &SessionId,
+        limit: Option<u32>,
+    ) -> AppResult<Vec<Message>> {
         if limit == Some(0) {
             return Err(AppError::invalid_argument("limit", "must be at least 1"));
         }
@@ -239,8 +240,7 @@ impl SessionStore for SqliteStore {
         rows.iter().map(message_from_row).collect()
     }
 
-    async fn get_live_messages(&self, session_id: &str) -> AppResult<Vec<Message>> {
-        validate_session_id(session_id)?;
+    async fn get_live_messages(&self, session_id: &SessionId) -> AppResult<Vec<Message>> {
         if self.index.get(session_id).is_none() {
             return Err(AppError::session_not_found(session_id));
         }
@@ -255,13 +255,11 @@ impl SessionStore for SqliteStore {
 
     async fn apply_compaction(
         &self,
-        session_id: &str,
-        last_replaced: &str,
+        session_id: &SessionId,
+        last_replaced: &MessageId,
         summary: NewSummary,
     ) -> AppResult<Message> {
-        validate_session_id(session_id)?;
-        validate_message_id(last_replaced)?;
-        let id = new_message_id();
+        let id = MessageId::generate();
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         // Writing first takes the write lock at once (see append_message).
@@ -332,7 +330,7 @@ impl SessionStore for SqliteStore {
         self.index.upsert(session_after);
         Ok(Message {
             id,
-            session_id: session_id.to_string(),
+            session_id: session_id.clone(),
             role: Role::System,
             content: summary.content,
             model: summary.model,
@@ -346,8 +344,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn append_message(&self, new: NewMessage) -> AppResult<Message> {
-        validate_session_id(&new.session_id)?;
-        let id = new_message_id();
+        let id = MessageId::generate();
         let now = now_ms();
         let tokens = new.tokens.unwrap_or_else(|| estimate_tokens(&new.content));
         let title = match new.role {
@@ -411,12 +408,11 @@ impl SessionStore for SqliteStore {
 
     async fn update_message(
         &self,
-        message_id: &str,
+        message_id: &MessageId,
         content: &str,
         status: MessageStatus,
         usage: Option<Usage>,
     ) -> AppResult<()> {
-        validate_message_id(message_id)?;
         // A reply takes what the provider says it wrote; until then, an estimate.
         let tokens = usage.map_or_else(|| estimate_tokens(content), |u| u.output_tokens);
         let updated = sqlx::query(

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use clawdesk_core::config::ConfigManager;
+use clawdesk_core::ids::SessionId;
 use clawdesk_core::metrics::MetricsRecorder;
 use clawdesk_core::pipeline::{Pipeline, StreamEvent, StreamSink};
 use clawdesk_core::registry::{ProviderRegistry, DESKTOP_CHANNEL};
@@ -183,7 +184,7 @@ impl Harness {
         self.sink.clone()
     }
 
-    pub async fn session(&self) -> String {
+    pub async fn session(&self) -> SessionId {
         self.store
             .create_session(NewSession {
                 channel_id: DESKTOP_CHANNEL.into(),
