@@ -20,8 +20,10 @@ lint: frontend
 	cargo clippy --workspace --all-targets -- -D warnings
 
 # Includes the bindings drift check (src-tauri/tests/bindings_drift.rs).
+# The guard listens on Ollama's default port and fails the run if any test
+# contacts it: tests reach only loopback servers they started themselves.
 test-rust: frontend
-	cargo test --workspace
+	./scripts/hermetic-guard.py -- cargo test --workspace
 
 test-ts: setup
 	npm run typecheck
@@ -29,14 +31,14 @@ test-ts: setup
 
 smoke: frontend
 	cargo build -p clawdesk
-	./scripts/smoke-window.sh target/debug/clawdesk
+	./scripts/hermetic-guard.py -- ./scripts/smoke-window.sh target/debug/clawdesk
 
 # The real window driven over WebDriver (tauri-driver + WebKitWebDriver,
 # under Xvfb), including the chat scenarios against the loopback provider
 # double (CLAWDESK_E2E_CHAT=0 skips those).
 e2e: frontend
 	cargo build -p clawdesk -p provider-double
-	./scripts/e2e.sh
+	./scripts/hermetic-guard.py -- ./scripts/e2e.sh
 
 bench:
 	cargo bench -p clawdesk-core

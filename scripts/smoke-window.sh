@@ -15,6 +15,10 @@ Xvfb "$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
 XVFB_PID=$!
 sleep 1
 export DISPLAY=$DISPLAY_NUM
+# Embedded defaults, except that no built-in provider is contacted: tests
+# reach only servers they started (see scripts/hermetic-guard.py).
+mkdir -p "$TMP/config/dev.clawdesk.app"
+printf '[providers.%s]\nenabled = false\n\n' anthropic openai ollama >"$TMP/config/dev.clawdesk.app/config.toml"
 HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data" \
   "$BIN" >"$TMP/app.log" 2>&1 &
 APP_PID=$!

@@ -154,6 +154,12 @@ export class Harness {
     const dataDir = path.join(root, "data");
     fs.mkdirSync(configDir, { recursive: true });
     fs.mkdirSync(dataDir, { recursive: true });
+    // Hermetic by default: no built-in provider (the real hosts, an Ollama
+    // on 127.0.0.1:11434) is contacted; tests that chat write their own config.
+    fs.writeFileSync(
+      path.join(configDir, "config.toml"),
+      "[providers.anthropic]\nenabled = false\n\n[providers.openai]\nenabled = false\n\n[providers.ollama]\nenabled = false\n",
+    );
     return { root, configDir, dataDir, db: path.join(dataDir, "clawdesk.db") };
   }
 
