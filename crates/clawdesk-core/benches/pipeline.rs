@@ -2,8 +2,8 @@
 //! provider double (Anthropic wire format, no pacing, so the machine, not a
 //! timer, is the limit) and are read two ways in the same run, interleaved:
 //!
-//! - bare: `reqwest` + SSE parsing + JSON decoding of each delta, the least
-//!   any client must do;
+//! - bare: `reqwest` + SSE parsing (the same parser the clients use) + JSON
+//!   decoding of each delta, the least any client must do;
 //! - pipeline: `Pipeline::send`, storing the user message, building the
 //!   request from history, emitting every event (serialized to JSON, as the
 //!   window layer does) and persisting the reply.
@@ -17,7 +17,7 @@ mod figures;
 mod support;
 
 use clawdesk_core::pipeline::{StreamEvent, StreamSink};
-use eventsource_stream::Eventsource;
+use clawdesk_core::providers::sse::SseParser;
 use figures::{median, ms, rounds};
 use futures_util::StreamExt;
 use provider_double::Script;
@@ -91,19 +91,23 @@ async fn bare(client: &reqwest::Client, url: &str) -> Sample {
         .send()
         .await
         .unwrap();
-    let mut events = response.bytes_stream().eventsource();
+    let mut body = response.bytes_stream();
+    let mut parser = SseParser::new();
     let mut text = String::new();
     let mut first_chunk = None;
-    while let Some(event) = events.next().await {
-        let event = event.unwrap();
-        if event.event != "content_block_delta" {
-            continue;
-        }
-        let json: serde_json::Value = serde_json::from_str(&event.data).unwrap();
-        if let Some(delta) = json["delta"]["text"].as_str() {
-            first_chunk.get_or_insert_with(|| started.elapsed());
-            text.push_str(delta);
-        }
+    while let Some(read) = body.next().await {
+        parser
+            .feed(&read.unwrap(), |event, data| {
+                if event != "content_block_delta" {
+                    return;
+                }
+                let json: serde_json::Value = serde_json::from_str(data).unwrap();
+                if let Some(delta) = json["delta"]["text"].as_str() {
+                    first_chunk.get_or_insert_with(|| started.elapsed());
+                    text.push_str(delta);
+                }
+            })
+            .unwrap();
     }
     assert!(text.len() > CHUNKS);
     Sample {

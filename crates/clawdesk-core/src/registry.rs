@@ -73,7 +73,7 @@ impl ProviderRegistry {
             .load()
             .providers
             .iter()
-            .filter(|(_, p)| p.enabled && (p.api_key_set || !p.kind.needs_api_key()))
+            .filter(|(_, p)| p.enabled && (p.api_key_set || !p.requires_api_key()))
             .map(|(name, p)| (name.clone(), p.clone()))
             .collect()
     }

@@ -118,6 +118,16 @@ fn wrong_types_and_ranges_are_config_value_errors_and_change_nothing() {
         ),
         ("defaults.model", json!(""), "a non-empty model id"),
         ("network", json!(5), "an object"),
+        (
+            "network.maxRetryWaitMs",
+            json!(50),
+            "milliseconds from 100 to 600000",
+        ),
+        (
+            "network.maxRetryWaitMs",
+            json!("60s"),
+            "milliseconds from 100 to 600000",
+        ),
     ];
     for (key, value, expected) in cases {
         match manager.update(key, value.clone()) {

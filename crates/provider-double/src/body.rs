@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::Stream;
 
-use crate::script::Ending;
+use crate::script::{Ending, KeepAlive};
 use crate::wire::Wire;
 use crate::Shared;
 
@@ -43,6 +43,8 @@ struct Renderer {
     interval: Duration,
     ending: Ending,
     prelude_done: bool,
+    /// Keep-alives still to send before the first chunk.
+    keep_alive: Option<KeepAlive>,
 }
 
 /// The body stream handed to axum. Counts itself in `open_streams` while
@@ -98,8 +100,17 @@ impl TrackedBody {
             interval,
             ending,
             prelude_done: false,
+            keep_alive: None,
         };
         TrackedBody::new(Some(renderer), VecDeque::new(), tail, shared)
+    }
+
+    /// Sends `keep_alive` between the prelude and the first chunk.
+    pub(crate) fn with_keep_alive(mut self, keep_alive: Option<KeepAlive>) -> Self {
+        if let Some(r) = self.renderer.as_mut() {
+            r.keep_alive = keep_alive.filter(|k| k.count > 0);
+        }
+        self
     }
 
     /// A body of `data` (possibly empty) followed by `tail`.
@@ -122,6 +133,17 @@ impl TrackedBody {
         if !r.prelude_done {
             r.prelude_done = true;
             r.wire.prelude(&mut buf);
+        }
+        if let Some(keep_alive) = r.keep_alive.as_mut() {
+            // One keep-alive per frame, each followed by its pause.
+            r.wire.keep_alive(&mut buf);
+            keep_alive.count -= 1;
+            let pause = Duration::from_millis(keep_alive.interval_ms);
+            if keep_alive.count == 0 {
+                r.keep_alive = None;
+            }
+            self.sleep = Some(Box::pin(tokio::time::sleep(pause)));
+            return buf;
         }
         let total = r.chunks.len();
         if r.interval.is_zero() {

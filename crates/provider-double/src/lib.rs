@@ -8,9 +8,9 @@
 //!
 //! Every chat request takes the next queued [`Script`] (FIFO), or the default
 //! script when the queue is empty, and is recorded before it is answered.
-//! Scripts can stream at a pace, end with an in-stream error, drop the
-//! connection, stall forever, delay the headers, or answer with an HTTP error
-//! in the provider's own error shape.
+//! Scripts can stream at a pace, send only keep-alives before the text, end
+//! with an in-stream error, drop the connection, stall forever, delay the
+//! headers, or answer with an HTTP error in the provider's own error shape.
 //!
 //! Control endpoints (for tests written in other languages):
 //! `POST /_double/script` (enqueue a Script JSON), `POST /_double/default`
@@ -47,7 +47,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
-pub use script::{Ending, Reply, Script};
+pub use script::{Ending, KeepAlive, Reply, Script};
 
 use body::{Tail, TrackedBody};
 use wire::{Ctx, Provider};
@@ -418,6 +418,7 @@ async fn chat(
             ending,
             crlf,
             comments,
+            keep_alive,
         } => {
             let interval = Duration::from_millis(interval_ms);
             let ctx = Ctx {
@@ -433,7 +434,8 @@ async fn chat(
             };
             let mut response = if streamed {
                 let wire = wire::wire_for(provider, ctx);
-                let body = TrackedBody::stream(wire, chunks, interval, ending, shared);
+                let body = TrackedBody::stream(wire, chunks, interval, ending, shared)
+                    .with_keep_alive(keep_alive);
                 let mut response = Response::new(Body::from_stream(body));
                 let headers = response.headers_mut();
                 headers.insert(

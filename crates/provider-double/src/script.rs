@@ -39,6 +39,10 @@ pub enum Reply {
         /// events for `/v1/messages`).
         #[serde(default)]
         comments: bool,
+        /// Before the first chunk, only keep-alives for a while (a model
+        /// that is slow to start but whose server shows it is alive).
+        #[serde(default)]
+        keep_alive: Option<KeepAlive>,
     },
     /// A non-streamed HTTP error in the provider's own error JSON shape.
     HttpError {
@@ -47,6 +51,19 @@ pub enum Reply {
         retry_after_secs: Option<u64>,
         message: String,
     },
+}
+
+/// A run of keep-alives, each followed by a pause, between the stream's
+/// opening and its first chunk. What a keep-alive is depends on the wire:
+/// an Anthropic `ping` event, an SSE `: keep-alive` comment (OpenAI-compatible
+/// servers such as OpenRouter send these), and for Ollama, which has none of
+/// its own, a bare newline (what a flushing proxy in front of it sends; NDJSON
+/// readers skip blank lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeepAlive {
+    pub count: u32,
+    pub interval_ms: u64,
 }
 
 /// How a streamed reply ends after its chunks.
@@ -95,6 +112,7 @@ impl Script {
                 ending: Ending::Complete,
                 crlf: false,
                 comments: false,
+                keep_alive: None,
             },
             headers_delay_ms: 0,
         }
@@ -164,6 +182,15 @@ impl Script {
     pub fn crlf(mut self) -> Script {
         if let Reply::Stream { crlf, .. } = &mut self.reply {
             *crlf = true;
+        }
+        self
+    }
+
+    /// Before the first chunk, `count` keep-alives each followed by a pause
+    /// of `interval_ms`, and nothing else (streams only).
+    pub fn keep_alive_first(mut self, count: u32, interval_ms: u64) -> Script {
+        if let Reply::Stream { keep_alive, .. } = &mut self.reply {
+            *keep_alive = Some(KeepAlive { count, interval_ms });
         }
         self
     }

@@ -56,6 +56,8 @@ pub(crate) trait Wire {
     fn chunk(&mut self, index: usize, text: &str, out: &mut Vec<u8>);
     fn complete(&mut self, out: &mut Vec<u8>);
     fn error(&mut self, message: &str, out: &mut Vec<u8>);
+    /// Something that proves the server is alive and carries no content.
+    fn keep_alive(&mut self, out: &mut Vec<u8>);
 }
 
 pub(crate) fn wire_for(provider: Provider, ctx: Ctx) -> Box<dyn Wire + Send> {
@@ -188,6 +190,10 @@ impl Wire for AnthropicWire {
         d.extend_from_slice(b"}}");
         self.sse.event(out, Some("error"), d);
     }
+
+    fn keep_alive(&mut self, out: &mut Vec<u8>) {
+        self.sse.event(out, Some("ping"), br#"{"type":"ping"}"#);
+    }
 }
 
 // --------------------------------------------------------------------- OpenAI
@@ -300,6 +306,10 @@ impl Wire for OpenAiWire {
         d.extend_from_slice(br#","type":"server_error","param":null,"code":null}}"#);
         self.sse.event(out, None, d);
     }
+
+    fn keep_alive(&mut self, out: &mut Vec<u8>) {
+        self.sse.comment(out);
+    }
 }
 
 // --------------------------------------------------------------------- Ollama
@@ -372,6 +382,10 @@ impl Wire for OllamaWire {
         out.extend_from_slice(br#"{"error":"#);
         push_json_str(out, message);
         out.extend_from_slice(b"}\n");
+    }
+
+    fn keep_alive(&mut self, out: &mut Vec<u8>) {
+        out.push(b'\n');
     }
 }
 

@@ -856,3 +856,51 @@ async fn binary_prints_its_address_and_serves() {
     assert_eq!(v["models"][0]["name"], "double-model");
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn keep_alives_alone_come_first_in_each_wire_format() {
+    let double = ProviderDouble::start().await;
+    for _ in 0..3 {
+        double.enqueue(Script::reply("hi").keep_alive_first(3, 100));
+    }
+    let started = Instant::now();
+    let (_, body) = post_text(&double, "/v1/messages", anthropic_request("m")).await;
+    assert!(started.elapsed() >= Duration::from_millis(280));
+    let names: Vec<String> = sse_events(&body)
+        .into_iter()
+        .map(|(e, _)| e.unwrap())
+        .collect();
+    assert_eq!(
+        names[..6],
+        [
+            "message_start",
+            "content_block_start",
+            "ping",
+            "ping",
+            "ping",
+            "content_block_delta"
+        ]
+    );
+
+    let (_, body) = post_text(&double, "/v1/chat/completions", openai_request(false)).await;
+    let events = sse_events(&body);
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|(e, _)| e.as_deref().unwrap_or("data"))
+        .collect();
+    assert_eq!(
+        kinds[..5],
+        ["data", "#comment", "#comment", "#comment", "data"],
+        "{body}"
+    );
+    assert!(events[4].1.contains("\"content\":\"hi\""), "{body}");
+
+    let (_, body) = post_text(&double, "/api/chat", ollama_request()).await;
+    assert!(body.starts_with("\n\n\n{"), "{body:?}");
+    let lines: Vec<Value> = body
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["message"]["content"], "hi");
+}

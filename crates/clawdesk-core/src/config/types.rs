@@ -36,11 +36,16 @@ pub enum ProviderKind {
 }
 
 impl ProviderKind {
-    /// Whether requests need an API key to succeed.
+    /// Whether an entry of this kind can need an API key at all. Whether a
+    /// given entry does is [`ProviderConfig::requires_api_key`].
     pub fn needs_api_key(self) -> bool {
         !matches!(self, ProviderKind::Ollama)
     }
 }
+
+/// The host of OpenAI's own API, the one OpenAI-compatible server that is
+/// known to refuse every request without a key.
+const OPENAI_API_HOST: &str = "api.openai.com";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -54,6 +59,26 @@ pub struct ProviderConfig {
     /// OpenAI-compatible only: ask for a final usage chunk
     /// (`stream_options.include_usage`); some servers reject it.
     pub include_usage: bool,
+}
+
+impl ProviderConfig {
+    /// Whether this entry cannot be used until an API key is stored: the
+    /// one rule for routing ("usable") and health ("needs a key, has none").
+    ///
+    /// Anthropic always needs one. An OpenAI-kind entry needs one only on
+    /// OpenAI's own API: the same kind speaks to LM Studio, llama.cpp, vLLM
+    /// and other local servers that take none, and forcing a dummy key on
+    /// them only hides them. Ollama never needs one.
+    pub fn requires_api_key(&self) -> bool {
+        match self.kind {
+            ProviderKind::Anthropic => true,
+            ProviderKind::Ollama => false,
+            ProviderKind::Openai => reqwest::Url::parse(&self.base_url)
+                .ok()
+                .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
+                .is_some_and(|host| host.trim_end_matches('.') == OPENAI_API_HOST),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
@@ -88,6 +113,10 @@ pub struct NetworkConfig {
     pub idle_timeout_ms: u32,
     /// Retries for failures before the first token (never after).
     pub max_retries: u32,
+    /// Longest wait before a retry. A provider that asks for more
+    /// (`Retry-After`) fails the send at once as `rateLimited`, with
+    /// `retryAfterMs` saying how long it asked for.
+    pub max_retry_wait_ms: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
@@ -143,10 +172,48 @@ impl Default for AppConfig {
                 first_byte_timeout_ms: 60_000,
                 idle_timeout_ms: 60_000,
                 max_retries: 2,
+                max_retry_wait_ms: 60_000,
             },
             storage: StorageConfig {
                 database_path: None,
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(kind: ProviderKind, base_url: &str) -> ProviderConfig {
+        ProviderConfig {
+            kind,
+            base_url: base_url.into(),
+            enabled: true,
+            api_key_set: false,
+            include_usage: true,
+        }
+    }
+
+    #[test]
+    fn only_anthropic_and_openai_itself_require_a_key() {
+        use ProviderKind::*;
+        for (kind, url, required) in [
+            (Anthropic, "https://api.anthropic.com", true),
+            (Anthropic, "http://127.0.0.1:8080", true),
+            (Openai, "https://api.openai.com/v1", true),
+            (Openai, "https://API.OpenAI.com./v1", true),
+            (Openai, "http://127.0.0.1:1234/v1", false),
+            (Openai, "http://localhost:8000/v1", false),
+            (Openai, "https://api.openai.com.example.net/v1", false),
+            (Openai, "https://llm.internal/v1?api-version=1", false),
+            (Ollama, "http://127.0.0.1:11434", false),
+        ] {
+            assert_eq!(
+                entry(kind, url).requires_api_key(),
+                required,
+                "{kind:?} {url}"
+            );
         }
     }
 }

@@ -64,6 +64,7 @@ pub fn validate(config: &AppConfig) -> Result<(), Invalid> {
         ("network.connectTimeoutMs", n.connect_timeout_ms),
         ("network.firstByteTimeoutMs", n.first_byte_timeout_ms),
         ("network.idleTimeoutMs", n.idle_timeout_ms),
+        ("network.maxRetryWaitMs", n.max_retry_wait_ms),
     ] {
         if !(100..=600_000).contains(&value) {
             return invalid(key, "milliseconds from 100 to 600000");

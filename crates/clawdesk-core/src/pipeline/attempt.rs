@@ -24,6 +24,9 @@ pub(crate) struct Limits {
     pub first_byte: Duration,
     pub idle: Duration,
     pub max_retries: u32,
+    /// Longest wait before a retry; a provider asking for more fails the
+    /// send at once (with its `Retry-After`) instead of silencing it.
+    pub max_retry_wait: Duration,
 }
 
 impl From<&NetworkConfig> for Limits {
@@ -32,6 +35,7 @@ impl From<&NetworkConfig> for Limits {
             first_byte: Duration::from_millis(network.first_byte_timeout_ms.into()),
             idle: Duration::from_millis(network.idle_timeout_ms.into()),
             max_retries: network.max_retries,
+            max_retry_wait: Duration::from_millis(network.max_retry_wait_ms.into()),
         }
     }
 }
@@ -66,6 +70,12 @@ pub(crate) async fn stream_with_retries(
         let wait = failure
             .retry_after
             .map_or(backoff, |asked| asked.max(backoff));
+        if wait > limits.max_retry_wait {
+            // A `Retry-After: 3600` must not leave the user looking at a
+            // silent send for an hour: fail now, still retryable and with
+            // the provider's own figure, so the window can say when to retry.
+            return Err((too_long_to_wait(failure, wait), delivered));
+        }
         tokio::select! {
             biased;
             _ = cancel.cancelled() => return Err((ProviderFailure::cancelled(), delivered)),
@@ -94,12 +104,15 @@ async fn read_once(
     };
     // One cancel registration and one timer for the whole stream: creating
     // them per chunk costs more than the chunk itself on a fast stream. The
-    // timer is only moved when it fires, against the time of the last event.
+    // timer is only moved when it fires. It judges silence by the bytes the
+    // connection received (the stream's `Activity`), not by decoded events:
+    // keep-alive pings and comments, and the parts of one large event,
+    // decode to nothing but prove the provider is alive.
+    let activity = stream.activity().clone();
     let cancelled = cancel.cancelled();
     tokio::pin!(cancelled);
-    let timer = tokio::time::sleep_until(first_byte_deadline.into());
+    let timer = tokio::time::sleep_until(next_check(None, first_byte_deadline, limits).into());
     tokio::pin!(timer);
-    let mut last_event: Option<Instant> = None;
     let mut finished = false;
     loop {
         // Dropping `stream` on cancel closes the HTTP connection.
@@ -108,19 +121,18 @@ async fn read_once(
             _ = &mut cancelled => return Err(ProviderFailure::cancelled()),
             next = stream.next() => next,
             _ = &mut timer => {
-                if let Some(at) = last_event {
-                    let idle_until = at + limits.idle;
-                    if idle_until > Instant::now() {
-                        timer.as_mut().reset(idle_until.into());
-                        continue;
-                    }
+                let last_byte = activity.last();
+                let deadline = last_byte.map_or(first_byte_deadline, |at| at + limits.idle);
+                if deadline > Instant::now() {
+                    timer.as_mut().reset(next_check(last_byte, first_byte_deadline, limits).into());
+                    continue;
                 }
                 // A server that said it was done but keeps the connection
                 // open has still given the whole reply.
                 if finished {
                     return Ok(());
                 }
-                return Err(match last_event {
+                return Err(match last_byte {
                     Some(_) => ProviderFailure::timeout("the reply stalled", limits.idle),
                     None => ProviderFailure::timeout("no answer from the provider", limits.first_byte),
                 });
@@ -132,11 +144,6 @@ async fn read_once(
             Some(Err(failure)) => return Err(failure),
             Some(Ok(event)) => event,
         };
-        let now = Instant::now();
-        if last_event.is_none() {
-            timer.as_mut().reset((now + limits.idle).into());
-        }
-        last_event = Some(now);
         match event {
             ProviderEvent::TextDelta(text) => {
                 receiver.text(text, *delivered).await;
@@ -150,6 +157,35 @@ async fn read_once(
             ProviderEvent::Stop { .. } => finished = true,
         }
     }
+}
+
+/// When the timer should next look at the connection. Once bytes arrived,
+/// exactly when the idle limit runs out. Before that, at the first-byte
+/// deadline but at least once per idle period: the first bytes may come at
+/// any moment and the idle limit (often the shorter one) counts from them,
+/// so this wake-up is never later than `first byte + idle`.
+fn next_check(
+    last_byte: Option<Instant>,
+    first_byte_deadline: Instant,
+    limits: &Limits,
+) -> Instant {
+    match last_byte {
+        Some(at) => at + limits.idle,
+        None => first_byte_deadline.min(Instant::now() + limits.idle),
+    }
+}
+
+/// The failure that ends a send whose retry would wait longer than
+/// `network.maxRetryWaitMs`: as the provider gave it (a 429 stays
+/// `rateLimited`, retryable, with its `Retry-After`), saying why no retry.
+fn too_long_to_wait(mut failure: ProviderFailure, wait: Duration) -> ProviderFailure {
+    failure.message = format!(
+        "{} (retrying would mean waiting {} s, longer than network.maxRetryWaitMs allows)",
+        failure.message,
+        wait.as_secs()
+    );
+    failure.retry_after = failure.retry_after.or(Some(wait));
+    failure
 }
 
 impl ProviderFailure {

@@ -1,6 +1,6 @@
 //! Anthropic Messages API (`POST /v1/messages`, server-sent events).
 
-use super::http::{model_ids_in_list, send_checked, sse_events};
+use super::http::{endpoint, model_ids_in_list, send_checked, sse_events};
 use super::{
     alternating_turns, ChatRequest, Provider, ProviderEvent, ProviderFailure, ProviderStream,
 };
@@ -66,7 +66,7 @@ impl Provider for AnthropicProvider {
     async fn stream_chat(&self, request: &ChatRequest) -> Result<ProviderStream, ProviderFailure> {
         let response = send_checked(
             self.http
-                .post(format!("{}/v1/messages", self.base_url))
+                .post(endpoint(&self.base_url, "/v1/messages"))
                 .header("x-api-key", self.key()?)
                 .header("anthropic-version", API_VERSION)
                 .header("accept", "text/event-stream")
@@ -79,7 +79,7 @@ impl Provider for AnthropicProvider {
     async fn list_models(&self) -> Result<Vec<String>, ProviderFailure> {
         let response = send_checked(
             self.http
-                .get(format!("{}/v1/models", self.base_url))
+                .get(endpoint(&self.base_url, "/v1/models"))
                 .header("x-api-key", self.key()?)
                 .header("anthropic-version", API_VERSION),
         )

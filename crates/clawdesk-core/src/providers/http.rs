@@ -1,10 +1,25 @@
-//! Request plumbing shared by the clients: send, and turn a non-success
-//! response into a classified failure with the provider's own message.
+//! Request plumbing shared by the clients: endpoint URLs, sending, turning a
+//! non-success response into a classified failure with the provider's own
+//! message, and reading a server-sent-event body.
 
+use super::sse::SseParser;
+use super::stream::Activity;
 use super::{ProviderEvent, ProviderFailure, ProviderStream};
-use eventsource_stream::{EventStreamError, Eventsource};
-use futures_util::StreamExt;
+use futures_util::ready;
+use futures_util::stream::{BoxStream, Stream, StreamExt};
 use reqwest::{RequestBuilder, Response};
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// `path` appended to the base URL's path, keeping its query: a base URL
+/// may carry parameters (`?api-version=…`, `?key=…`) that every request needs.
+pub(super) fn endpoint(base_url: &str, path: &str) -> String {
+    match base_url.split_once('?') {
+        Some((base, query)) => format!("{}{path}?{query}", base.trim_end_matches('/')),
+        None => format!("{base_url}{path}"),
+    }
+}
 
 /// Sends the request and returns the response if its status is a success.
 pub(super) async fn send_checked(request: RequestBuilder) -> Result<Response, ProviderFailure> {
@@ -26,22 +41,67 @@ pub(super) async fn send_checked(request: RequestBuilder) -> Result<Response, Pr
 pub(super) type SseDecoder = fn(&str, &str) -> Vec<Result<ProviderEvent, ProviderFailure>>;
 
 /// A server-sent-event response body as normalized events; a broken
-/// connection or an unparseable stream ends it with a failure.
+/// connection or an unparseable stream ends it with a failure. Every read
+/// from the socket counts as activity, whether or not it completes an event.
 pub(super) fn sse_events(response: Response, decode: SseDecoder) -> ProviderStream {
-    response
-        .bytes_stream()
-        .eventsource()
-        .flat_map(move |event| {
-            let decoded = match event {
-                Ok(event) => decode(&event.event, &event.data),
-                Err(EventStreamError::Transport(err)) => {
-                    vec![Err(ProviderFailure::connection_lost(err))]
+    let activity = Activity::new();
+    let events = SseEvents {
+        body: activity.observe(response.bytes_stream()).boxed(),
+        parser: SseParser::new(),
+        decode,
+        ready: VecDeque::new(),
+        ended: false,
+    };
+    ProviderStream::new(events.boxed(), activity)
+}
+
+/// Decodes events one at a time as they are asked for: the first event of
+/// a large read reaches the window without waiting for the rest of the read.
+struct SseEvents {
+    body: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    parser: SseParser,
+    decode: SseDecoder,
+    /// Decoded from the last event (one event may give usage and a stop).
+    ready: VecDeque<Result<ProviderEvent, ProviderFailure>>,
+    ended: bool,
+}
+
+impl Stream for SseEvents {
+    type Item = Result<ProviderEvent, ProviderFailure>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(item) = this.ready.pop_front() {
+                return Poll::Ready(Some(item));
+            }
+            if this.ended {
+                return Poll::Ready(None);
+            }
+            match this.parser.next_event() {
+                Some(Ok(event)) => {
+                    this.ready.extend((this.decode)(event.event, event.data));
+                    continue;
                 }
-                Err(other) => vec![Err(ProviderFailure::malformed(other))],
-            };
-            futures_util::stream::iter(decoded)
-        })
-        .boxed()
+                Some(Err(err)) => {
+                    this.ready.push_back(Err(ProviderFailure::malformed(err)));
+                    continue;
+                }
+                None => {}
+            }
+            match ready!(this.body.poll_next_unpin(cx)) {
+                Some(Ok(bytes)) => this.parser.push(&bytes),
+                Some(Err(err)) => {
+                    this.ready
+                        .push_back(Err(ProviderFailure::connection_lost(err)));
+                    this.ended = true;
+                }
+                // An event cut off by the end is dropped (the SSE rules); the
+                // pipeline then sees a stream that ended without a stop.
+                None => this.ended = true,
+            }
+        }
+    }
 }
 
 /// `data[].id` of a model list (OpenAI's and Anthropic's `/v1/models`).
@@ -56,4 +116,21 @@ pub(super) fn model_ids_in_list(json: &serde_json::Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint;
+
+    #[test]
+    fn endpoints_keep_the_base_query() {
+        assert_eq!(
+            endpoint("http://h:1/v1", "/chat/completions"),
+            "http://h:1/v1/chat/completions"
+        );
+        assert_eq!(
+            endpoint("https://h/openai/?api-version=2024-06&key=k", "/models"),
+            "https://h/openai/models?api-version=2024-06&key=k"
+        );
+    }
 }

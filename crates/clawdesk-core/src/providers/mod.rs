@@ -11,15 +11,19 @@ mod http;
 mod ndjson;
 mod ollama;
 mod openai;
+pub mod redact;
+pub mod sse;
+mod stream;
 
 pub use anthropic::AnthropicProvider;
 pub use failure::ProviderFailure;
 pub use ollama::OllamaProvider;
 pub use openai::OpenAiProvider;
+pub use redact::Redactor;
+pub use stream::{Activity, ProviderStream};
 
 use crate::config::{ProviderConfig, ProviderKind, Secret};
 use async_trait::async_trait;
-use futures_util::stream::BoxStream;
 
 /// Who said a turn of the conversation sent to a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +76,6 @@ pub enum ProviderEvent {
     Stop { reason: String },
 }
 
-pub type ProviderStream = BoxStream<'static, Result<ProviderEvent, ProviderFailure>>;
-
 #[async_trait]
 pub trait Provider: Send + Sync {
     /// The config entry name (e.g. `anthropic`, `groq`), used in errors.
@@ -88,15 +90,18 @@ pub trait Provider: Send + Sync {
     async fn list_models(&self) -> Result<Vec<String>, ProviderFailure>;
 }
 
-/// Builds the client for one configured provider entry.
+/// Builds the client for one configured provider entry. Every failure it
+/// produces has the entry's credentials masked (see [`redact`]); build
+/// clients through here rather than with their `new`.
 pub fn build_provider(
     name: &str,
     config: &ProviderConfig,
     api_key: Option<Secret>,
     http: reqwest::Client,
 ) -> Box<dyn Provider> {
+    let redactor = Redactor::new(api_key.as_ref(), &config.base_url);
     let base_url = config.base_url.trim_end_matches('/').to_string();
-    match config.kind {
+    let inner: Box<dyn Provider> = match config.kind {
         ProviderKind::Anthropic => Box::new(AnthropicProvider::new(name, base_url, api_key, http)),
         ProviderKind::Openai => Box::new(OpenAiProvider::new(
             name,
@@ -106,7 +111,8 @@ pub fn build_provider(
             http,
         )),
         ProviderKind::Ollama => Box::new(OllamaProvider::new(name, base_url, http)),
-    }
+    };
+    Box::new(redact::Redacted { inner, redactor })
 }
 
 /// The conversation as `{role, content}` messages with the system prompt as

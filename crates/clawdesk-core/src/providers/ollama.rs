@@ -1,7 +1,8 @@
 //! Ollama's native chat API (`POST /api/chat`, newline-delimited JSON).
 
-use super::http::send_checked;
+use super::http::{endpoint, send_checked};
 use super::ndjson::lines;
+use super::stream::Activity;
 use super::{
     messages_with_system_turn, ChatRequest, Provider, ProviderEvent, ProviderFailure,
     ProviderStream,
@@ -43,11 +44,13 @@ impl Provider for OllamaProvider {
     async fn stream_chat(&self, request: &ChatRequest) -> Result<ProviderStream, ProviderFailure> {
         let response = send_checked(
             self.http
-                .post(format!("{}/api/chat", self.base_url))
+                .post(endpoint(&self.base_url, "/api/chat"))
                 .json(&Self::body(request)),
         )
         .await?;
-        Ok(lines(response.bytes_stream())
+        // Anything read from the socket is activity, even part of a line.
+        let activity = Activity::new();
+        let events = lines(activity.observe(response.bytes_stream()))
             .flat_map(|line| {
                 let decoded = match line {
                     Ok(line) => decode_line(&line),
@@ -55,11 +58,12 @@ impl Provider for OllamaProvider {
                 };
                 futures_util::stream::iter(decoded)
             })
-            .boxed())
+            .boxed();
+        Ok(ProviderStream::new(events, activity))
     }
 
     async fn list_models(&self) -> Result<Vec<String>, ProviderFailure> {
-        let response = send_checked(self.http.get(format!("{}/api/tags", self.base_url))).await?;
+        let response = send_checked(self.http.get(endpoint(&self.base_url, "/api/tags"))).await?;
         let json: Value = response.json().await.map_err(ProviderFailure::malformed)?;
         Ok(json["models"]
             .as_array()

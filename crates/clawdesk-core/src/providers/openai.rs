@@ -2,7 +2,7 @@
 //! events) and the many servers that copy it (OpenRouter, Groq, vLLM,
 //! LM Studio, llama.cpp server).
 
-use super::http::{model_ids_in_list, send_checked, sse_events};
+use super::http::{endpoint, model_ids_in_list, send_checked, sse_events};
 use super::{
     messages_with_system_turn, ChatRequest, Provider, ProviderEvent, ProviderFailure,
     ProviderStream,
@@ -69,7 +69,7 @@ impl Provider for OpenAiProvider {
         let response = send_checked(
             self.authorized(
                 self.http
-                    .post(format!("{}/chat/completions", self.base_url))
+                    .post(endpoint(&self.base_url, "/chat/completions"))
                     .header("accept", "text/event-stream"),
             )
             .json(&self.body(request)),
@@ -81,7 +81,7 @@ impl Provider for OpenAiProvider {
 
     async fn list_models(&self) -> Result<Vec<String>, ProviderFailure> {
         let response =
-            send_checked(self.authorized(self.http.get(format!("{}/models", self.base_url))))
+            send_checked(self.authorized(self.http.get(endpoint(&self.base_url, "/models"))))
                 .await?;
         let json: Value = response.json().await.map_err(ProviderFailure::malformed)?;
         Ok(model_ids_in_list(&json))
