@@ -163,6 +163,7 @@ export type ConfigValues = {
 	"network.firstByteTimeoutMs": number,
 	"network.idleTimeoutMs": number,
 	"network.maxRetries": number,
+	"network.maxRetryWaitMs": number,
 	/**  `null` puts the database back in the app's data directory. */
 	"storage.databasePath": string | null,
 };
@@ -313,6 +314,12 @@ export type NetworkConfig = {
 	idleTimeoutMs: number,
 	/**  Retries for failures before the first token (never after). */
 	maxRetries: number,
+	/**
+	 *  Longest wait before a retry. A provider that asks for more
+	 *  (`Retry-After`) fails the send at once as `rateLimited`, with
+	 *  `retryAfterMs` saying how long it asked for.
+	 */
+	maxRetryWaitMs: number,
 };
 
 /**

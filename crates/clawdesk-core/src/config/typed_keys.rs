@@ -39,6 +39,8 @@ pub struct ConfigValues {
     pub network_idle_timeout_ms: u32,
     #[serde(rename = "network.maxRetries")]
     pub network_max_retries: u32,
+    #[serde(rename = "network.maxRetryWaitMs")]
+    pub network_max_retry_wait_ms: u32,
     /// `null` puts the database back in the app's data directory.
     #[serde(rename = "storage.databasePath")]
     pub storage_database_path: Option<String>,
