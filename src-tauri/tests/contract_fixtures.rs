@@ -198,6 +198,14 @@ fn record_all() -> (Recorder, PathBuf) {
     };
     r.listen_to_events();
     let unknown = json!("sess_01ARZ3NDEKTSV4RRFFQ69G5FAV");
+    // The only provider is the loopback double standing in for Anthropic:
+    // nothing the recording does reaches another address.
+    let double = tauri::async_runtime::block_on(ProviderDouble::start());
+    let config = r.app.state().config_manager.clone();
+    config
+        .update("providers.anthropic.baseUrl", json!(double.base_url()))
+        .unwrap();
+    config.update("network.maxRetries", json!(0)).unwrap();
 
     // Sessions.
     let session = r
@@ -231,6 +239,14 @@ fn record_all() -> (Recorder, PathBuf) {
     .unwrap_err();
     r.call(
         "get_session",
+        "invalidArgument: ULID body overflows 128 bits",
+        vec![("sessionId", json!("sess_8ZZZZZZZZZZZZZZZZZZZZZZZZZ"))],
+    )
+    .unwrap_err();
+    r.call("get_session", "invalidArgument: missing sessionId", vec![])
+        .unwrap_err();
+    r.call(
+        "get_session",
         "sessionNotFound",
         vec![("sessionId", unknown.clone())],
     )
@@ -245,6 +261,12 @@ fn record_all() -> (Recorder, PathBuf) {
         "get_messages",
         "invalidArgument: limit 0",
         vec![("sessionId", id.clone()), ("limit", json!(0))],
+    )
+    .unwrap_err();
+    r.call(
+        "get_messages",
+        "invalidArgument: negative limit",
+        vec![("sessionId", id.clone()), ("limit", json!(-1))],
     )
     .unwrap_err();
     r.call(
@@ -273,6 +295,24 @@ fn record_all() -> (Recorder, PathBuf) {
     .unwrap();
     r.call(
         "update_config",
+        "enable the provider",
+        vec![
+            ("key", json!("providers.anthropic.enabled")),
+            ("value", json!(true)),
+        ],
+    )
+    .unwrap();
+    r.call(
+        "update_config",
+        "reset a nullable setting",
+        vec![
+            ("key", json!("storage.databasePath")),
+            ("value", Value::Null),
+        ],
+    )
+    .unwrap();
+    r.call(
+        "update_config",
         "configKey: unknown key",
         vec![("key", json!("gateway.prot")), ("value", json!(1))],
     )
@@ -293,7 +333,7 @@ fn record_all() -> (Recorder, PathBuf) {
     r.call("get_metrics", "after the calls above", vec![])
         .unwrap();
 
-    record_chat(&mut r, &id, &unknown);
+    record_chat(&mut r, &double, &id, &unknown);
 
     r.call(
         "delete_session",
@@ -308,14 +348,7 @@ fn record_all() -> (Recorder, PathBuf) {
 
 /// The message commands and every stream event, against the loopback
 /// provider double standing in for Anthropic (its key was set above).
-fn record_chat(r: &mut Recorder, id: &Value, unknown: &Value) {
-    let double = tauri::async_runtime::block_on(ProviderDouble::start());
-    let config = r.app.state().config_manager.clone();
-    config
-        .update("providers.anthropic.baseUrl", json!(double.base_url()))
-        .unwrap();
-    config.update("network.maxRetries", json!(0)).unwrap();
-
+fn record_chat(r: &mut Recorder, double: &ProviderDouble, id: &Value, unknown: &Value) {
     double.enqueue(Script::chunks(vec!["Hello".into(), ", world".into()]).usage(12, 2));
     r.call(
         "send_message",
@@ -328,6 +361,12 @@ fn record_chat(r: &mut Recorder, id: &Value, unknown: &Value) {
         "send_message",
         "invalidArgument: empty content",
         vec![("sessionId", id.clone()), ("content", json!("  "))],
+    )
+    .unwrap_err();
+    r.call(
+        "send_message",
+        "invalidArgument: content of the wrong type",
+        vec![("sessionId", id.clone()), ("content", json!(42))],
     )
     .unwrap_err();
     r.call(
@@ -401,9 +440,11 @@ fn record_chat(r: &mut Recorder, id: &Value, unknown: &Value) {
     )
     .unwrap_err();
 
-    record_compaction(r, &double, id, unknown);
+    record_compaction(r, double, id, unknown);
 
-    config
+    r.app
+        .state()
+        .config_manager
         .update("defaults.model", json!("no-such-model"))
         .unwrap();
     let orphan = r
