@@ -11,7 +11,7 @@ use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use ulid::Ulid;
 
 pub const SESSION_PREFIX: &str = "sess_";
@@ -67,21 +67,23 @@ fn check(value: &str, prefix: &str) -> Result<(), MalformedId> {
 macro_rules! prefixed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:expr, $field:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+        #[serde(try_from = "String")]
+        // `Arc<str>`: an id is copied into every stream event of a reply,
+        // and cloning it must not allocate.
+        pub struct $name(Arc<str>);
 
         impl $name {
             /// A new id, later than every id this process made before.
             pub fn generate() -> Self {
-                Self(format!("{}{}", $prefix, next_ulid()))
+                Self(Arc::from(format!("{}{}", $prefix, next_ulid())))
             }
 
             /// Validates `value` as an id of this kind.
             pub fn parse(value: impl Into<String>) -> Result<Self, MalformedId> {
                 let value = value.into();
                 check(&value, $prefix)?;
-                Ok(Self(value))
+                Ok(Self(Arc::from(value)))
             }
 
             /// Validates `value`, failing with `invalidArgument` on `field`.
@@ -91,6 +93,14 @@ macro_rules! prefixed_id {
 
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+        }
+
+        // By hand rather than `into = "String"`, which would copy the id
+        // into a new String for every event serialized.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
             }
         }
 
@@ -137,19 +147,19 @@ macro_rules! prefixed_id {
 
         impl From<$name> for String {
             fn from(id: $name) -> String {
-                id.0
+                id.0.to_string()
             }
         }
 
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
-                self.0 == other
+                &*self.0 == other
             }
         }
 
         impl PartialEq<&str> for $name {
             fn eq(&self, other: &&str) -> bool {
-                self.0 == *other
+                &*self.0 == *other
             }
         }
 
@@ -184,7 +194,7 @@ macro_rules! prefixed_id {
                 &self,
                 buf: &mut <sqlx::Sqlite as sqlx::Database>::ArgumentBuffer<'q>,
             ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-                <String as sqlx::Encode<sqlx::Sqlite>>::encode(self.0.clone(), buf)
+                <String as sqlx::Encode<sqlx::Sqlite>>::encode(self.0.to_string(), buf)
             }
         }
     };
