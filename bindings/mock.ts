@@ -92,11 +92,6 @@ export function fail(error: AppError): never {
   throw error;
 }
 
-/** A framework-level refusal (missing argument, unknown command): a plain string. */
-export function failWithString(message: string): never {
-  throw message;
-}
-
 export interface RecordedCall {
   command: string;
   args: Record<string, unknown>;
@@ -112,9 +107,10 @@ export interface CommandMock {
 }
 
 /**
- * Installs a mock backend. Commands not in `handlers` reject with a string
- * naming the command, as Tauri does for an unknown command. Events are
- * mocked too (`emitEvent` reaches `events.*.listen` callbacks).
+ * Installs a mock backend. Commands not in `handlers` fail with an
+ * `internal` AppError naming the command (every failure the backend sends is
+ * an AppError). Events are mocked too (`emitEvent` reaches
+ * `events.*.listen` callbacks).
  */
 export function mockCommands(handlers: CommandHandlers): CommandMock {
   const byWireName = new Map<string, (args: Record<string, unknown>) => unknown>();
@@ -130,7 +126,7 @@ export function mockCommands(handlers: CommandHandlers): CommandMock {
       const args = (payload ?? {}) as Record<string, unknown>;
       calls.push({ command, args });
       const handler = byWireName.get(command);
-      if (!handler) throw `mockCommands: command "${command}" is not mocked in this test`;
+      if (!handler) fail({ kind: "internal", message: `mockCommands: command "${command}" is not mocked in this test` });
       return handler(args);
     },
     { shouldMockEvents: true },

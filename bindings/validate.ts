@@ -10,8 +10,9 @@
 //   assertEventPayload("streamChunk", payload); // throws ContractViolation, narrows `payload`
 //
 // Strictness: objects allow no fields beyond the contract's (a typo in a mock
-// fails), numbers must be finite and within +-(2^53 - 1), and `null` is
-// accepted only where the Rust type is an Option. Only type-level imports of
+// fails), numbers must be finite and within +-(2^53 - 1), `null` is
+// accepted only where the Rust type is an Option, and ids must have the
+// backend's format (`sess_`/`msg_` and a ULID). Only type-level imports of
 // bindings.ts are used, so this module does not load @tauri-apps/api.
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import type { commands, events } from "./bindings";

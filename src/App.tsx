@@ -1,8 +1,9 @@
 import { createMemo, createSignal, Match, onCleanup, onMount, Switch } from "solid-js";
-import { commands, type ModelInfo } from "../bindings/bindings";
+import { commands, type ModelInfo, type SessionId } from "../bindings/bindings";
 import { errorOf, unwrap, type CommandError } from "./api";
 import { tauriChatBackend, type ChatBackend } from "./chat/backend";
 import { createChatStore } from "./chat/chatStore";
+import { createDrafts, type Drafts } from "./chat/drafts";
 import { createSessionsStore } from "./chat/sessionsStore";
 import { ChatView } from "./components/ChatView";
 import { ErrorNote } from "./components/ErrorNote";
@@ -20,6 +21,8 @@ export interface AppProps {
   chatBackend?: ChatBackend;
   /** How often the status area re-reads health and metrics. */
   statusIntervalMs?: number;
+  /** Defaults to drafts kept in localStorage. */
+  drafts?: Drafts;
 }
 
 /** Calls `fn` with the next frame; a hidden window gets no frames, so at
@@ -42,14 +45,19 @@ export function App(props: AppProps) {
   });
   const status = createStatusStore();
   const settings = createSettingsStore();
+  const drafts = props.drafts ?? createDrafts();
 
   const [view, setView] = createSignal<View>("chat");
-  const [selectedId, setSelectedId] = createSignal<string | null>(null);
+  const [selectedId, setSelectedId] = createSignal<SessionId | null>(null);
   const [models, setModels] = createSignal<ModelInfo[]>([]);
   const [modelsError, setModelsError] = createSignal<CommandError | null>(null);
-  const [newChatModel, setNewChatModel] = createSignal<string | null>(null);
   const [creating, setCreating] = createSignal(false);
   const [now, setNow] = createSignal(new Date());
+
+  const modelSaveError = () => {
+    const st = settings.field("defaults.model");
+    return st?.state === "error" ? st.error : null;
+  };
 
   const selected = createMemo(() => sessions.sessions().find((s) => s.id === selectedId()) ?? null);
 
@@ -62,24 +70,41 @@ export function App(props: AppProps) {
     }
   };
 
-  const select = (id: string | null) => {
+  const show = (id: SessionId | null) => {
     setSelectedId(id);
-    setView("chat");
     const s = id ? sessions.sessions().find((x) => x.id === id) : undefined;
     void chat.open(id, s?.model ?? null);
   };
 
+  const select = (id: SessionId | null) => {
+    show(id);
+    setView("chat");
+  };
+
+  // "Model for new chats" is the one `defaults.model` config value, shown and
+  // changed here and in Settings alike, so the two always agree and the
+  // choice survives a restart. A save still in flight is waited for before
+  // a new chat is created from it.
+  let modelSaved: Promise<unknown> = Promise.resolve();
+  const pickModel = (id: string) => {
+    modelSaved = settings.update("defaults.model", id);
+  };
+
   const create = async () => {
     setCreating(true);
-    const s = await sessions.create(newChatModel());
+    await modelSaved;
+    // No model: the backend takes `defaults.model`, or, when nothing serves
+    // it, a model a running provider offers.
+    const s = await sessions.create(null);
     setCreating(false);
     if (s) select(s.id);
   };
 
-  const remove = async (id: string) => {
+  const remove = async (id: SessionId) => {
     const list = sessions.sessions();
     const at = list.findIndex((s) => s.id === id);
     const ok = await sessions.remove(id);
+    if (ok) drafts.clear(id);
     if (ok && selectedId() === id) {
       const rest = sessions.sessions();
       select(rest[Math.min(at, rest.length - 1)]?.id ?? null);
@@ -109,10 +134,9 @@ export function App(props: AppProps) {
 
     void (async () => {
       await Promise.all([sessions.refresh(), loadModels(), settings.load()]);
-      const cfg = settings.config();
-      if (cfg && newChatModel() === null) setNewChatModel(cfg.defaults.model);
       const first = sessions.sessions()[0];
-      if (first && selectedId() === null) select(first.id);
+      // Behind the scenes: a user who already opened Settings stays there.
+      if (first && selectedId() === null) show(first.id);
     })();
   });
 
@@ -126,10 +150,10 @@ export function App(props: AppProps) {
           <ModelPicker
             label="Model for new chats"
             models={models()}
-            value={newChatModel()}
-            onChange={setNewChatModel}
+            value={settings.config()?.defaults.model ?? null}
+            onChange={pickModel}
           />
-          <ErrorNote error={modelsError()} />
+          <ErrorNote error={modelsError() ?? modelSaveError()} />
         </div>
         <Sidebar
           sessions={sessions.sessions()}
@@ -165,7 +189,7 @@ export function App(props: AppProps) {
             <StatusPanel status={status} />
           </Match>
           <Match when={view() === "chat"}>
-            <ChatView chat={chat} session={selected()} />
+            <ChatView chat={chat} session={selected()} drafts={drafts} />
           </Match>
         </Switch>
       </main>

@@ -1,9 +1,9 @@
 // The one place the frontend talks to the backend: the generated bindings.
 import type { AppError, FailureCode } from "../bindings/bindings";
 
-/** What a failed command can reject with: the typed AppError, or a plain
- * string when Tauri itself refused the call (missing argument, unknown command). */
-export type CommandError = AppError | string;
+/** What a failed command rejects with. The backend turns every failure,
+ * including arguments Tauri refuses before a command runs, into an AppError. */
+export type CommandError = AppError;
 
 export type Result<T> = { status: "ok"; data: T } | { status: "error"; error: CommandError };
 
@@ -15,33 +15,47 @@ export class CommandFailed extends Error {
   }
 }
 
-/** Turns a bindings result into its data, or throws `CommandFailed`.
- * Accepts any error type: at runtime a framework error may be a plain string
- * even where the bindings promise an AppError. */
-export async function unwrap<T>(result: Promise<{ status: "ok"; data: T } | { status: "error"; error: unknown }>): Promise<T> {
-  let r: { status: "ok"; data: T } | { status: "error"; error: unknown };
+/** Turns a bindings result into its data, or throws `CommandFailed`. */
+export async function unwrap<T>(result: Promise<{ status: "ok"; data: T } | { status: "error"; error: AppError }>): Promise<T> {
+  let r: { status: "ok"; data: T } | { status: "error"; error: AppError };
   try {
     r = await result;
   } catch (e) {
     // The bindings rethrow Error instances (e.g. no Tauri runtime at all).
-    throw new CommandFailed(e instanceof Error ? e.message : String(e));
+    throw new CommandFailed(asCommandError(e));
   }
   if (r.status === "error") throw new CommandFailed(asCommandError(r.error));
   return r.data;
 }
 
-/** Normalizes whatever a command rejected with into a CommandError. */
+function isAppError(value: unknown): value is AppError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { kind?: unknown }).kind === "string" &&
+    typeof (value as { message?: unknown }).message === "string"
+  );
+}
+
+/**
+ * Normalizes whatever a call rejected with into an AppError. The backend
+ * only sends AppErrors; anything else comes from this side of the IPC
+ * (no Tauri runtime, a bug in a handler) and becomes an `internal` one here,
+ * the only place the frontend makes one up.
+ */
 export function asCommandError(error: unknown): CommandError {
-  if (typeof error === "string") return error;
-  if (error && typeof error === "object" && typeof (error as { kind?: unknown }).kind === "string") {
-    return error as AppError;
+  if (isAppError(error)) return error;
+  let message: string;
+  if (typeof error === "string") message = error;
+  else if (error instanceof Error) message = error.message;
+  else {
+    try {
+      message = JSON.stringify(error) ?? String(error);
+    } catch {
+      message = String(error);
+    }
   }
-  if (error instanceof Error) return error.message;
-  try {
-    return JSON.stringify(error);
-  } catch {
-    return String(error);
-  }
+  return { kind: "internal", message };
 }
 
 /** The CommandError inside anything a caller caught. */
@@ -51,7 +65,6 @@ export function errorOf(caught: unknown): CommandError {
 
 /** A sentence for people, for every error the backend can return. */
 export function describeError(error: CommandError): string {
-  if (typeof error === "string") return `The app could not run that request: ${error}`;
   switch (error.kind) {
     case "invalidArgument":
       return `That ${error.field} is not valid: ${error.message}`;

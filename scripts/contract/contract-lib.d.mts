@@ -3,13 +3,24 @@
 export type TypeNode =
   | { k: "kw"; name: "string" | "number" | "boolean" | "null" | "unknown" | "any" | "never" }
   | { k: "lit"; value: string | number | boolean }
-  | { k: "ref"; name: string }
+  | { k: "ref"; name: string; args?: TypeNode[] }
   | { k: "array"; of: TypeNode }
   | { k: "tuple"; items: TypeNode[] }
   | { k: "object"; fields: FieldNode[] }
   | { k: "record"; key: TypeNode; value: TypeNode; partial: boolean }
   | { k: "union"; of: TypeNode[] }
-  | { k: "intersection"; of: TypeNode[] };
+  | { k: "intersection"; of: TypeNode[] }
+  | { k: "brand"; base: TypeNode; brand: string }
+  | { k: "keyof"; of: TypeNode }
+  | { k: "template"; head: string; spans: { type: TypeNode; text: string }[] }
+  | { k: "index"; object: TypeNode; key: TypeNode }
+  | { k: "conditional"; text: string; results: TypeNode[] };
+
+/** A type parameter (`K extends ConfigKey`). */
+export interface TypeParam {
+  name: string;
+  constraint: TypeNode;
+}
 
 export interface FieldNode {
   name: string;
@@ -22,12 +33,13 @@ export interface ContractModel {
   commands: {
     accessor: string;
     command: string;
+    typeParams?: TypeParam[];
     args: { name: string; type: TypeNode; optional: boolean }[];
     result: { ok: TypeNode; error?: TypeNode };
     doc?: string;
   }[];
   events: { accessor: string; event: string; payload: TypeNode }[];
-  types: { name: string; type: TypeNode; doc?: string }[];
+  types: { name: string; params?: TypeParam[]; type: TypeNode; doc?: string }[];
 }
 
 /** Field map of an object or a union variant: `"name"` or `"name?"` (optional) to TypeScript type text. */
@@ -37,13 +49,19 @@ export type SnapshotType =
   | { kind: "object"; fields: SnapshotFields }
   | { kind: "enum"; members: string[] }
   | { kind: "union"; tag: string; variants: Record<string, SnapshotFields> }
-  | { kind: "alias"; type: string };
+  | { kind: "alias"; type: string; params?: Record<string, string> };
 
 export interface ContractSnapshot {
   $comment?: string;
   commands: Record<
     string,
-    { command: string; args: { name: string; type: string; optional?: boolean }[]; result: string; error?: string }
+    {
+      command: string;
+      typeParams?: Record<string, string>;
+      args: { name: string; type: string; optional?: boolean }[];
+      result: string;
+      error?: string;
+    }
   >;
   events: Record<string, { event: string; payload: string }>;
   types: Record<string, SnapshotType>;
@@ -62,6 +80,9 @@ export function typeToModel(node: unknown): TypeNode;
 export function renderType(node: TypeNode): string;
 export function parseTypeText(text: string): TypeNode;
 export function parseBindings(source: string): ContractModel;
+
+/** Wire format (prefix and pattern) of each branded id type. */
+export const ID_FORMATS: Record<string, { prefix: string; pattern: string }>;
 
 export function argsKey(accessor: string): string;
 export function responseKey(accessor: string): string;
@@ -83,3 +104,30 @@ export function snapshotText(source: string): string;
 export function modelFromSnapshot(snapshot: ContractSnapshot): ContractModel;
 export function diffContracts(oldSnapshot: ContractSnapshot, newSnapshot: ContractSnapshot): ContractDiff;
 export function formatDiff(diff: ContractDiff): string;
+
+/** One entry of tests/contract/intended-changes.json. */
+export interface IntendedChange {
+  /** The exact text(s) the guard reports. */
+  change?: string | string[];
+  /** A change the types cannot show. */
+  behaviour?: string;
+  reason: string;
+}
+
+export interface IntendedChanges {
+  $comment?: string;
+  wave?: string;
+  changes: IntendedChange[];
+}
+
+export interface ChangeReview {
+  explained: { change: string; reason: string }[];
+  unrecorded: ContractDiff;
+  stale: string[];
+  behaviour: { behaviour: string; reason: string }[];
+  invalid: string[];
+}
+
+export function mergeDiffs(...diffs: ContractDiff[]): ContractDiff;
+export function reviewChanges(diff: ContractDiff, record: IntendedChanges): ChangeReview;
+export function formatReview(review: ChangeReview): string;

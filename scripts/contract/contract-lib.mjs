@@ -4,7 +4,8 @@
 //   - a JSON Schema bundle for runtime validation (bindings/schema.json),
 //   - a readable snapshot of the public contract
 //     (tests/contract/contract-snapshot.json),
-// and compares two snapshots for changes that break existing callers.
+// compares two snapshots for changes that break existing callers, and
+// matches those against the record of intended changes.
 //
 // Pure functions of the source text: no file system access here, so the
 // Vitest drift checks can run the very same code in memory. The CLIs are
@@ -26,6 +27,16 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 //   { k: "record", key: Node, value: Node, partial: boolean }
 //   { k: "union", of: Node[] }
 //   { k: "intersection", of: Node[] }
+//   { k: "brand", base: Node, brand }           string & { readonly __brand: "SessionId" }
+//   { k: "keyof", of: Node }                    keyof ConfigValues
+//   { k: "template", head, spans: { type: Node, text }[] }   `providers.${string}`
+//   { k: "index", object: Node, key: Node }     ConfigValues[K]
+//   { k: "conditional", text, results: Node[] } K extends ... ? A : B, kept as
+//       its (whitespace-collapsed) text; `results` are the types it can give,
+//       which is all JSON Schema can say about it
+// A `ref` may carry `args` (a generic alias applied: `ConfigValueOf<K>`).
+// Commands and type aliases may declare type parameters:
+//   typeParams / params: { name, constraint: Node }[]
 // ---------------------------------------------------------------------------
 
 class UnsupportedSyntax extends Error {}
@@ -118,8 +129,41 @@ export function typeToModel(node) {
       }
       return of.length === 1 ? of[0] : { k: "union", of };
     }
-    case ts.SyntaxKind.IntersectionType:
-      return { k: "intersection", of: node.types.map(typeToModel) };
+    case ts.SyntaxKind.IntersectionType: {
+      const of = node.types.map(typeToModel);
+      return brandOf(of) ?? { k: "intersection", of };
+    }
+    case ts.SyntaxKind.TypeOperator:
+      if (node.operator !== ts.SyntaxKind.KeyOfKeyword) throw unsupported(node, "type operator");
+      return { k: "keyof", of: typeToModel(node.type) };
+    case ts.SyntaxKind.TemplateLiteralType:
+      return {
+        k: "template",
+        head: node.head.text,
+        spans: node.templateSpans.map((s) => ({ type: typeToModel(s.type), text: s.literal.text })),
+      };
+    case ts.SyntaxKind.IndexedAccessType:
+      return { k: "index", object: typeToModel(node.objectType), key: typeToModel(node.indexType) };
+    case ts.SyntaxKind.ConditionalType: {
+      // What TypeScript computes from it is TypeScript's business; the model
+      // keeps the text (for the snapshot) and the types it can result in.
+      const results = [];
+      const collect = (t) => {
+        if (ts.isConditionalTypeNode(t)) {
+          collect(t.trueType);
+          collect(t.falseType);
+        } else if (ts.isParenthesizedTypeNode(t)) {
+          collect(t.type);
+        } else {
+          const m = typeToModel(t);
+          for (const x of m.k === "union" ? m.of : [m]) {
+            if (!(x.k === "kw" && x.name === "never") && !results.some((y) => renderType(y) === renderType(x))) results.push(x);
+          }
+        }
+      };
+      collect(node);
+      return { k: "conditional", text: node.getText().replace(/\s+/g, " "), results };
+    }
     case ts.SyntaxKind.TypeLiteral:
       return typeLiteralToModel(node);
     case ts.SyntaxKind.MappedType: {
@@ -147,12 +191,65 @@ export function typeToModel(node) {
         const inner = typeToModel(args[0]);
         if (inner.k === "record") return { ...inner, partial: true };
         if (inner.k === "object") return { k: "object", fields: inner.fields.map((f) => ({ ...f, optional: true })) };
+        throw unsupported(node, "generic type reference");
       }
-      throw unsupported(node, "generic type reference");
+      // A generic alias of bindings.ts (checkRefs makes sure it exists).
+      return { k: "ref", name, args: args.map(typeToModel) };
     }
     default:
       throw unsupported(node, `type syntax (${ts.SyntaxKind[node.kind]})`);
   }
+}
+
+/** `string & { readonly __brand: "X" }`: how specta-typescript brands an id type. */
+function brandOf(members) {
+  if (members.length !== 2) return undefined;
+  const base = members.find((m) => m.k === "kw" && m.name === "string");
+  const tag = members.find((m) => m.k === "object");
+  const field = tag?.fields.length === 1 ? tag.fields[0] : undefined;
+  if (!base || field?.name !== "__brand" || field.optional || field.type.k !== "lit" || typeof field.type.value !== "string") return undefined;
+  return { k: "brand", base, brand: field.type.value };
+}
+
+/** Type parameters (`<K extends ConfigKey>`) of a command or a type alias. */
+function typeParamsOf(decl) {
+  return (decl.typeParameters ?? []).map((p) => {
+    if (p.default) throw unsupported(p, "type parameter default");
+    return { name: p.name.text, constraint: p.constraint ? typeToModel(p.constraint) : { k: "kw", name: "unknown" } };
+  });
+}
+
+/** `node` with the type parameters replaced by their constraints. */
+function substitute(node, params) {
+  if (!params?.length) return node;
+  const byName = new Map(params.map((p) => [p.name, p.constraint]));
+  const walk = (n) => {
+    switch (n.k) {
+      case "ref":
+        if (byName.has(n.name) && !n.args) return byName.get(n.name);
+        return n.args ? { ...n, args: n.args.map(walk) } : n;
+      case "array":
+        return { ...n, of: walk(n.of) };
+      case "tuple":
+        return { ...n, items: n.items.map(walk) };
+      case "union":
+      case "intersection":
+        return { ...n, of: n.of.map(walk) };
+      case "object":
+        return { ...n, fields: n.fields.map((f) => ({ ...f, type: walk(f.type) })) };
+      case "record":
+        return { ...n, key: walk(n.key), value: walk(n.value) };
+      case "keyof":
+        return { ...n, of: walk(n.of) };
+      case "template":
+        return { ...n, spans: n.spans.map((sp) => ({ ...sp, type: walk(sp.type) })) };
+      case "index":
+        return { ...n, object: walk(n.object), key: walk(n.key) };
+      default:
+        return n;
+    }
+  };
+  return walk(node);
 }
 
 function typeLiteralToModel(node) {
@@ -188,6 +285,14 @@ function renderKey(name) {
   return NEEDS_QUOTES.test(name) ? JSON.stringify(name) : name;
 }
 
+/** Node kinds whose text needs parentheses inside an array, `keyof` or an index. */
+const COMPOUND = new Set(["union", "intersection", "brand", "keyof", "conditional"]);
+/** ...inside a union (intersections too, for readability), and inside an intersection. */
+const IN_UNION = new Set(["intersection", "brand", "conditional"]);
+const IN_INTERSECTION = new Set(["union", "conditional"]);
+
+const escapeTemplate = (text) => text.replace(/[\\`]|\$\{/g, (m) => `\\${m}`);
+
 /** Canonical TypeScript text of a model node. */
 export function renderType(node) {
   switch (node.k) {
@@ -196,11 +301,21 @@ export function renderType(node) {
     case "lit":
       return JSON.stringify(node.value);
     case "ref":
-      return node.name;
+      return node.args ? `${node.name}<${node.args.map(renderType).join(", ")}>` : node.name;
     case "array": {
       const inner = renderType(node.of);
-      return node.of.k === "union" || node.of.k === "intersection" ? `(${inner})[]` : `${inner}[]`;
+      return COMPOUND.has(node.of.k) ? `(${inner})[]` : `${inner}[]`;
     }
+    case "brand":
+      return `${renderType(node.base)} & { readonly __brand: ${JSON.stringify(node.brand)} }`;
+    case "keyof":
+      return `keyof ${COMPOUND.has(node.of.k) ? `(${renderType(node.of)})` : renderType(node.of)}`;
+    case "template":
+      return `\`${escapeTemplate(node.head)}${node.spans.map((sp) => `\${${renderType(sp.type)}}${escapeTemplate(sp.text)}`).join("")}\``;
+    case "index":
+      return `${COMPOUND.has(node.object.k) ? `(${renderType(node.object)})` : renderType(node.object)}[${renderType(node.key)}]`;
+    case "conditional":
+      return node.text;
     case "tuple":
       return `[${node.items.map(renderType).join(", ")}]`;
     case "object":
@@ -209,9 +324,9 @@ export function renderType(node) {
     case "record":
       return `{ [key in ${renderType(node.key)}]${node.partial ? "?" : ""}: ${renderType(node.value)} }`;
     case "union":
-      return node.of.map((m) => (m.k === "intersection" ? `(${renderType(m)})` : renderType(m))).join(" | ");
+      return node.of.map((m) => (IN_UNION.has(m.k) ? `(${renderType(m)})` : renderType(m))).join(" | ");
     case "intersection":
-      return node.of.map((m) => (m.k === "union" ? `(${renderType(m)})` : renderType(m))).join(" & ");
+      return node.of.map((m) => (IN_INTERSECTION.has(m.k) ? `(${renderType(m)})` : renderType(m))).join(" & ");
     default:
       throw new Error(`contract: unknown model node ${JSON.stringify(node)}`);
   }
@@ -272,6 +387,7 @@ function parseCommand(prop) {
   const invoke = findInvokeCall(fn);
   const wire = invoke?.arguments[0];
   if (!invoke || !wire || !ts.isStringLiteral(wire)) throw unsupported(prop, "command without an invoke(\"name\") call");
+  const typeParams = typeParamsOf(fn);
   const args = fn.parameters.map((p) => {
     if (!ts.isIdentifier(p.name) || !p.type || p.dotDotDotToken) throw unsupported(p, "command parameter");
     return { name: p.name.text, type: typeToModel(p.type), optional: Boolean(p.questionToken || p.initializer) };
@@ -288,7 +404,7 @@ function parseCommand(prop) {
     throw unsupported(prop, "command result type");
   }
   const doc = docOf(prop);
-  return { accessor, command: wire.text, args, result, ...(doc ? { doc } : {}) };
+  return { accessor, command: wire.text, ...(typeParams.length ? { typeParams } : {}), args, result, ...(doc ? { doc } : {}) };
 }
 
 function parseEvent(prop) {
@@ -343,9 +459,9 @@ export function parseBindings(source) {
   for (const stmt of sf.statements) {
     if (!ts.isTypeAliasDeclaration(stmt)) continue;
     if (!stmt.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
-    if (stmt.typeParameters?.length) throw unsupported(stmt, "generic type alias");
+    const params = typeParamsOf(stmt);
     const doc = docOf(stmt);
-    types.push({ name: stmt.name.text, type: typeToModel(stmt.type), ...(doc ? { doc } : {}) });
+    types.push({ name: stmt.name.text, ...(params.length ? { params } : {}), type: typeToModel(stmt.type), ...(doc ? { doc } : {}) });
   }
   const model = { commands, events, types };
   checkRefs(model);
@@ -356,9 +472,21 @@ function forEachRef(node, fn) {
   switch (node.k) {
     case "ref":
       fn(node.name);
+      for (const a of node.args ?? []) forEachRef(a, fn);
       break;
     case "array":
+    case "keyof":
       forEachRef(node.of, fn);
+      break;
+    case "template":
+      for (const sp of node.spans) forEachRef(sp.type, fn);
+      break;
+    case "index":
+      // The key is a type parameter or an `infer`red name, not a type of its own.
+      forEachRef(node.object, fn);
+      break;
+    case "conditional":
+      for (const m of node.results) forEachRef(m, fn);
       break;
     case "tuple":
     case "union":
@@ -379,16 +507,19 @@ function forEachRef(node, fn) {
 
 function checkRefs(model) {
   const known = new Set(model.types.map((t) => t.name));
-  const check = (where) => (name) => {
-    if (!known.has(name)) throw new Error(`contract: ${where} refers to \`${name}\`, which bindings.ts does not export as a type`);
+  const check = (where, params = []) => (name) => {
+    if (!known.has(name) && !params.some((p) => p.name === name)) {
+      throw new Error(`contract: ${where} refers to \`${name}\`, which bindings.ts does not export as a type`);
+    }
   };
   for (const c of model.commands) {
-    for (const a of c.args) forEachRef(a.type, check(`commands.${c.accessor}(${a.name})`));
+    for (const p of c.typeParams ?? []) forEachRef(p.constraint, check(`commands.${c.accessor}<${p.name}>`));
+    for (const a of c.args) forEachRef(a.type, check(`commands.${c.accessor}(${a.name})`, c.typeParams));
     forEachRef(c.result.ok, check(`commands.${c.accessor} result`));
     if (c.result.error) forEachRef(c.result.error, check(`commands.${c.accessor} error`));
   }
   for (const e of model.events) forEachRef(e.payload, check(`events.${e.accessor}`));
-  for (const t of model.types) forEachRef(t.type, check(`type ${t.name}`));
+  for (const t of model.types) forEachRef(t.type, check(`type ${t.name}`, t.params));
 }
 
 // ---------------------------------------------------------------------------
@@ -396,6 +527,17 @@ function checkRefs(model) {
 // ---------------------------------------------------------------------------
 
 const SCHEMA_ID = "https://clawdesk.local/schemas/ipc.json";
+
+/**
+ * The wire form of each branded id type. bindings.ts only says "a string";
+ * the format is the backend's (crates/clawdesk-core/src/ids.rs: a prefix
+ * and a ULID, whose first character is at most 7). A new brand must be
+ * added here, or the schema generator stops and says so.
+ */
+export const ID_FORMATS = {
+  SessionId: { prefix: "sess_", pattern: "^sess_[0-7][0-9A-HJKMNP-TV-Z]{25}$" },
+  MessageId: { prefix: "msg_", pattern: "^msg_[0-7][0-9A-HJKMNP-TV-Z]{25}$" },
+};
 
 function typesByName(model) {
   return new Map(model.types.map((t) => [t.name, t.type]));
@@ -481,9 +623,74 @@ function toSchema(node, types) {
       }
       return objectSchema(parts.flatMap((p) => p.fields), types);
     }
+    case "brand": {
+      const format = Object.hasOwn(ID_FORMATS, node.brand) ? ID_FORMATS[node.brand] : undefined;
+      if (!format || renderType(node.base) !== "string") {
+        throw new Error(`contract: no wire format for the branded type ${node.brand}; add it to ID_FORMATS in scripts/contract/contract-lib.mjs`);
+      }
+      return { type: "string", pattern: format.pattern };
+    }
+    case "keyof":
+      return { type: "string", enum: keysOf(node.of, types) };
+    case "template":
+      return { type: "string", pattern: `^${templateRegex(node, types)}$` };
+    case "index":
+    case "conditional":
+      return unionSchema(possibleTypes(node, types), types);
     default:
       throw new Error(`contract: unknown model node ${JSON.stringify(node)}`);
   }
+}
+
+/** The field names of an object type (`keyof T`). */
+function keysOf(node, types) {
+  const obj = resolve(node, types);
+  if (obj.k !== "object") throw new Error(`contract: keyof of a non-object type: ${renderType(node)}`);
+  return obj.fields.map((f) => f.name);
+}
+
+const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+/** A regular expression (unanchored) matching what a template literal type accepts. */
+function templateRegex(node, types) {
+  const part = (t) => {
+    const r = resolve(t, types);
+    if (r.k === "kw" && r.name === "string") return ".*";
+    if (r.k === "kw" && r.name === "number") return "-?(0|[1-9][0-9]*)(\\.[0-9]+)?";
+    if (r.k === "lit") return escapeRegex(String(r.value));
+    if (r.k === "keyof") return `(${keysOf(r.of, types).map(escapeRegex).join("|")})`;
+    if (r.k === "union") return `(${r.of.map(part).join("|")})`;
+    throw new Error(`contract: unsupported type in a template literal: ${renderType(t)}`);
+  };
+  return escapeRegex(node.head) + node.spans.map((sp) => part(sp.type) + escapeRegex(sp.text)).join("");
+}
+
+/**
+ * What a computed type can be, flattened: the results of a conditional, and
+ * for `T[K]` with a key that is not one literal, every field type of T. A
+ * string-literal set is left out where `string` is already possible.
+ */
+function possibleTypes(node, types) {
+  const out = [];
+  const add = (n) => {
+    if (n.k === "union") return n.of.forEach(add);
+    if (n.k === "conditional") return n.results.forEach(add);
+    if (n.k === "kw" && n.name === "never") return;
+    if (n.k === "index") {
+      const fields = resolve(n.object, types);
+      if (fields.k !== "object") throw new Error(`contract: indexed access into a non-object type: ${renderType(n)}`);
+      const key = resolve(n.key, types);
+      const picked = key.k === "lit" ? fields.fields.filter((f) => f.name === key.value) : fields.fields;
+      return picked.forEach((f) => add(f.type));
+    }
+    if (!out.some((m) => renderType(m) === renderType(n))) out.push(n);
+  };
+  add(node);
+  const hasString = out.some((m) => m.k === "kw" && m.name === "string");
+  return out.filter((m) => {
+    const r = resolve(m, types);
+    return !(hasString && m !== r && isLiteralSet(r) && members(r).every((x) => typeof x.value === "string"));
+  });
 }
 
 /** Fixed-length array (draft-07 tuple; the meta-schema wants >= 1 item schema). */
@@ -572,7 +779,7 @@ export function generateSchema(source) {
   const types = typesByName(model);
   const definitions = {};
   for (const t of model.types) {
-    definitions[t.name] = { ...(t.doc ? { description: t.doc } : {}), ...toSchema(t.type, types) };
+    definitions[t.name] = { ...(t.doc ? { description: t.doc } : {}), ...toSchema(substitute(t.type, t.params), types) };
   }
   const index = { commands: {}, events: {} };
   for (const c of model.commands) {
@@ -580,7 +787,9 @@ export function generateSchema(source) {
     definitions[argsKey(c.accessor)] = {
       title: `${c.command} arguments`,
       ...tupleSchema(
-        c.args.map((a) => ({ title: a.name, ...toSchema(a.type, types) })),
+        // A type parameter stands for its constraint: JSON Schema cannot say
+        // that `value` depends on `key` (TypeScript and the backend check that).
+        c.args.map((a) => ({ title: a.name, ...toSchema(substitute(a.type, c.typeParams), types) })),
         required === -1 ? c.args.length : required,
       ),
     };
@@ -648,7 +857,12 @@ function fieldsToSnapshot(fields, skip) {
   return out;
 }
 
-function typeToSnapshot(node) {
+const paramsToSnapshot = (params) => Object.fromEntries(params.map((p) => [p.name, renderType(p.constraint)]));
+const paramsFromSnapshot = (params) => Object.entries(params).map(([name, text]) => ({ name, constraint: parseTypeText(text) }));
+
+function typeToSnapshot(node, params) {
+  // A generic alias is kept as text with its parameters.
+  if (params?.length) return { kind: "alias", params: paramsToSnapshot(params), type: renderType(node) };
   if (node.k === "object") return { kind: "object", fields: fieldsToSnapshot(node.fields) };
   if (node.k === "union" && node.of.every((m) => m.k === "lit" && typeof m.value === "string")) {
     return { kind: "enum", members: node.of.map((m) => m.value) };
@@ -673,6 +887,7 @@ export function snapshotFromModel(model) {
   for (const c of model.commands) {
     commands[c.accessor] = {
       command: c.command,
+      ...(c.typeParams?.length ? { typeParams: paramsToSnapshot(c.typeParams) } : {}),
       args: c.args.map((a) => ({ name: a.name, type: renderType(a.type), ...(a.optional ? { optional: true } : {}) })),
       result: renderType(c.result.ok),
       ...(c.result.error ? { error: renderType(c.result.error) } : {}),
@@ -681,7 +896,7 @@ export function snapshotFromModel(model) {
   const events = {};
   for (const e of model.events) events[e.accessor] = { event: e.event, payload: renderType(e.payload) };
   const types = {};
-  for (const t of model.types) types[t.name] = typeToSnapshot(t.type);
+  for (const t of model.types) types[t.name] = typeToSnapshot(t.type, t.params);
   return {
     $comment:
       "Public IPC contract as of the last intended change. Generated by scripts/contract/snapshot.mjs from bindings/bindings.ts; tests/contract/breaking.test.ts fails on changes that break callers. After an intended change: `npm run contract:snapshot` and commit.",
@@ -735,11 +950,16 @@ export function modelFromSnapshot(snapshot) {
     commands: Object.entries(snapshot.commands ?? {}).map(([accessor, c]) => ({
       accessor,
       command: c.command,
+      ...(c.typeParams ? { typeParams: paramsFromSnapshot(c.typeParams) } : {}),
       args: (c.args ?? []).map((a) => ({ name: a.name, type: parseTypeText(a.type), optional: Boolean(a.optional) })),
       result: { ok: parseTypeText(c.result), ...(c.error ? { error: parseTypeText(c.error) } : {}) },
     })),
     events: Object.entries(snapshot.events ?? {}).map(([accessor, e]) => ({ accessor, event: e.event, payload: parseTypeText(e.payload) })),
-    types: Object.entries(snapshot.types ?? {}).map(([name, def]) => ({ name, type: typeFromSnapshot(name, def) })),
+    types: Object.entries(snapshot.types ?? {}).map(([name, def]) => ({
+      name,
+      ...(def.kind === "alias" && def.params ? { params: paramsFromSnapshot(def.params) } : {}),
+      type: typeFromSnapshot(name, def),
+    })),
   };
 }
 
@@ -766,7 +986,7 @@ function directions(model) {
       if (t) mark(t, dir);
     });
   for (const c of model.commands) {
-    for (const a of c.args) mark(a.type, "in");
+    for (const a of c.args) mark(substitute(a.type, c.typeParams), "in");
     mark(c.result.ok, "out");
     if (c.result.error) mark(c.result.error, "out");
   }
@@ -875,6 +1095,7 @@ function compareTypes(o, n, label, dir, r, ctx) {
     else r.add("additive", `${label} narrowed from ${oc.name} to ${renderType(nc)}`);
     return;
   }
+  if (compareBrand(oc, nc, label, dir, r, ctx)) return;
   if (oc.k === "ref" || nc.k === "ref") {
     // Same name: the named type is compared on its own. Different names (or
     // inline vs named) is a type change.
@@ -911,6 +1132,37 @@ function compareTypes(o, n, label, dir, r, ctx) {
     return;
   }
   r.add("breaking", `${label} changed type from ${renderType(oc)} to ${renderType(nc)}; ${who(dir)}`);
+}
+
+/**
+ * A plain type that became a branded one (`string` -> `SessionId`), or the
+ * other way round. The wire form is the same; what breaks depends on who
+ * writes the value. Returns whether it was such a change.
+ */
+function compareBrand(oc, nc, label, dir, r, ctx) {
+  const ob = resolve(oc, ctx.oldTypes);
+  const nb = resolve(nc, ctx.newTypes);
+  if (nb.k === "brand" && renderType(nb.base) === renderType(oc)) {
+    const name = renderType(nc);
+    const base = renderType(oc);
+    if (dir.in) {
+      r.add("breaking", `${label} now takes the branded ${name} instead of ${base}; callers passing a plain ${base} will break (the id must come from the backend)`);
+    } else {
+      r.add(
+        "attention",
+        `${label} is now the branded ${name} (was ${base}); reading it still works, code that builds one from a plain ${base} no longer compiles (tsc points at it)`,
+      );
+    }
+    return true;
+  }
+  if (ob.k === "brand" && renderType(ob.base) === renderType(nc)) {
+    const name = renderType(oc);
+    const base = renderType(nc);
+    if (dir.out) r.add("breaking", `${label} is no longer the branded ${name} (now ${base}); callers passing it where a ${name} is expected will break`);
+    else r.add("additive", `${label} now accepts any ${base} (was the branded ${name})`);
+    return true;
+  }
+  return false;
 }
 
 function compareTagged(oc, nc, tag, label, dir, r, ctx) {
@@ -1003,7 +1255,8 @@ export function diffContracts(oldSnapshot, newSnapshot) {
         return;
       }
       if (a.optional && !na.optional) r.add("breaking", `${argLabel} became required; calls that leave it out will break`);
-      compareTypes(a.type, na.type, argLabel, { in: true, out: false }, r, ctx);
+      // A type parameter is compared as its constraint (`key: K extends ConfigKey` as ConfigKey).
+      compareTypes(substitute(a.type, c.typeParams), substitute(na.type, n.typeParams), argLabel, { in: true, out: false }, r, ctx);
     });
     for (const na of n.args.slice(c.args.length)) {
       const argLabel = `${label} argument ${na.name}`;
@@ -1072,7 +1325,83 @@ export function formatDiff(diff) {
     for (const m of items) lines.push(`  - ${m}`);
   };
   section("BREAKING (existing callers break)", diff.breaking);
-  section("Needs attention (compatible, but exhaustive code must be extended)", diff.attention);
+  section("Needs attention (compatible at runtime; tsc points at the code to extend or update)", diff.attention);
   section("Additive (nothing existing breaks)", diff.additive);
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------
+// Intended changes (tests/contract/intended-changes.json)
+//
+// A breaking change passes the guard only when it is recorded with the reason
+// it is intended: `{ change: "<exact text the diff reports>" | [...], reason }`.
+// Changes the type diff cannot see (behaviour on the wire) are recorded as
+// `{ behaviour, reason }` and only printed.
+// ---------------------------------------------------------------------------
+
+/** Both diffs' messages, each once. */
+export function mergeDiffs(...diffs) {
+  const merged = { breaking: [], attention: [], additive: [] };
+  for (const d of diffs) {
+    for (const level of Object.keys(merged)) {
+      for (const m of d[level]) if (!merged[level].includes(m)) merged[level].push(m);
+    }
+  }
+  return merged;
+}
+
+/**
+ * Matches a diff against the record of intended changes. Returns
+ *   explained   - recorded changes the diff reports, with their reasons,
+ *   unrecorded  - what the diff reports that is not recorded, by level
+ *                 (unrecorded breaking changes fail the guard),
+ *   stale       - recorded change texts the diff does not report (a typo,
+ *                 or a change that was undone); they fail the guard too,
+ *   behaviour   - recorded behaviour changes (not visible in the types),
+ *   invalid     - entries without a reason or without a change/behaviour.
+ */
+export function reviewChanges(diff, record) {
+  const reported = new Set([...diff.breaking, ...diff.attention, ...diff.additive]);
+  const explained = [];
+  const behaviour = [];
+  const stale = [];
+  const invalid = [];
+  const recorded = new Set();
+  for (const [i, entry] of (record.changes ?? []).entries()) {
+    const reason = typeof entry.reason === "string" ? entry.reason.trim() : "";
+    const texts = typeof entry.change === "string" ? [entry.change] : Array.isArray(entry.change) ? entry.change : [];
+    if (!reason || (texts.length === 0 && typeof entry.behaviour !== "string")) {
+      invalid.push(`entry ${i + 1} needs a reason and a change (or a behaviour)`);
+      continue;
+    }
+    if (typeof entry.behaviour === "string") behaviour.push({ behaviour: entry.behaviour, reason });
+    for (const change of texts) {
+      recorded.add(change);
+      if (reported.has(change)) explained.push({ change, reason });
+      else stale.push(change);
+    }
+  }
+  const unrecorded = {
+    breaking: diff.breaking.filter((m) => !recorded.has(m)),
+    attention: diff.attention.filter((m) => !recorded.has(m)),
+    additive: diff.additive.filter((m) => !recorded.has(m)),
+  };
+  return { explained, unrecorded, stale, behaviour, invalid };
+}
+
+/** Readable report of a review, for the guard's output and the CLI. */
+export function formatReview(review) {
+  const lines = [];
+  const byReason = new Map();
+  for (const { change, reason } of review.explained) byReason.set(reason, [...(byReason.get(reason) ?? []), change]);
+  if (byReason.size > 0) lines.push("Intended changes (tests/contract/intended-changes.json):");
+  for (const [reason, changes] of byReason) {
+    for (const c of changes) lines.push(`  - ${c}`);
+    lines.push(`    WHY: ${reason}`);
+  }
+  if (review.behaviour.length > 0) lines.push("Intended behaviour changes (not visible in the types):");
+  for (const b of review.behaviour) lines.push(`  - ${b.behaviour}`, `    WHY: ${b.reason}`);
+  const rest = formatDiff(review.unrecorded);
+  if (rest) lines.push(rest);
   return lines.join("\n");
 }

@@ -1,7 +1,7 @@
 // What the chat needs from the backend, built from the generated bindings.
 // Sending, stopping and compacting go through the generated
 // `sendMessageStreaming` / `cancelStream` / `compactSession`.
-import { commands, type Message } from "../../bindings/bindings";
+import { commands, type Message, type SessionId } from "../../bindings/bindings";
 import { unwrap } from "../api";
 
 /** What compacting a session did (the contract's `CompactionResult`). */
@@ -14,14 +14,14 @@ export interface CompactionSummary {
 export interface ChatBackend {
   /** Messages of a session, oldest first; with `limit`, only the newest
    * `limit` of them. Throws `CommandFailed`. */
-  loadMessages(sessionId: string, limit?: number | null): Promise<Message[]>;
+  loadMessages(sessionId: SessionId, limit?: number | null): Promise<Message[]>;
   /** Stores the user's message and starts the reply, which arrives as
    * stream events. `null` while the backend has no such command. */
-  sendStreaming: ((sessionId: string, content: string) => Promise<void>) | null;
+  sendStreaming: ((sessionId: SessionId, content: string) => Promise<void>) | null;
   /** Stops the session's running reply. `null` while the backend has no such command. */
-  cancel: ((sessionId: string) => Promise<void>) | null;
+  cancel: ((sessionId: SessionId) => Promise<void>) | null;
   /** Summarizes the older part of a session. `null` while the backend has no such command. */
-  compact: ((sessionId: string) => Promise<CompactionSummary>) | null;
+  compact: ((sessionId: SessionId) => Promise<CompactionSummary>) | null;
 }
 
 export const tauriChatBackend: ChatBackend = {

@@ -2,13 +2,14 @@ import { createRoot } from "solid-js";
 import { describe, expect, it, vi } from "vitest";
 import { emitEvent, fail } from "../../bindings/mock";
 import { CommandFailed, unwrap } from "../api";
-import { commands } from "../../bindings/bindings";
+import { commands, type SessionId } from "../../bindings/bindings";
 import { conversation, fakeBackend, message } from "../test/fixtures";
+import { asMessageId, asSessionId } from "../test/ids";
 import { tauriChatBackend, type ChatBackend } from "./backend";
 import { createChatStore, FIRST_PAGE } from "./chatStore";
 
-const S = "sess_01CHAT";
-const OTHER = "sess_02OTHER";
+const S = asSessionId("sess_01CHAT");
+const OTHER = asSessionId("sess_02OTHER");
 
 async function setup(backend: Partial<ChatBackend> = {}, messages = conversation(S, 2)) {
   const be = fakeBackend({ messages: { [S]: messages, [OTHER]: [] } });
@@ -66,7 +67,7 @@ describe("chat store", () => {
     }));
     const unlisten = await chat.listen();
     await chat.open(S, null);
-    const id = "msg_BATCH";
+    const id = asMessageId("msg_BATCH");
     await emitEvent("streamStart", { sessionId: S, messageId: id });
     await emitEvent("streamChunk", { sessionId: S, messageId: id, content: "One", index: 0 });
     await emitEvent("streamChunk", { sessionId: S, messageId: id, content: " two", index: 1 });
@@ -82,19 +83,20 @@ describe("chat store", () => {
   });
 
   it("builds a streamed reply in index order from events and ignores other sessions", async () => {
+    const X = asMessageId("msg_X");
     const { chat, settled, stop } = await setup();
-    const id = "msg_REPLY";
+    const id = asMessageId("msg_REPLY");
     await emitEvent("streamStart", { sessionId: S, messageId: id });
-    await emitEvent("streamStart", { sessionId: OTHER, messageId: "msg_X" });
+    await emitEvent("streamStart", { sessionId: OTHER, messageId: X });
     expect(chat.streaming()).toBe(true);
     await emitEvent("streamChunk", { sessionId: S, messageId: id, content: " world", index: 1 });
-    await emitEvent("streamChunk", { sessionId: OTHER, messageId: "msg_X", content: "WRONG", index: 0 });
+    await emitEvent("streamChunk", { sessionId: OTHER, messageId: X, content: "WRONG", index: 0 });
     await emitEvent("streamChunk", { sessionId: S, messageId: id, content: "Hello", index: 0 });
     await emitEvent("streamChunk", { sessionId: S, messageId: id, content: "!", index: 2 });
     const reply = chat.state.messages.at(-1)!;
     expect(chat.state.messages).toHaveLength(3);
     expect(reply).toMatchObject({ id, role: "assistant", content: "Hello world!", status: "streaming", model: "claude-sonnet-4-5" });
-    await emitEvent("streamEnd", { sessionId: OTHER, messageId: "msg_X", usage: { inputTokens: 1, outputTokens: 1 } });
+    await emitEvent("streamEnd", { sessionId: OTHER, messageId: X, usage: { inputTokens: 1, outputTokens: 1 } });
     expect(chat.streaming()).toBe(true);
     await emitEvent("streamEnd", { sessionId: S, messageId: id, usage: { inputTokens: 12, outputTokens: 3 } });
     expect(chat.state.messages.at(-1)).toMatchObject({ status: "complete", usage: { inputTokens: 12, outputTokens: 3 } });
@@ -107,7 +109,7 @@ describe("chat store", () => {
 
   it("reloads the stored reply when a stream ends with chunks missing", async () => {
     const { be, chat, stop } = await setup();
-    const id = "msg_GAPPY";
+    const id = asMessageId("msg_GAPPY");
     await emitEvent("streamChunk", { sessionId: S, messageId: id, content: "A", index: 0 });
     await emitEvent("streamChunk", { sessionId: S, messageId: id, content: "C", index: 2 });
     be.messages.get(S)!.push(message({ id, sessionId: S, role: "assistant", content: "ABC", status: "complete" }));
@@ -117,7 +119,7 @@ describe("chat store", () => {
     stop();
   });
 
-  it("sends, then shows a failed send with its error and retries it", async () => {
+  it("shows why a send was refused, keeps nothing half-sent, and sends again", async () => {
     const sent: string[] = [];
     let refuse = true;
     const { chat, stop } = await setup({
@@ -126,22 +128,37 @@ describe("chat store", () => {
         if (refuse) {
           refuse = false;
           // The same error the backend returns, through the same unwrap path.
-          await unwrap(commands.getSession("sess_missing"));
+          await unwrap(commands.getSession(asSessionId("sess_missing")));
         }
       },
     });
     expect(await chat.send("  Hi there  ")).toBe(false);
-    const failed = chat.state.messages.at(-1)!;
-    expect(failed).toMatchObject({ role: "user", content: "Hi there", local: { state: "failed", error: { kind: "sessionNotFound" } } });
-    expect(await chat.retry(failed.id)).toBe(true);
+    // The text is still in the composer's draft; the list shows no copy of it.
+    expect(chat.state.messages.map((m) => m.content)).not.toContain("Hi there");
+    expect(chat.actionError()).toMatchObject({ kind: "sessionNotFound" });
+    expect(await chat.send("Hi there")).toBe(true);
+    expect(chat.actionError()).toBeNull();
     expect(sent).toEqual([`${S}:Hi there`, `${S}:Hi there`]);
     expect(chat.state.messages.filter((m) => m.content === "Hi there")).toHaveLength(1);
     expect(chat.state.messages.at(-1)!.local).toBeNull();
     stop();
   });
 
+  it("does not show a refusal in a chat opened while the send was in flight", async () => {
+    let refuse = () => {};
+    const { chat, stop } = await setup({
+      sendStreaming: () => new Promise<void>((_, reject) => (refuse = () => reject(new CommandFailed({ kind: "sessionBusy", message: "busy", sessionId: S })))),
+    });
+    const sending = chat.send("first");
+    await chat.open(OTHER, null);
+    refuse();
+    expect(await sending).toBe(false);
+    expect(chat.actionError()).toBeNull();
+    stop();
+  });
+
   it("stops the open session's stream and reports a failed stop", async () => {
-    const cancel = vi.fn(async (sessionId: string) => {
+    const cancel = vi.fn(async (sessionId: SessionId) => {
       throw new CommandFailed({ kind: "internal", message: `no stream for ${sessionId}` });
     });
     const { chat, stop } = await setup({ cancel });
@@ -155,7 +172,7 @@ describe("chat store", () => {
     const be = fakeBackend({}, { getMessages: ({ sessionId }) => fail({ kind: "sessionNotFound", message: "gone", sessionId }) });
     void be;
     const { chat, dispose } = createRoot((dispose) => ({ chat: createChatStore(tauriChatBackend), dispose }));
-    await chat.open("sess_gone", null);
+    await chat.open(asSessionId("sess_gone"), null);
     expect(chat.loadError()).toEqual({ kind: "sessionNotFound", message: "gone", sessionId: "sess_gone" });
     dispose();
   });
@@ -170,7 +187,7 @@ describe("chat store", () => {
 
   it("sends and stops through the generated sendMessageStreaming / cancelStream commands", async () => {
     const { be, chat, stop } = await setup();
-    const id = "msg_LIVE";
+    const id = asMessageId("msg_LIVE");
     be.mock.set({
       sendMessageStreaming: async ({ sessionId }) => {
         await emitEvent("streamStart", { sessionId, messageId: id });

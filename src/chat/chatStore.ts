@@ -1,9 +1,9 @@
 // The open chat as a Solid store: loads a session's messages, applies stream
-// events to it (through the pure functions of streamState.ts) and sends,
-// stops and retries through a ChatBackend.
+// events to it (through the pure functions of streamState.ts), and sends and
+// stops replies through a ChatBackend. What the user types lives in drafts.ts.
 import { batch, createSignal } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
-import { events, type Message } from "../../bindings/bindings";
+import { events, type Message, type SessionId } from "../../bindings/bindings";
 import { errorOf, type CommandError } from "../api";
 import type { ChatBackend, CompactionSummary } from "./backend";
 import {
@@ -12,11 +12,11 @@ import {
   emptyChat,
   findMessage,
   fromMessage,
-  markLocalFailed,
   mergeReload,
   removeMessage,
   type Applied,
   type ChatState,
+  type LocalId,
   type StreamEvent,
 } from "./streamState";
 
@@ -25,9 +25,9 @@ export const FIRST_PAGE = 100;
 
 export interface ChatStoreHooks {
   /** The backend stored a message the user sent (the session's title and time changed). */
-  onSent?: (sessionId: string) => void;
+  onSent?: (sessionId: SessionId) => void;
   /** A stream of any session ended or failed (its session's summary changed). */
-  onStreamSettled?: (sessionId: string) => void;
+  onStreamSettled?: (sessionId: SessionId) => void;
   /** When given, stream chunks heard by `listen` are queued and applied
    * together when it calls back (the app passes the next animation frame),
    * so a fast stream updates the page once a frame rather than once a chunk.
@@ -47,7 +47,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
   const [compacted, setCompacted] = createSignal<CompactionSummary | null>(null);
   let loadToken = 0;
 
-  async function reload(sessionId: string): Promise<void> {
+  async function reload(sessionId: SessionId): Promise<void> {
     const token = loadToken;
     try {
       const stored = await backend.loadMessages(sessionId);
@@ -60,7 +60,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
   }
 
   /** Puts the stored messages older than the first one shown before it. */
-  async function loadOlder(sessionId: string): Promise<void> {
+  async function loadOlder(sessionId: SessionId): Promise<void> {
     const token = loadToken;
     try {
       const stored = await backend.loadMessages(sessionId);
@@ -80,7 +80,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
 
   /** Shows a session (or nothing, with `null`): its newest messages first,
    * then, when there are more, the older ones behind them. */
-  async function open(sessionId: string | null, model: string | null = null): Promise<void> {
+  async function open(sessionId: SessionId | null, model: string | null = null): Promise<void> {
     flushChunks();
     loadToken++;
     batch(() => {
@@ -166,7 +166,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
   const canStop = () => backend.cancel !== null;
   const streaming = () => state.streamingId !== null;
 
-  async function deliver(sessionId: string, content: string, localId: string): Promise<boolean> {
+  async function deliver(sessionId: SessionId, content: string, localId: LocalId): Promise<boolean> {
     const send = backend.sendStreaming;
     if (!send) return false;
     setSending(true);
@@ -179,41 +179,26 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
       hooks.onSent?.(sessionId);
       return true;
     } catch (e) {
-      setState(produce((s) => markLocalFailed(s, localId, errorOf(e))));
+      // Refused (noProvider, sessionBusy, ...): nothing was stored. The text
+      // is still in the composer's draft; the error is shown above it.
+      setState(produce((s) => removeMessage(s, localId)));
+      if (state.sessionId === sessionId) setActionError(errorOf(e));
       return false;
     } finally {
       setSending(false);
     }
   }
 
-  /** Sends a message in the open session. Resolves to whether the backend took it. */
+  /** Sends a message in the open session. Resolves to whether the backend
+   * took it; the caller clears its draft only then. */
   async function send(content: string): Promise<boolean> {
     const sessionId = state.sessionId;
     const text = content.trim();
     if (!sessionId || !text || !canSend() || sending()) return false;
     setActionError(null);
-    let localId = "";
+    let localId = "" as LocalId;
     setState(produce((s) => (localId = addLocalUserMessage(s, text))));
     return deliver(sessionId, text, localId);
-  }
-
-  /** Sends a failed message again. */
-  async function retry(localId: string): Promise<boolean> {
-    const sessionId = state.sessionId;
-    const m = findMessage(state, localId);
-    if (!sessionId || !m || m.local?.state !== "failed" || sending()) return false;
-    const content = m.content;
-    setState(produce((s) => {
-      removeMessage(s, localId);
-    }));
-    let newId = "";
-    setState(produce((s) => (newId = addLocalUserMessage(s, content))));
-    return deliver(sessionId, content, newId);
-  }
-
-  /** Drops a failed message without sending it. */
-  function discard(localId: string): void {
-    setState(produce((s) => removeMessage(s, localId)));
   }
 
   /** Stops the open session's reply. */
@@ -268,8 +253,6 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
     listen,
     apply,
     send,
-    retry,
-    discard,
     stop,
   };
 }

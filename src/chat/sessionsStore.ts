@@ -1,6 +1,6 @@
 // The sessions list (sidebar), most recently active first.
 import { createSignal } from "solid-js";
-import { commands, type SessionInfo } from "../../bindings/bindings";
+import { commands, type SessionId, type SessionInfo } from "../../bindings/bindings";
 import { errorOf, unwrap, type CommandError } from "../api";
 
 export type SessionsStore = ReturnType<typeof createSessionsStore>;
@@ -39,7 +39,7 @@ export function createSessionsStore() {
     }
   }
 
-  async function remove(sessionId: string): Promise<boolean> {
+  async function remove(sessionId: SessionId): Promise<boolean> {
     try {
       await unwrap(commands.deleteSession(sessionId));
       setSessions((list) => list.filter((s) => s.id !== sessionId));
@@ -48,7 +48,7 @@ export function createSessionsStore() {
     } catch (e) {
       const err = errorOf(e);
       // Already gone elsewhere: the list was just stale.
-      if (typeof err !== "string" && err.kind === "sessionNotFound") {
+      if (err.kind === "sessionNotFound") {
         setSessions((list) => list.filter((s) => s.id !== sessionId));
         return true;
       }
@@ -58,7 +58,7 @@ export function createSessionsStore() {
   }
 
   /** Re-reads one session's summary (title, lastActive) after it changed. */
-  async function touch(sessionId: string): Promise<void> {
+  async function touch(sessionId: SessionId): Promise<void> {
     try {
       const fresh = await unwrap(commands.getSession(sessionId));
       setSessions((list) => [fresh, ...list.filter((s) => s.id !== sessionId)].sort(byRecent));

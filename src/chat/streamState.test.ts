@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { conversation } from "../test/fixtures";
+import { asMessageId, asSessionId } from "../test/ids";
 import {
   addLocalUserMessage,
   applyStreamChunk,
@@ -9,12 +10,13 @@ import {
   applyStreamStart,
   emptyChat,
   loadMessages,
-  markLocalFailed,
   mergeReload,
 } from "./streamState";
 
-const S = "sess_A";
-const M = "msg_reply";
+const S = asSessionId("sess_A");
+const M = asMessageId("msg_reply");
+const M1 = asMessageId("msg_1");
+const M2 = asMessageId("msg_2");
 const chunk = (index: number, content: string, sessionId = S, messageId = M) => ({ sessionId, messageId, index, content });
 
 describe("streamState", () => {
@@ -59,25 +61,25 @@ describe("streamState", () => {
 
   it("ignores every event of another session", () => {
     const st = emptyChat(S);
-    const other = "sess_B";
-    expect(applyStreamEvent(st, { type: "start", payload: { sessionId: other, messageId: "m2" } })).toBe("ignored");
-    expect(applyStreamEvent(st, { type: "chunk", payload: chunk(0, "nope", other, "m2") })).toBe("ignored");
-    expect(applyStreamEvent(st, { type: "end", payload: { sessionId: other, messageId: "m2", usage: { inputTokens: 1, outputTokens: 1 } } })).toBe("ignored");
-    expect(applyStreamEvent(st, { type: "error", payload: { sessionId: other, messageId: "m2", code: "network", message: "x" } })).toBe("ignored");
+    const other = asSessionId("sess_B");
+    expect(applyStreamEvent(st, { type: "start", payload: { sessionId: other, messageId: M2 } })).toBe("ignored");
+    expect(applyStreamEvent(st, { type: "chunk", payload: chunk(0, "nope", other, M2) })).toBe("ignored");
+    expect(applyStreamEvent(st, { type: "end", payload: { sessionId: other, messageId: M2, usage: { inputTokens: 1, outputTokens: 1 } } })).toBe("ignored");
+    expect(applyStreamEvent(st, { type: "error", payload: { sessionId: other, messageId: M2, code: "network", message: "x" } })).toBe("ignored");
     expect(st.messages).toEqual([]);
     expect(st.streamingId).toBeNull();
   });
 
   it("marks a cancelled stream cancelled and a failed one failed, keeping the partial text", () => {
     const st = emptyChat(S);
-    applyStreamStart(st, { sessionId: S, messageId: "m1" });
-    applyStreamChunk(st, chunk(0, "partial", S, "m1"));
-    applyStreamError(st, { sessionId: S, messageId: "m1", code: "cancelled", message: "stopped by user" });
+    applyStreamStart(st, { sessionId: S, messageId: M1 });
+    applyStreamChunk(st, chunk(0, "partial", S, M1));
+    applyStreamError(st, { sessionId: S, messageId: M1, code: "cancelled", message: "stopped by user" });
     expect(st.messages[0]).toMatchObject({ status: "cancelled", content: "partial", failure: { code: "cancelled" } });
     expect(st.streamingId).toBeNull();
 
-    applyStreamStart(st, { sessionId: S, messageId: "m2" });
-    applyStreamError(st, { sessionId: S, messageId: "m2", code: "rateLimited", message: "429" });
+    applyStreamStart(st, { sessionId: S, messageId: M2 });
+    applyStreamError(st, { sessionId: S, messageId: M2, code: "rateLimited", message: "429" });
     expect(st.messages[1]).toMatchObject({ status: "failed", failure: { code: "rateLimited", message: "429" } });
   });
 
@@ -88,21 +90,19 @@ describe("streamState", () => {
     expect(applyStreamEnd(st, { sessionId: S, messageId: M, usage: { inputTokens: 1, outputTokens: 3 } })).toBe("endedWithGaps");
   });
 
-  it("keeps failed local messages and a live reply across a reload", () => {
+  it("keeps a live reply across a reload", () => {
     const st = emptyChat(S);
     loadMessages(st, conversation(S, 4));
-    const local = addLocalUserMessage(st, "not sent");
-    markLocalFailed(st, local, { kind: "noProvider", message: "none", model: "x" });
     applyStreamStart(st, { sessionId: S, messageId: M });
     applyStreamChunk(st, chunk(0, "live text"));
     mergeReload(st, conversation(S, 4));
-    expect(st.messages.map((m) => m.content)).toContain("not sent");
     expect(st.messages.find((m) => m.id === M)?.content).toBe("live text");
     expect(st.streamingId).toBe(M);
     expect(st.messages.filter((m) => m.local === null && m.id.startsWith("msg_0"))).toHaveLength(4);
   });
 
-  it("adds local user messages with unique ids", () => {
+  it("adds local user messages with unique ids, only in an open session", () => {
+    expect(() => addLocalUserMessage(emptyChat(), "nowhere")).toThrow(/no session is open/);
     const st = emptyChat(S);
     const a = addLocalUserMessage(st, "one");
     const b = addLocalUserMessage(st, "two");

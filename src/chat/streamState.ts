@@ -5,19 +5,24 @@
 import type {
   FailureCode,
   Message,
+  MessageId,
   MessageStatus,
   Role,
+  SessionId,
   StreamChunk,
   StreamEnd,
   StreamError,
   StreamStart,
   Usage,
 } from "../../bindings/bindings";
-import type { CommandError } from "../api";
+
+/** The id of a message typed here until the backend stores it (and gives
+ * it a MessageId). Its own brand, so it never passes for a MessageId. */
+export type LocalId = string & { readonly __brand: "LocalId" };
 
 export interface ChatMessage {
-  id: string;
-  sessionId: string;
+  id: MessageId | LocalId;
+  sessionId: SessionId;
   role: Role;
   content: string;
   model: string | null;
@@ -27,7 +32,7 @@ export interface ChatMessage {
   /** Why the stream ended without completing (stream-error). */
   failure: { code: FailureCode; message: string } | null;
   /** A user message typed here that the backend has not confirmed yet. */
-  local: null | { state: "sending" } | { state: "failed"; error: CommandError };
+  local: null | { state: "sending" };
   /** Next chunk index expected; chunks below it were applied. */
   nextIndex: number;
   /** Chunks that arrived ahead of a missing one, by index. */
@@ -36,12 +41,12 @@ export interface ChatMessage {
 
 export interface ChatState {
   /** The open session; events of every other session are ignored. */
-  sessionId: string | null;
+  sessionId: SessionId | null;
   /** The session's model, shown on replies that stream in. */
   model: string | null;
   messages: ChatMessage[];
   /** The reply that is streaming in this session, if any. */
-  streamingId: string | null;
+  streamingId: MessageId | null;
 }
 
 export type StreamEvent =
@@ -53,7 +58,7 @@ export type StreamEvent =
 /** What applying an event did, so the store knows whether to reload. */
 export type Applied = "ignored" | "applied" | "endedWithGaps";
 
-export function emptyChat(sessionId: string | null = null, model: string | null = null): ChatState {
+export function emptyChat(sessionId: SessionId | null = null, model: string | null = null): ChatState {
   return { sessionId, model, messages: [], streamingId: null };
 }
 
@@ -91,7 +96,7 @@ export function findMessage(state: ChatState, id: string): ChatMessage | undefin
   return undefined;
 }
 
-function ensureReply(state: ChatState, sessionId: string, messageId: string): ChatMessage {
+function ensureReply(state: ChatState, sessionId: SessionId, messageId: MessageId): ChatMessage {
   const existing = findMessage(state, messageId);
   if (existing) return existing;
   state.messages.push({
@@ -123,7 +128,7 @@ export function applyStreamStart(state: ChatState, e: StreamStart): Applied {
 export function applyStreamChunk(state: ChatState, e: StreamChunk): Applied {
   if (e.sessionId !== state.sessionId) return "ignored";
   const m = ensureReply(state, e.sessionId, e.messageId);
-  if (m.status === "streaming" && state.streamingId === null) state.streamingId = m.id;
+  if (m.status === "streaming" && state.streamingId === null) state.streamingId = e.messageId;
   if (e.index < m.nextIndex || e.index in m.pending) return "ignored";
   if (e.index > m.nextIndex) {
     m.pending[e.index] = e.content;
@@ -174,12 +179,14 @@ export function applyStreamEvent(state: ChatState, event: StreamEvent): Applied 
 
 let localCounter = 0;
 
-/** Adds the user's message before the backend confirms it; returns its local id. */
-export function addLocalUserMessage(state: ChatState, content: string, now = new Date()): string {
-  const id = `local_${now.getTime().toString(36)}_${(localCounter++).toString(36)}`;
+/** Adds the user's message to the open session before the backend confirms
+ * it; returns its local id. */
+export function addLocalUserMessage(state: ChatState, content: string, now = new Date()): LocalId {
+  if (state.sessionId === null) throw new Error("addLocalUserMessage: no session is open");
+  const id = `local_${now.getTime().toString(36)}_${(localCounter++).toString(36)}` as LocalId;
   state.messages.push({
     id,
-    sessionId: state.sessionId ?? "",
+    sessionId: state.sessionId,
     role: "user",
     content,
     model: null,
@@ -194,19 +201,14 @@ export function addLocalUserMessage(state: ChatState, content: string, now = new
   return id;
 }
 
-export function markLocalFailed(state: ChatState, localId: string, error: CommandError): void {
-  const m = findMessage(state, localId);
-  if (m) m.local = { state: "failed", error };
-}
-
 export function removeMessage(state: ChatState, id: string): void {
   const i = state.messages.findIndex((m) => m.id === id);
   if (i >= 0) state.messages.splice(i, 1);
 }
 
-/** Keeps local messages the backend has not stored yet when reloading. */
+/** Replaces the messages with what the backend stored, keeping a reply that
+ * is still streaming (its shown text is newer than the stored one). */
 export function mergeReload(state: ChatState, stored: readonly Message[]): void {
-  const unsent = state.messages.filter((m) => m.local?.state === "failed");
   const streamingId = state.streamingId;
   const live = streamingId ? findMessage(state, streamingId) : undefined;
   const liveCopy = live && live.status === "streaming" ? { ...live, pending: { ...live.pending } } : undefined;
@@ -216,7 +218,6 @@ export function mergeReload(state: ChatState, stored: readonly Message[]): void 
     const i = state.messages.findIndex((m) => m.id === liveCopy.id);
     if (i >= 0) state.messages[i] = liveCopy;
     else state.messages.push(liveCopy);
-    state.streamingId = liveCopy.id;
+    state.streamingId = streamingId;
   }
-  for (const m of unsent) state.messages.push({ ...m });
 }

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { emitEvent } from "../../bindings/mock";
 import { App } from "../App";
@@ -6,8 +6,11 @@ import { CommandFailed } from "../api";
 import { tauriChatBackend, type ChatBackend } from "../chat/backend";
 import { conversation, fakeBackend, session } from "../test/fixtures";
 import { stubLayout } from "../test/layout";
+import { asMessageId, asSessionId } from "../test/ids";
 
-const S = "sess_01CHATVIEW";
+const S = asSessionId("sess_01CHATVIEW");
+const REPLY = asMessageId("msg_REPLY");
+const FAIL = asMessageId("msg_FAIL");
 let restore: () => void;
 beforeEach(() => {
   restore = stubLayout(800, 120);
@@ -25,11 +28,11 @@ function streamingBackend(log: string[], opts: { refuseFirst?: boolean } = {}): 
         refuse = false;
         throw new CommandFailed({ kind: "noProvider", message: "none", model: "claude-sonnet-4-5" });
       }
-      queueMicrotask(() => void emitEvent("streamStart", { sessionId, messageId: "msg_REPLY" }));
+      queueMicrotask(() => void emitEvent("streamStart", { sessionId, messageId: REPLY }));
     },
     cancel: async (sessionId) => {
       log.push(`cancel ${sessionId}`);
-      await emitEvent("streamError", { sessionId, messageId: "msg_REPLY", code: "cancelled", message: "stopped by the user" });
+      await emitEvent("streamError", { sessionId, messageId: REPLY, code: "cancelled", message: "stopped by the user" });
     },
   };
 }
@@ -63,11 +66,11 @@ describe("chat view", () => {
     expect(log).toEqual([]);
     fireEvent.keyDown(input, { key: "Enter" });
     await waitFor(() => expect(log).toEqual([`send ${S} line one`]));
-    expect(input.value).toBe("");
+    await waitFor(() => expect(input.value).toBe(""));
     await waitFor(() => expect(messages()).toHaveLength(4));
     expect(messages()[2]!.textContent).toContain("line one");
 
-    await emitEvent("streamChunk", { sessionId: S, messageId: "msg_REPLY", content: "Use `cargo`", index: 0 });
+    await emitEvent("streamChunk", { sessionId: S, messageId: REPLY, content: "Use `cargo`", index: 0 });
     const reply = () => messages()[3]!;
     await waitFor(() => expect(reply().querySelector(".markdown code")?.textContent).toBe("cargo"));
     expect(reply().querySelector(".badge")!.textContent).toContain("streaming");
@@ -82,9 +85,9 @@ describe("chat view", () => {
 
   it("shows a failed stream honestly", async () => {
     await openChat(streamingBackend([]));
-    await emitEvent("streamStart", { sessionId: S, messageId: "msg_FAIL" });
-    await emitEvent("streamChunk", { sessionId: S, messageId: "msg_FAIL", content: "Half", index: 0 });
-    await emitEvent("streamError", { sessionId: S, messageId: "msg_FAIL", code: "rateLimited", message: "HTTP 429" });
+    await emitEvent("streamStart", { sessionId: S, messageId: FAIL });
+    await emitEvent("streamChunk", { sessionId: S, messageId: FAIL, content: "Half", index: 0 });
+    await emitEvent("streamError", { sessionId: S, messageId: FAIL, code: "rateLimited", message: "HTTP 429" });
     await waitFor(() => expect(messages().at(-1)!.querySelector(".badge")!.textContent).toBe("failed"));
     const failed = messages().at(-1)!;
     expect(failed.querySelector(".message-failure")!.textContent).toContain("rate-limiting");
@@ -92,16 +95,52 @@ describe("chat view", () => {
     expect(failed.textContent).toContain("Half");
   });
 
-  it("keeps a refused message with the reason and a Retry that sends it again", async () => {
+  it("keeps a refused message in the composer with the reason, and clears it once the backend accepts it", async () => {
     const log: string[] = [];
     const input = await openChat(streamingBackend(log, { refuseFirst: true }));
     fireEvent.input(input, { target: { value: "hello?" } });
     fireEvent.click(screen.getByRole("button", { name: "Send" }));
-    await waitFor(() => expect(screen.getByText(/Not sent: No configured provider serves claude-sonnet-4-5/)).toBeTruthy());
-    fireEvent.click(screen.getByRole("button", { name: "Retry" }));
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("No configured provider serves claude-sonnet-4-5"));
+    expect(input.value).toBe("hello?");
+    expect(localStorage.getItem(`clawdesk.draft.${S}`)).toBe("hello?");
+    expect(messages().filter((m) => m.textContent!.includes("hello?"))).toHaveLength(0);
+
+    fireEvent.click(screen.getByRole("button", { name: "Send" }));
     await waitFor(() => expect(log).toEqual([`send ${S} hello?`, `send ${S} hello?`]));
-    await waitFor(() => expect(screen.queryByText(/Not sent/)).toBeNull());
+    await waitFor(() => expect(input.value).toBe(""));
+    expect(localStorage.getItem(`clawdesk.draft.${S}`)).toBeNull();
+    expect(screen.queryByRole("alert")).toBeNull();
     expect(messages().filter((m) => m.textContent!.includes("hello?"))).toHaveLength(1);
+  });
+
+  it("keeps each chat's draft when switching chats", async () => {
+    const T = asSessionId("sess_02OTHERCHAT");
+    fakeBackend({
+      sessions: [session({ id: S, title: "Rust help", lastActive: "2026-11-23T20:00:00.000Z" }), session({ id: T, title: "Tax", lastActive: "2026-11-22T20:00:00.000Z" })],
+      messages: { [S]: conversation(S, 2), [T]: [] },
+    });
+    render(() => <App chatBackend={streamingBackend([])} statusIntervalMs={60_000} />);
+    await waitFor(() => expect(messages()).toHaveLength(2));
+    const input = () => screen.getByLabelText("Message") as HTMLTextAreaElement;
+    const open = (id: string) => fireEvent.click(document.querySelector(`[data-session-id="${id}"] .session-open`)!);
+    fireEvent.input(input(), { target: { value: "half a thought" } });
+    open(T);
+    await waitFor(() => expect(document.querySelector(".chat-title")!.textContent).toBe("Tax"));
+    expect(input().value).toBe("");
+    fireEvent.input(input(), { target: { value: "about taxes" } });
+    open(S);
+    await waitFor(() => expect(input().value).toBe("half a thought"));
+    open(T);
+    await waitFor(() => expect(input().value).toBe("about taxes"));
+  });
+
+  it("keeps a draft across an app restart", async () => {
+    const input = await openChat(streamingBackend([]));
+    fireEvent.input(input, { target: { value: "typed before the restart" } });
+    cleanup();
+    const again = await openChat(streamingBackend([]));
+    expect(again).not.toBe(input);
+    expect(again.value).toBe("typed before the restart");
   });
 
   it("compacts a chat, shows what it saved and the messages as stored now", async () => {
@@ -138,7 +177,7 @@ describe("status area", () => {
   it("summarizes health and shows metrics with latencies converted from microseconds", async () => {
     fakeBackend();
     render(() => <App statusIntervalMs={60_000} />);
-    const summary = await screen.findByText("Degraded · 1 provider · 1 channel");
+    const summary = await screen.findByText("Degraded · anthropic has no API key");
     fireEvent.click(summary);
     await screen.findByRole("region", { name: "Status" });
     const text = document.querySelector(".status-panel")!.textContent!;

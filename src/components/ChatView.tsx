@@ -1,6 +1,7 @@
 import { onCleanup, onMount, Show } from "solid-js";
-import type { SessionInfo } from "../../bindings/bindings";
+import type { SessionId, SessionInfo } from "../../bindings/bindings";
 import type { ChatStore } from "../chat/chatStore";
+import type { Drafts } from "../chat/drafts";
 import { formatCount } from "../lib/format";
 import { Composer } from "./Composer";
 import { ErrorNote } from "./ErrorNote";
@@ -10,10 +11,19 @@ import { sessionTitle } from "./Sidebar";
 export interface ChatViewProps {
   chat: ChatStore;
   session: SessionInfo | null;
+  drafts: Drafts;
 }
 
 export function ChatView(props: ChatViewProps) {
   const chat = () => props.chat;
+
+  // The draft is cleared only once the backend accepted the message, and
+  // only if it was not edited meanwhile; a refused send leaves it as typed.
+  const send = async (sessionId: SessionId, text: string) => {
+    const ok = await chat().send(text);
+    if (ok) props.drafts.clear(sessionId, text);
+    return ok;
+  };
 
   // Escape stops a streaming reply wherever the focus is.
   onMount(() => {
@@ -80,18 +90,18 @@ export function ChatView(props: ChatViewProps) {
                   conversationKey={chat().state.sessionId}
                   messages={chat().state.messages}
                   streamingId={chat().state.streamingId}
-                  onRetry={(id) => void chat().retry(id)}
-                  onDiscard={(id) => chat().discard(id)}
                 />
               </Show>
             </Show>
             <ErrorNote error={chat().actionError()} class="inline" />
             <Composer
+              value={props.drafts.text(session().id)}
+              onInput={(text) => props.drafts.set(session().id, text)}
               canSend={chat().canSend()}
               canStop={chat().canStop()}
               streaming={chat().streaming()}
               sending={chat().sending()}
-              onSend={(text) => chat().send(text)}
+              onSend={(text) => send(session().id, text)}
               onStop={() => void chat().stop()}
             />
           </>

@@ -1,6 +1,10 @@
-import { createSignal, Show } from "solid-js";
+import { createEffect, on, Show } from "solid-js";
 
 export interface ComposerProps {
+  /** The open chat's draft; the composer holds no text of its own, so a
+   * draft outlives a chat switch and a refused send. */
+  value: string;
+  onInput: (text: string) => void;
   /** Whether this backend can send at all (the command exists). */
   canSend: boolean;
   canStop: boolean;
@@ -9,13 +13,14 @@ export interface ComposerProps {
   /** The send command is in flight. */
   sending: boolean;
   disabled?: boolean;
+  /** Resolves to whether the backend accepted the text; the draft is
+   * cleared (by the caller) only then. */
   onSend: (text: string) => Promise<boolean>;
   onStop: () => void;
 }
 
 /** Enter sends, Shift+Enter adds a line, Escape stops a streaming reply. */
 export function Composer(props: ComposerProps) {
-  const [text, setText] = createSignal("");
   let area: HTMLTextAreaElement | undefined;
 
   const fit = () => {
@@ -23,17 +28,15 @@ export function Composer(props: ComposerProps) {
     area.style.height = "auto";
     area.style.height = `${Math.min(area.scrollHeight, 240)}px`;
   };
+  // A draft put back (another chat opened, the app restarted) gets its height too.
+  createEffect(on(() => props.value, () => queueMicrotask(fit)));
 
   const blocked = () => !props.canSend || props.disabled || props.sending || props.streaming;
 
   const submit = async () => {
-    const value = text();
+    const value = props.value;
     if (blocked() || value.trim() === "") return;
-    setText("");
-    queueMicrotask(fit);
-    const ok = await props.onSend(value);
-    // The failed message stays in the chat with Retry; nothing to restore here.
-    void ok;
+    await props.onSend(value);
     area?.focus();
   };
 
@@ -58,21 +61,21 @@ export function Composer(props: ComposerProps) {
       <textarea
         ref={area}
         rows={1}
-        value={text()}
+        value={props.value}
         placeholder={props.canSend ? "Message ClawDesk…  (Enter to send, Shift+Enter for a new line)" : "Sending is not available: this backend has no send command yet."}
         aria-label="Message"
         data-testid="composer-input"
         disabled={!props.canSend || props.disabled}
-        onInput={(e) => {
-          setText(e.currentTarget.value);
-          fit();
-        }}
+        // Held still while the backend decides, so what it accepts is exactly
+        // the draft that gets cleared.
+        readOnly={props.sending}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
         onKeyDown={onKeyDown}
       />
       <Show
         when={props.streaming}
         fallback={
-          <button type="submit" class="primary send" data-testid="send-button" disabled={blocked() || text().trim() === ""}>
+          <button type="submit" class="primary send" data-testid="send-button" disabled={blocked() || props.value.trim() === ""}>
             Send
           </button>
         }

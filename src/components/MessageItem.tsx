@@ -1,5 +1,5 @@
 import { Match, Show, Switch } from "solid-js";
-import { describeError, describeFailure } from "../api";
+import { describeFailure } from "../api";
 import type { ChatMessage } from "../chat/streamState";
 import { formatCount } from "../lib/format";
 import { Markdown } from "./Markdown";
@@ -10,8 +10,6 @@ export interface MessageItemProps {
   message: ChatMessage;
   /** This message is the reply streaming right now. */
   live: boolean;
-  onRetry: (localId: string) => void;
-  onDiscard: (localId: string) => void;
 }
 
 export function MessageItem(props: MessageItemProps) {
@@ -91,24 +89,9 @@ export function MessageItem(props: MessageItemProps) {
         )}
       </Show>
 
-      <Switch>
-        <Match when={m().local?.state === "sending"}>
-          <footer class="muted message-local">Sending…</footer>
-        </Match>
-        <Match when={(() => { const l = m().local; return l?.state === "failed" ? l : null; })()}>
-          {(local) => (
-            <footer class="message-local failed" role="alert">
-              <span>Not sent: {describeError(local().error)}</span>
-              <button type="button" class="small" onClick={() => props.onRetry(m().id)}>
-                Retry
-              </button>
-              <button type="button" class="small ghost" onClick={() => props.onDiscard(m().id)}>
-                Discard
-              </button>
-            </footer>
-          )}
-        </Match>
-      </Switch>
+      <Show when={m().local?.state === "sending"}>
+        <footer class="muted message-local">Sending…</footer>
+      </Show>
     </article>
   );
 }

@@ -5,8 +5,9 @@ import { emptyChat, loadMessages } from "../chat/streamState";
 import { conversation } from "../test/fixtures";
 import { stubLayout } from "../test/layout";
 import { MessageList } from "./MessageList";
+import { asSessionId } from "../test/ids";
 
-const S = "sess_01BIG";
+const S = asSessionId("sess_01BIG");
 let restore: () => void;
 beforeEach(() => {
   restore = stubLayout(600, 120);
@@ -28,7 +29,7 @@ describe("virtualized message list", () => {
   it("puts only a window of a 5,000-message chat in the DOM, starting at its end", async () => {
     const state = big(5000);
     render(() => (
-      <MessageList conversationKey={S} messages={state.messages} streamingId={null} onRetry={() => {}} onDiscard={() => {}} />
+      <MessageList conversationKey={S} messages={state.messages} streamingId={null} />
     ));
     await waitFor(() => expect(renderedIndexes()).toContain(4999));
     const rows = renderedIndexes();
@@ -44,7 +45,7 @@ describe("virtualized message list", () => {
   it("renders the rows around the scroll position when the reader scrolls", async () => {
     const state = big(5000);
     render(() => (
-      <MessageList conversationKey={S} messages={state.messages} streamingId={null} onRetry={() => {}} onDiscard={() => {}} />
+      <MessageList conversationKey={S} messages={state.messages} streamingId={null} />
     ));
     await waitFor(() => expect(renderedIndexes()).toContain(4999));
     // Let the initial jump to the end settle, as it does on screen.

@@ -8,8 +8,6 @@ export interface MessageListProps {
   conversationKey: string | null;
   messages: ChatMessage[];
   streamingId: string | null;
-  onRetry: (localId: string) => void;
-  onDiscard: (localId: string) => void;
 }
 
 /** A row's height until it is measured. */
@@ -107,12 +105,7 @@ export function MessageList(props: MessageListProps) {
               >
                 <Show when={props.messages[row.index]}>
                   {(m) => (
-                    <MessageItem
-                      message={m()}
-                      live={m().id === props.streamingId}
-                      onRetry={props.onRetry}
-                      onDiscard={props.onDiscard}
-                    />
+                    <MessageItem message={m()} live={m().id === props.streamingId} />
                   )}
                 </Show>
               </div>

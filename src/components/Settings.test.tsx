@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { describe, expect, it } from "vitest";
-import { fail, failWithString } from "../../bindings/mock";
+import { fail } from "../../bindings/mock";
 import { createSettingsStore } from "../settings/settingsStore";
 import { fakeBackend, models } from "../test/fixtures";
 import { SettingsPanel } from "./Settings";
@@ -37,26 +37,37 @@ describe("settings panel", () => {
     expect(document.querySelectorAll(".field-error")).toHaveLength(0);
   });
 
-  it("sends text that is not a number as typed, so the backend's configValue explains it", async () => {
-    const be = fakeBackend({}, {
-      updateConfig: ({ key }) => fail({ kind: "configValue", message: "expected a number", key, expected: "a whole number of milliseconds" }),
-    });
+  it("refuses text that is not a number at the field without sending it", async () => {
+    const be = fakeBackend();
     await renderSettings();
     fireEvent.change(screen.getByLabelText("Idle timeout (ms)"), { target: { value: "soon" } });
-    await waitFor(() => expect(field("network.idleTimeoutMs").querySelector(".field-error")?.textContent).toContain("a whole number of milliseconds"));
-    expect(be.mock.callsOf("updateConfig")).toEqual([{ key: "network.idleTimeoutMs", value: "soon" }]);
+    await waitFor(() => expect(field("network.idleTimeoutMs").querySelector(".field-error")?.textContent).toBe("Idle timeout (ms): enter a number."));
+    expect(field("network.idleTimeoutMs").classList.contains("invalid")).toBe(true);
+    expect(be.mock.callsOf("updateConfig")).toEqual([]);
+    fireEvent.change(screen.getByLabelText("Idle timeout (ms)"), { target: { value: "45000" } });
+    await waitFor(() => expect(field("network.idleTimeoutMs").textContent).toContain("Saved"));
+    expect(be.mock.callsOf("updateConfig")).toEqual([{ key: "network.idleTimeoutMs", value: 45000 }]);
   });
 
-  it("shows a configKey error and plain-string framework errors at the field", async () => {
+  it("shows a configKey error, and any other typed error, at the field that sent it", async () => {
     fakeBackend({}, {
       updateConfig: ({ key }) =>
-        key === "defaults.systemPrompt" ? fail({ kind: "configKey", message: "read-only", key }) : failWithString("missing required key value"),
+        key === "defaults.systemPrompt"
+          ? fail({ kind: "configKey", message: "read-only", key })
+          : fail({ kind: "storage", message: "config.json is read-only" }),
     });
     await renderSettings();
     fireEvent.change(screen.getByLabelText("System prompt"), { target: { value: "Be brief." } });
     await waitFor(() => expect(field("defaults.systemPrompt").textContent).toContain("Unknown setting defaults.systemPrompt."));
     fireEvent.click(screen.getAllByLabelText("Enabled")[0]!);
-    await waitFor(() => expect(field("providers.anthropic.enabled").textContent).toContain("missing required key value"));
+    await waitFor(() => expect(field("providers.anthropic.enabled").textContent).toContain("config.json is read-only"));
+  });
+
+  it("sends an empty database path as null, which puts the database back in its default place", async () => {
+    const be = fakeBackend();
+    await renderSettings();
+    fireEvent.change(screen.getByLabelText("Database file"), { target: { value: "  " } });
+    await waitFor(() => expect(be.mock.callsOf("updateConfig")).toEqual([{ key: "storage.databasePath", value: null }]));
   });
 
   it("takes API keys write-only and shows only whether one is set", async () => {

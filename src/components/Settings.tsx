@@ -1,7 +1,7 @@
 import { createSignal, For, type JSX, Match, onMount, Show, Switch } from "solid-js";
-import type { JsonValue, ModelInfo, ProviderConfig, ProviderKind } from "../../bindings/bindings";
+import type { ModelInfo, NewProvider, ProviderConfig, ProviderKind, ProviderSettings } from "../../bindings/bindings";
 import { describeError } from "../api";
-import type { SettingsStore } from "../settings/settingsStore";
+import type { ConfigKeyFor, SettingsStore } from "../settings/settingsStore";
 import { ErrorNote } from "./ErrorNote";
 import { ModelPicker } from "./ModelPicker";
 
@@ -26,13 +26,23 @@ function FieldStatus(props: { store: SettingsStore; configKey: string }) {
             </span>
           )}
         </Match>
+        <Match when={(() => { const s = st(); return s?.state === "invalid" ? s : null; })()}>
+          {(s) => (
+            <span class="field-error" role="alert">
+              {s().reason}
+            </span>
+          )}
+        </Match>
       </Switch>
     </span>
   );
 }
 
 function Field(props: { store: SettingsStore; configKey: string; label: string; hint?: string; children: JSX.Element }) {
-  const invalid = () => props.store.field(props.configKey)?.state === "error";
+  const invalid = () => {
+    const state = props.store.field(props.configKey)?.state;
+    return state === "error" || state === "invalid";
+  };
   return (
     <div class="field" classList={{ invalid: invalid() }} data-config-key={props.configKey}>
       <label class="field-label" for={fieldId(props.configKey)}>
@@ -47,9 +57,10 @@ function Field(props: { store: SettingsStore; configKey: string; label: string; 
   );
 }
 
-/** A number input; anything that is not a number goes to the backend as typed,
- * so the backend's own validation (`configValue`) explains what it wants. */
-function NumberField(props: { store: SettingsStore; configKey: string; label: string; value: number; hint?: string }) {
+/** A number input. Text that is not a number is refused here: the typed
+ * `updateConfig` takes only numbers for these keys. Range checks stay with
+ * the backend (`configValue` names the allowed range). */
+function NumberField(props: { store: SettingsStore; configKey: ConfigKeyFor<number>; label: string; value: number; hint?: string }) {
   return (
     <Field store={props.store} configKey={props.configKey} label={props.label} hint={props.hint}>
       <input
@@ -61,24 +72,32 @@ function NumberField(props: { store: SettingsStore; configKey: string; label: st
         onChange={(e) => {
           const raw = e.currentTarget.value.trim();
           const n = Number(raw);
-          void props.store.update(props.configKey, raw !== "" && Number.isFinite(n) ? n : raw);
+          if (raw === "" || !Number.isFinite(n)) props.store.reject(props.configKey, `${props.label}: enter a number.`);
+          else void props.store.update(props.configKey, n);
         }}
       />
     </Field>
   );
 }
 
-function TextField(props: {
+type TextFieldProps = {
   store: SettingsStore;
-  configKey: string;
   label: string;
   value: string;
   hint?: string;
   multiline?: boolean;
   placeholder?: string;
-  emptyIsNull?: boolean;
-}) {
-  const save = (raw: string) => void props.store.update(props.configKey, props.emptyIsNull && raw.trim() === "" ? null : raw);
+} & (
+  | { configKey: ConfigKeyFor<string>; emptyIsNull?: false }
+  /** Empty text is sent as `null` (only for keys that take it). */
+  | { configKey: ConfigKeyFor<string | null>; emptyIsNull: true }
+);
+
+function TextField(props: TextFieldProps) {
+  const save = (raw: string) => {
+    if (props.emptyIsNull) void props.store.update(props.configKey, raw.trim() === "" ? null : raw);
+    else void props.store.update(props.configKey, raw);
+  };
   return (
     <Field store={props.store} configKey={props.configKey} label={props.label} hint={props.hint}>
       <Show
@@ -108,7 +127,7 @@ function TextField(props: {
   );
 }
 
-function CheckField(props: { store: SettingsStore; configKey: string; label: string; value: boolean; hint?: string }) {
+function CheckField(props: { store: SettingsStore; configKey: ConfigKeyFor<boolean>; label: string; value: boolean; hint?: string }) {
   return (
     <div class="field check" data-config-key={props.configKey}>
       <label class="check-label">
@@ -131,7 +150,7 @@ function CheckField(props: { store: SettingsStore; configKey: string; label: str
 
 /** Write-only: the key is sent once and never shown; only "key set"/"not set". */
 function ApiKeyField(props: { store: SettingsStore; provider: string; isSet: boolean }) {
-  const key = () => `providers.${props.provider}.apiKey`;
+  const key = (): `providers.${string}.apiKey` => `providers.${props.provider}.apiKey`;
   const [draft, setDraft] = createSignal("");
   const save = async () => {
     const value = draft().trim();
@@ -171,7 +190,7 @@ function ApiKeyField(props: { store: SettingsStore; provider: string; isSet: boo
 }
 
 function ProviderCard(props: { store: SettingsStore; name: string; provider: ProviderConfig }) {
-  const k = (f: string) => `providers.${props.name}.${f}`;
+  const k = <F extends keyof ProviderSettings>(f: F): `providers.${string}.${F}` => `providers.${props.name}.${f}`;
   return (
     <section class="card provider" data-provider={props.name}>
       <h3>
@@ -204,9 +223,9 @@ function AddProvider(props: { store: SettingsStore }) {
     e.preventDefault();
     const n = name().trim();
     if (!n) return;
-    const key = `providers.${n}`;
+    const key: `providers.${string}` = `providers.${n}`;
     setLastKey(key);
-    const value: JsonValue = { kind: kind(), baseUrl: baseUrl().trim() };
+    const value: NewProvider = { kind: kind(), baseUrl: baseUrl().trim() };
     if (await props.store.update(key, value)) {
       setName("");
       setBaseUrl("");
@@ -292,6 +311,13 @@ export function SettingsPanel(props: { store: SettingsStore; models: readonly Mo
                 <NumberField store={props.store} configKey="network.firstByteTimeoutMs" label="First byte timeout (ms)" value={cfg().network.firstByteTimeoutMs} />
                 <NumberField store={props.store} configKey="network.idleTimeoutMs" label="Idle timeout (ms)" value={cfg().network.idleTimeoutMs} />
                 <NumberField store={props.store} configKey="network.maxRetries" label="Retries before the first token" value={cfg().network.maxRetries} />
+                <NumberField
+                  store={props.store}
+                  configKey="network.maxRetryWaitMs"
+                  label="Longest wait before a retry (ms)"
+                  hint="A provider asking for a longer wait fails the send at once (rate-limited)."
+                  value={cfg().network.maxRetryWaitMs}
+                />
               </div>
             </section>
 

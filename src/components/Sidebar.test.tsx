@@ -3,11 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fail } from "../../bindings/mock";
 import { App } from "../App";
 import { fakeBackend, session } from "../test/fixtures";
+import { asSessionId } from "../test/ids";
 import { stubLayout } from "../test/layout";
 import { Sidebar } from "./Sidebar";
 
-const older = session({ id: "sess_01OLD", title: "Tax questions", lastActive: "2026-11-20T10:00:00.000Z", messageCount: 4 });
-const newer = session({ id: "sess_02NEW", title: null, lastActive: "2026-11-23T19:59:00.000Z" });
+const older = session({ id: asSessionId("sess_01OLD"), title: "Tax questions", lastActive: "2026-11-20T10:00:00.000Z", messageCount: 4 });
+const newer = session({ id: asSessionId("sess_02NEW"), title: null, lastActive: "2026-11-23T19:59:00.000Z" });
 
 // jsdom has no layout; give the lists a viewport as a window would.
 let restoreLayout: () => void;
@@ -34,7 +35,7 @@ describe("sessions sidebar", () => {
     await waitFor(() => expect(items()[0]!.classList.contains("selected")).toBe(true));
   });
 
-  it("creates a chat with the picked model and opens it", async () => {
+  it("creates a chat with the model for new chats, which is the defaults.model setting", async () => {
     const be = fakeBackend({ sessions: [older] });
     render(() => <App statusIntervalMs={60_000} />);
     await waitFor(() => expect(items()).toHaveLength(1));
@@ -43,11 +44,59 @@ describe("sessions sidebar", () => {
     fireEvent.change(picker, { target: { value: "gpt-4o" } });
     fireEvent.click(screen.getByRole("button", { name: /New chat/ }));
     await waitFor(() => expect(items()).toHaveLength(2));
-    expect(be.mock.callsOf("createSession")).toEqual([{ channelId: null, model: "gpt-4o" }]);
+    expect(be.mock.callsOf("updateConfig")).toEqual([{ key: "defaults.model", value: "gpt-4o" }]);
+    // The backend takes the model from defaults.model (saved first).
+    expect(be.mock.callsOf("createSession")).toEqual([{ channelId: null, model: null }]);
     const created = be.sessions.find((s) => s.id !== older.id)!;
+    expect(created.model).toBe("gpt-4o");
     expect(items()[0]!.dataset.sessionId).toBe(created.id);
     await waitFor(() => expect(items()[0]!.classList.contains("selected")).toBe(true));
     expect(document.querySelector(".chat-model")!.textContent).toBe("gpt-4o");
+  });
+
+  it("shows the same model for new chats as Settings, whichever one changes it", async () => {
+    fakeBackend({ sessions: [older] });
+    render(() => <App statusIntervalMs={60_000} />);
+    const sidebarPicker = () => document.querySelector<HTMLSelectElement>('[data-testid="sidebar"] .model-picker select')!;
+    await waitFor(() => expect(sidebarPicker().value).toBe("claude-sonnet-4-5"));
+    fireEvent.click(screen.getByTestId("settings-button"));
+    const settingsPicker = () => document.querySelector<HTMLSelectElement>('[data-config-key="defaults.model"] select')!;
+    await waitFor(() => expect(settingsPicker().value).toBe("claude-sonnet-4-5"));
+
+    fireEvent.change(settingsPicker(), { target: { value: "llama3.2" } });
+    await waitFor(() => expect(sidebarPicker().value).toBe("llama3.2"));
+
+    fireEvent.change(sidebarPicker(), { target: { value: "gpt-4o" } });
+    await waitFor(() => expect(settingsPicker().value).toBe("gpt-4o"));
+    expect(sidebarPicker().value).toBe("gpt-4o");
+  });
+
+  it("keeps the model for new chats across a restart", async () => {
+    const be = fakeBackend({ sessions: [older] });
+    const first = render(() => <App statusIntervalMs={60_000} />);
+    const picker = () => document.querySelector<HTMLSelectElement>('[data-testid="sidebar"] .model-picker select')!;
+    await waitFor(() => expect(picker().value).toBe("claude-sonnet-4-5"));
+    fireEvent.change(picker(), { target: { value: "gpt-4o" } });
+    await waitFor(() => expect(be.mock.callsOf("updateConfig")).toHaveLength(1));
+    first.unmount();
+
+    render(() => <App statusIntervalMs={60_000} />);
+    await waitFor(() => expect(picker().value).toBe("gpt-4o"));
+  });
+
+  it("shows why the model for new chats could not be saved", async () => {
+    fakeBackend({ sessions: [older] }, {
+      updateConfig: ({ key }) => fail({ kind: "configValue", message: "unknown model", key, expected: "a model a provider serves" }),
+    });
+    render(() => <App statusIntervalMs={60_000} />);
+    const picker = () => document.querySelector<HTMLSelectElement>('[data-testid="sidebar"] .model-picker select')!;
+    await waitFor(() => expect(picker().value).toBe("claude-sonnet-4-5"));
+    fireEvent.change(picker(), { target: { value: "gpt-4o" } });
+    await waitFor(() =>
+      expect(document.querySelector('[data-testid="sidebar"] .sidebar-model [role="alert"]')?.textContent).toContain(
+        "defaults.model must be a model a provider serves.",
+      ),
+    );
   });
 
   it("deletes only after confirmation", async () => {
@@ -82,7 +131,7 @@ describe("sessions sidebar", () => {
   it("keeps only a window of 10,000 chats in the DOM", async () => {
       const base = Date.UTC(2026, 10, 23);
       const list = Array.from({ length: 10_000 }, (_, i) =>
-        session({ id: `sess_${String(i).padStart(26, "0")}`, title: `Chat ${i}`, lastActive: new Date(base - i * 60_000).toISOString() }),
+        session({ id: asSessionId(`sess_${String(i).padStart(26, "0")}`), title: `Chat ${i}`, lastActive: new Date(base - i * 60_000).toISOString() }),
       );
       const t0 = performance.now();
       render(() => (

@@ -1,6 +1,6 @@
 import { createVirtualizer } from "@tanstack/solid-virtual";
 import { createSignal, For, Show } from "solid-js";
-import type { SessionInfo } from "../../bindings/bindings";
+import type { SessionId, SessionInfo } from "../../bindings/bindings";
 import type { CommandError } from "../api";
 import { relativeTime } from "../lib/format";
 import { ErrorNote } from "./ErrorNote";
@@ -14,12 +14,12 @@ export interface SidebarProps {
   sessions: SessionInfo[];
   loaded: boolean;
   error: CommandError | null;
-  selectedId: string | null;
+  selectedId: SessionId | null;
   now: Date;
   creating: boolean;
-  onSelect: (id: string) => void;
+  onSelect: (id: SessionId) => void;
   onCreate: () => void;
-  onDelete: (id: string) => Promise<boolean>;
+  onDelete: (id: SessionId) => Promise<boolean>;
   onDismissError: () => void;
 }
 
@@ -87,13 +87,13 @@ function SessionRow(props: RowProps) {
 
 interface SessionListProps {
   sessions: SessionInfo[];
-  selectedId: string | null;
+  selectedId: SessionId | null;
   now: Date;
-  confirming: string | null;
-  deleting: string | null;
-  onSelect: (id: string) => void;
-  onAskDelete: (id: string | null) => void;
-  onConfirmDelete: (id: string) => void;
+  confirming: SessionId | null;
+  deleting: SessionId | null;
+  onSelect: (id: SessionId) => void;
+  onAskDelete: (id: SessionId | null) => void;
+  onConfirmDelete: (id: SessionId) => void;
 }
 
 /** Windowed like the messages, so thousands of chats stay cheap. Mounted
@@ -150,10 +150,10 @@ function SessionList(props: SessionListProps) {
 
 /** The chats, most recent first, with New chat and delete-with-confirmation. */
 export function Sidebar(props: SidebarProps) {
-  const [confirming, setConfirming] = createSignal<string | null>(null);
-  const [deleting, setDeleting] = createSignal<string | null>(null);
+  const [confirming, setConfirming] = createSignal<SessionId | null>(null);
+  const [deleting, setDeleting] = createSignal<SessionId | null>(null);
 
-  const confirmDelete = async (id: string) => {
+  const confirmDelete = async (id: SessionId) => {
     setDeleting(id);
     const ok = await props.onDelete(id);
     setDeleting(null);

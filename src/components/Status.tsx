@@ -1,26 +1,73 @@
 import { For, Show } from "solid-js";
-import type { HealthLevel, LatencySummary } from "../../bindings/bindings";
+import type { HealthCheck, HealthLevel, HealthStatus, LatencySummary } from "../../bindings/bindings";
+import { describeError } from "../api";
 import type { StatusStore } from "../status/statusStore";
 import { formatCount, formatDuration, formatMicros } from "../lib/format";
 import { ErrorNote } from "./ErrorNote";
 
 const levelText: Record<HealthLevel, string> = { healthy: "Healthy", degraded: "Degraded", unhealthy: "Unhealthy" };
+const levelRank: Record<HealthLevel, number> = { healthy: 0, degraded: 1, unhealthy: 2 };
+
+// A level this build does not know (a newer backend) counts as unhealthy:
+// never shown as fine.
+const rank = (level: HealthLevel): number => levelRank[level] ?? levelRank.unhealthy;
+
+/** The level to show: the worst of the overall status and of every check,
+ * so nothing failing is ever shown as "Healthy". */
+export function shownLevel(health: HealthStatus): HealthLevel {
+  return health.checks.reduce<HealthLevel>((worst, c) => (rank(c.status) > rank(worst) ? c.status : worst), health.status);
+}
+
+export function levelLabel(level: HealthLevel): string {
+  return levelText[level] ?? String(level);
+}
+
+/** The checks that are not healthy, worst first (they say what is wrong). */
+export function failingChecks(health: HealthStatus): HealthCheck[] {
+  return health.checks.filter((c) => rank(c.status) > 0).sort((a, b) => rank(b.status) - rank(a.status));
+}
+
+/** What the user can do about a failing check, where this side knows. */
+export function checkHint(check: HealthCheck): string | null {
+  // `providers`, and the per-provider entries the backend is adding.
+  if (/^provider/i.test(check.name)) {
+    return "Add an API key in Settings, or start a local server such as Ollama.";
+  }
+  if (check.name === "config") return "Fix the setting in Settings (or the config file); the rest keeps working.";
+  return null;
+}
 
 export function HealthDot(props: { level: HealthLevel | "unknown" | "active" | "inactive" | "error" }) {
   return <span class={`dot dot-${props.level}`} aria-hidden="true" />;
 }
 
-/** One line for the sidebar: overall health, providers, channels. */
+/** One line for the sidebar: the health as shown, and either what is wrong
+ * or, when all is well, providers and channels. */
 export function StatusSummary(props: { status: StatusStore; onOpen: () => void }) {
   const h = () => props.status.health();
+  const line = (health: HealthStatus) => {
+    const level = shownLevel(health);
+    const failing = failingChecks(health)[0];
+    if (level !== "healthy" && failing) return `${levelLabel(level)} · ${failing.detail}`;
+    const p = health.providersActive;
+    const c = health.channelsActive;
+    return `${levelLabel(level)} · ${p} provider${p === 1 ? "" : "s"} · ${c} channel${c === 1 ? "" : "s"}`;
+  };
+  const title = () => {
+    const health = h();
+    const failing = health ? failingChecks(health) : [];
+    if (failing.length > 0) return failing.map((c) => `${c.name}: ${c.detail}`).join("\n");
+    const error = props.status.error();
+    return error ? describeError(error) : "Backend status and metrics";
+  };
   return (
-    <button type="button" class="status-summary" onClick={() => props.onOpen()} title="Backend status and metrics">
-      <HealthDot level={h()?.status ?? (props.status.error() ? "unhealthy" : "unknown")} />
-      <Show when={h()} fallback={<span>{props.status.error() ? "Backend unreachable" : "Checking backend…"}</span>}>
+    <button type="button" class="status-summary" data-testid="status-summary" onClick={() => props.onOpen()} title={title()}>
+      <HealthDot level={(() => { const health = h(); return health ? shownLevel(health) : props.status.error() ? "unhealthy" : "unknown"; })()} />
+      <Show when={h()} fallback={<span>{props.status.error() ? "Health unknown" : "Checking backend…"}</span>}>
         {(health) => (
-          <span>
-            {levelText[health().status]} · {health().providersActive} provider{health().providersActive === 1 ? "" : "s"} ·{" "}
-            {health().channelsActive} channel{health().channelsActive === 1 ? "" : "s"}
+          // One line in the sidebar; the title has every failing check whole.
+          <span class="status-line" style={{ "min-width": 0, overflow: "hidden", "text-overflow": "ellipsis", "white-space": "nowrap" }}>
+            {line(health())}
           </span>
         )}
       </Show>
@@ -81,11 +128,26 @@ export function StatusPanel(props: { status: StatusStore }) {
         {(h) => (
           <section class="card">
             <h2>
-              <HealthDot level={h().status} /> {levelText[h().status]}
+              <HealthDot level={shownLevel(h())} /> {levelLabel(shownLevel(h()))}
               <span class="muted small"> · up {formatDuration(h().uptime)}</span>
             </h2>
+            <Show when={failingChecks(h()).length > 0}>
+              <ul class="checks failing" aria-label="What needs attention">
+                <For each={failingChecks(h())}>
+                  {(c) => (
+                    <li>
+                      <HealthDot level={c.status} />
+                      <span>
+                        <strong>{c.name}</strong>: {c.detail}
+                        <Show when={checkHint(c)}>{(hint) => <span class="muted"> {hint()}</span>}</Show>
+                      </span>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Show>
             <ul class="checks">
-              <For each={h().checks}>
+              <For each={h().checks.filter((c) => rank(c.status) === 0)}>
                 {(c) => (
                   <li>
                     <HealthDot level={c.status} />

@@ -21,7 +21,9 @@ export function createStatusStore() {
         unwrap(commands.getChannels()),
       ]);
       batch(() => {
-        if (h.status === "fulfilled") setHealth(h.value);
+        // A failed health call leaves no old verdict on screen: "Healthy"
+        // from a minute ago is not what the backend says now.
+        setHealth(h.status === "fulfilled" ? h.value : null);
         if (m.status === "fulfilled") setMetrics(m.value);
         if (c.status === "fulfilled") setChannels(c.value);
         const failed = [h, m, c].find((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -6,17 +6,16 @@ import type {
   Message,
   Metrics,
   ModelInfo,
+  SessionId,
   SessionInfo,
 } from "../../bindings/bindings";
 import { fail, mockCommands, type CommandHandlers, type CommandMock } from "../../bindings/mock";
-
-let seq = 0;
-const ulidish = () => (Date.now() * 1000 + seq++).toString(36).toUpperCase().padStart(26, "0");
+import { asMessageId, testMessageId, testSessionId } from "./ids";
 
 export function session(over: Partial<SessionInfo> = {}): SessionInfo {
   const t = over.lastActive ?? "2026-11-23T20:00:00.000Z";
   return {
-    id: `sess_${ulidish()}`,
+    id: testSessionId(),
     channelId: "desktop",
     createdAt: t,
     lastActive: t,
@@ -27,9 +26,9 @@ export function session(over: Partial<SessionInfo> = {}): SessionInfo {
   };
 }
 
-export function message(over: Partial<Message> & { sessionId: string }): Message {
+export function message(over: Partial<Message> & { sessionId: SessionId }): Message {
   return {
-    id: `msg_${ulidish()}`,
+    id: testMessageId(),
     role: "user",
     content: "hello",
     model: null,
@@ -41,10 +40,10 @@ export function message(over: Partial<Message> & { sessionId: string }): Message
 }
 
 /** `n` alternating user/assistant messages. */
-export function conversation(sessionId: string, n: number): Message[] {
+export function conversation(sessionId: SessionId, n: number): Message[] {
   return Array.from({ length: n }, (_, i) =>
     message({
-      id: `msg_${String(i).padStart(26, "0")}`,
+      id: asMessageId(`msg_${String(i).padStart(26, "0")}`),
       sessionId,
       role: i % 2 === 0 ? "user" : "assistant",
       content: i % 2 === 0 ? `Question ${i}` : `Answer **${i}** with \`code\` and a list:\n\n- one\n- two`,
@@ -71,7 +70,7 @@ export function config(): AppConfig {
     },
     defaults: { model: "claude-sonnet-4-5", systemPrompt: "You are helpful." },
     compaction: { auto: true, thresholdPercent: 80, keepRecent: 8, summaryPrompt: "Summarize." },
-    network: { connectTimeoutMs: 10000, firstByteTimeoutMs: 60000, idleTimeoutMs: 30000, maxRetries: 2 },
+    network: { connectTimeoutMs: 10000, firstByteTimeoutMs: 60000, idleTimeoutMs: 30000, maxRetries: 2, maxRetryWaitMs: 30000 },
     storage: { databasePath: null },
   };
 }
@@ -114,6 +113,22 @@ export function metrics(over: Partial<Metrics> = {}): Metrics {
   };
 }
 
+/** What an accepted `updateConfig` does to the stored config, as the backend
+ * does it: a fixed key sets its field, `providers.<name>.<field>` a field of
+ * that entry (an API key only shows as `apiKeySet`). No validation. */
+export function applyConfigUpdate(config: AppConfig, key: string, value: unknown): void {
+  const [section = "", name = "", field] = key.split(".");
+  if (section === "providers") {
+    const entry = config.providers[name];
+    if (!entry || field === undefined) return;
+    if (field === "apiKey") entry.apiKeySet = value !== null;
+    else Object.assign(entry, { [field]: value });
+    return;
+  }
+  const target: unknown = config[section as keyof AppConfig];
+  if (target && typeof target === "object") Object.assign(target, { [name]: value });
+}
+
 export interface FakeBackend {
   mock: CommandMock;
   sessions: SessionInfo[];
@@ -128,7 +143,7 @@ export function fakeBackend(init: { sessions?: SessionInfo[]; messages?: Record<
     messages: new Map(Object.entries(init.messages ?? {})),
     config: config(),
   };
-  const find = (sessionId: string) =>
+  const find = (sessionId: SessionId) =>
     state.sessions.find((s) => s.id === sessionId) ?? fail({ kind: "sessionNotFound", message: `session ${sessionId} does not exist`, sessionId });
   const mock = mockCommands({
     listSessions: () => [...state.sessions].sort((a, b) => b.lastActive.localeCompare(a.lastActive)),
@@ -149,7 +164,10 @@ export function fakeBackend(init: { sessions?: SessionInfo[]; messages?: Record<
       return limit === null ? all : all.slice(-limit);
     },
     getConfig: () => structuredClone(state.config),
-    updateConfig: () => null,
+    updateConfig: ({ key, value }) => {
+      applyConfigUpdate(state.config, key, value);
+      return null;
+    },
     getModels: () => models,
     getChannels: () => channels,
     getHealth: () => health,

@@ -1,6 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import { commands, events } from "../../bindings/bindings";
-import { emitEvent, fail, failWithString, mockCommands, toSnakeCase, type CommandArgNames, type CommandName } from "../../bindings/mock";
+import { asMessageId, asSessionId } from "./ids";
+
+const SA = asSessionId("sess_a");
+const MA = asMessageId("msg_a");
+import { emitEvent, fail, mockCommands, toSnakeCase, type CommandArgNames, type CommandName } from "../../bindings/mock";
 
 // The parameter names bindings/mock.ts declares, checked here against what
 // the generated functions really put on the wire.
@@ -42,7 +46,7 @@ describe("bindings/mock", () => {
 
   it("passes typed arguments to handlers and returns their data as ok", async () => {
     const handler = vi.fn(async ({ channelId, model }: { channelId: string | null; model: string | null }) => ({
-      id: "sess_01",
+      id: asSessionId("sess_01"),
       channelId: channelId ?? "desktop",
       createdAt: "2026-11-23T20:00:00.000Z",
       lastActive: "2026-11-23T20:00:00.000Z",
@@ -57,23 +61,20 @@ describe("bindings/mock", () => {
     expect(mock.callsOf("createSession")).toEqual([{ channelId: null, model: "gpt-4o" }]);
   });
 
-  it("turns fail() into a typed error and failWithString() into a plain string", async () => {
+  it("turns fail() into a typed error", async () => {
     mockCommands({
       getSession: ({ sessionId }) => fail({ kind: "sessionNotFound", message: "gone", sessionId }),
-      listSessions: () => failWithString("invalid args `sessionId` for command `list_sessions`"),
     });
-    expect(await commands.getSession("sess_x")).toEqual({
+    expect(await commands.getSession(asSessionId("sess_x"))).toEqual({
       status: "error",
       error: { kind: "sessionNotFound", message: "gone", sessionId: "sess_x" },
     });
-    expect(await commands.listSessions()).toEqual({ status: "error", error: "invalid args `sessionId` for command `list_sessions`" });
   });
 
-  it("rejects an unmocked command with a string naming it", async () => {
+  it("fails an unmocked command with an internal AppError naming it", async () => {
     mockCommands({});
     const r = await commands.getHealth();
-    expect(r.status).toBe("error");
-    expect(r.status === "error" && r.error).toMatch(/"get_health" is not mocked/);
+    expect(r.status === "error" && r.error).toEqual({ kind: "internal", message: expect.stringMatching(/"get_health" is not mocked/) });
   });
 
   it("can add handlers later without losing event listeners", async () => {
@@ -82,9 +83,9 @@ describe("bindings/mock", () => {
     const unlisten = await events.streamChunk.listen((e) => got.push(e.payload.content));
     mock.set({ getHealth: () => ({ status: "healthy", uptime: 1, channelsActive: 0, providersActive: 0, checks: [] }) });
     expect((await commands.getHealth()).status).toBe("ok");
-    await emitEvent("streamChunk", { sessionId: "sess_a", messageId: "msg_a", content: "Hi", index: 0 });
+    await emitEvent("streamChunk", { sessionId: SA, messageId: MA, content: "Hi", index: 0 });
     unlisten();
-    await emitEvent("streamChunk", { sessionId: "sess_a", messageId: "msg_a", content: "ignored", index: 1 });
+    await emitEvent("streamChunk", { sessionId: SA, messageId: MA, content: "ignored", index: 1 });
     expect(got).toEqual(["Hi"]);
   });
 
@@ -94,7 +95,7 @@ describe("bindings/mock", () => {
     const starts: string[] = [];
     await events.streamEnd.listen((e) => ends.push(`${e.payload.messageId}:${e.payload.usage.outputTokens}`));
     await events.streamStart.listen((e) => starts.push(e.payload.messageId));
-    await emitEvent("streamEnd", { sessionId: "sess_a", messageId: "msg_a", usage: { inputTokens: 3, outputTokens: 5 } });
+    await emitEvent("streamEnd", { sessionId: SA, messageId: MA, usage: { inputTokens: 3, outputTokens: 5 } });
     expect(ends).toEqual(["msg_a:5"]);
     expect(starts).toEqual([]);
   });

@@ -9,10 +9,11 @@ import { emptyChat, loadMessages } from "../chat/streamState";
 import { MessageList } from "../components/MessageList";
 import { conversation, fakeBackend, session } from "./fixtures";
 import { stubLayout } from "./layout";
+import { asSessionId } from "./ids";
 
 const N = 5000;
 const TARGET_MS = 300;
-const S = "sess_01BENCH";
+const S = asSessionId("sess_01BENCH");
 const figures: string[] = [];
 
 let restore: () => void;
@@ -35,7 +36,7 @@ describe(`rendering a ${N.toLocaleString("en-US")}-message session`, () => {
       const st = emptyChat(S, "claude-sonnet-4-5");
       loadMessages(st, data);
       const [state] = createStore(st);
-      render(() => <MessageList conversationKey={S} messages={state.messages} streamingId={null} onRetry={() => {}} onDiscard={() => {}} />);
+      render(() => <MessageList conversationKey={S} messages={state.messages} streamingId={null} />);
       await waitFor(() => expect(document.querySelector(`[data-index="${N - 1}"] article`)).not.toBeNull(), { interval: 1 });
       runs.push(performance.now() - t0);
       expect(document.querySelectorAll("article.message").length).toBeLessThan(40);
@@ -51,7 +52,7 @@ describe(`rendering a ${N.toLocaleString("en-US")}-message session`, () => {
   it(`opens it in the app (IPC load, store, list) in under ${TARGET_MS} ms`, async () => {
     const runs: number[] = [];
     for (let run = 0; run < 4; run++) {
-      const id = `${S}${run}`;
+      const id = asSessionId(`${S}${run}`);
       const be = fakeBackend({ sessions: [session({ id })], messages: { [id]: conversation(id, N) } });
       render(() => <App statusIntervalMs={60_000} />);
       await waitFor(() => expect(document.querySelector(".session.selected")).not.toBeNull());

@@ -6,3 +6,6 @@ afterEach(() => {
   cleanup();
   resetMocks();
 });
+
+// Drafts persist in localStorage; every test starts without any.
+afterEach(() => localStorage.clear());

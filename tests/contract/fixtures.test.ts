@@ -17,7 +17,7 @@ import {
   type EventName,
   type ValidationResult,
 } from "../../bindings/validate";
-import { parseBindings, type TypeNode } from "../../scripts/contract/contract-lib.mjs";
+import { ID_FORMATS, parseBindings, type TypeNode } from "../../scripts/contract/contract-lib.mjs";
 
 interface CommandFixture {
   accessor: string;
@@ -63,14 +63,39 @@ function clone<T>(value: T): T {
 function errorsOf(result: ValidationResult): string[] {
   return result.ok ? [] : result.errors;
 }
+/** Type parameters of the command being sampled (`K` of updateConfig), by name. */
+let typeParams = new Map<string, TypeNode>();
+
 function resolve(node: TypeNode): TypeNode {
   let n = node;
   for (let i = 0; n.k === "ref" && i < 50; i++) {
-    const t = types.get(n.name);
+    const t = types.get(n.name) ?? typeParams.get(n.name);
     if (!t) throw new Error(`unknown type ${n.name}`);
     n = t;
   }
   return n;
+}
+
+/**
+ * The argument a fixture gets wrong on purpose: the one its error names.
+ * Such a fixture records what the backend answers to bad input, so that
+ * argument may break the contract (or be missing); the others may not.
+ */
+function rejectedArg(f: CommandFixture): string | undefined {
+  if (f.response.status !== "error") return undefined;
+  const e = f.response.error;
+  if (e["kind"] === "invalidArgument") return String(e["field"]);
+  if (e["kind"] === "configKey") return "key";
+  if (e["kind"] === "configValue") return "value";
+  return undefined;
+}
+
+/** Argument errors a fixture may have: those at the argument it gets wrong on purpose. */
+function unexpectedArgErrors(f: CommandFixture, errors: string[]): string[] {
+  const bad = rejectedArg(f);
+  if (bad === undefined) return errors;
+  const missing = !f.argNames.includes(bad);
+  return errors.filter((e) => !e.startsWith(`args.${bad}:`) && !(missing && e.startsWith("args: expected")));
 }
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -124,6 +149,20 @@ function sample(node: TypeNode, depth = 0): unknown {
       return sample(node.of.find((m) => !(m.k === "kw" && m.name === "null")) ?? node.of[0]!, depth + 1);
     case "intersection":
       return Object.assign({}, ...node.of.map((m) => sample(m, depth + 1)));
+    case "brand":
+      return `${ID_FORMATS[node.brand]!.prefix}${"0".repeat(26)}`;
+    case "keyof": {
+      const obj = resolve(node.of);
+      return obj.k === "object" ? obj.fields[0]!.name : "x";
+    }
+    case "template":
+      return node.head + node.spans.map((sp) => String(sample(sp.type, depth + 1)) + sp.text).join("");
+    case "index": {
+      const obj = resolve(node.object);
+      return obj.k === "object" ? sample(obj.fields[0]!.type, depth + 1) : null;
+    }
+    case "conditional":
+      return sample(node.results[0]!, depth + 1);
   }
 }
 
@@ -144,8 +183,10 @@ describe("recorded command fixtures", () => {
     const accessor = commandOf(f);
     const info = index.commands[accessor]!;
     expect(f.command, "wire name in the fixture vs bindings").toBe(info.command);
-    expect(f.argNames, "argument names in the fixture vs bindings").toEqual(info.args);
-    expect(validateCommandArgs(accessor, f.args)).toEqual({ ok: true });
+    const bad = rejectedArg(f);
+    const names = bad !== undefined && !f.argNames.includes(bad) ? info.args.filter((n) => n !== bad) : info.args;
+    expect(f.argNames, "argument names in the fixture vs bindings").toEqual(names);
+    expect(unexpectedArgErrors(f, errorsOf(validateCommandArgs(accessor, f.args)))).toEqual([]);
     expect(validateCommandResponse(accessor, f.response)).toEqual({ ok: true });
   });
 
@@ -172,6 +213,7 @@ describe("every type in the contract", () => {
   test("a value built from each command's result type, each error kind and each event payload validates", () => {
     for (const c of model.commands) {
       const accessor = commandOf({ accessor: c.accessor, file: "bindings.ts" });
+      typeParams = new Map((c.typeParams ?? []).map((p) => [p.name, p.constraint]));
       expect(validateCommandArgs(accessor, c.args.map((a) => sample(a.type))), `${c.accessor} args`).toEqual({ ok: true });
       expect(validateCommandResponse(accessor, { status: "ok", data: sample(c.result.ok) }), `${c.accessor} ok`).toEqual({ ok: true });
       const error = c.result.error ? resolve(c.result.error) : undefined;
@@ -258,23 +300,47 @@ describe("the validator rejects mutated fixtures", () => {
   test.each(commandFixtures.map((f) => [`${f.command}: ${f.case}`, f] as const))("wrong arguments: %s", (_n, f) => {
     const accessor = commandOf(f);
     const names = index.commands[accessor]!.args;
-    expect(errorsOf(validateCommandArgs(accessor, [...f.args, "extra"]))).toEqual([
-      `args: expected ${names.length} argument(s) (${names.join(", ") || "none"}), got ${f.args.length + 1}`,
-    ]);
-    if (f.args.length === 0) return;
-    expect(errorsOf(validateCommandArgs(accessor, f.args.slice(0, -1)))).toEqual([
-      `args: expected ${names.length} argument(s) (${names.join(", ")}), got ${f.args.length - 1}`,
-    ]);
+    const arity = (got: number) => `args: expected ${names.length} argument(s) (${names.join(", ") || "none"}), got ${got}`;
+    expect(unexpectedArgErrors(f, errorsOf(validateCommandArgs(accessor, [...f.args, "extra"])))).toEqual(
+      f.args.length + 1 === names.length ? [] : [arity(f.args.length + 1)],
+    );
+    if (f.args.length === 0 || f.args.length !== names.length) return;
+    expect(unexpectedArgErrors(f, errorsOf(validateCommandArgs(accessor, f.args.slice(0, -1))))).toEqual([arity(f.args.length - 1)]);
     const command = model.commands.find((c) => c.accessor === accessor)!;
     f.args.forEach((value, i) => {
-      // JsonValue (update_config's value) accepts any JSON by design.
-      if (command.args[i]!.type.k === "ref" && (command.args[i]!.type as { name: string }).name === "JsonValue") return;
+      // A value whose type follows another argument (updateConfig's
+      // `ConfigValueOf<K>`) is any config value to JSON Schema.
+      const type = command.args[i]!.type;
+      if (type.k === "ref" && (type.name === "JsonValue" || type.args)) return;
+      if (names[i] === rejectedArg(f)) return; // already wrong on purpose
       const mutated = [...f.args];
       mutated[i] = wrongTypeFor(value);
-      expect(errorsOf(validateCommandArgs(accessor, mutated))[0], `${names[i]} = ${JSON.stringify(mutated[i])}`).toMatch(
-        new RegExp(`^args\\.${names[i]}: must be `),
-      );
+      const errors = errorsOf(validateCommandArgs(accessor, mutated)).filter((e) => e.startsWith(`args.${names[i]}:`));
+      expect(errors[0], `${names[i]} = ${JSON.stringify(mutated[i])}`).toMatch(new RegExp(`^args\\.${names[i]}: must be `));
     });
+  });
+
+  test("ids are checked against their format, and a message id is no session id", () => {
+    const ok = "sess_01JC0NTRACT000000000000001";
+    expect(validateCommandArgs("getSession", [ok])).toEqual({ ok: true });
+    for (const bad of ["nope", "sess_", "sess_8ZZZZZZZZZZZZZZZZZZZZZZZZZ", "sess_01jc0ntract000000000000001", "msg_01JC0NTRACT000000000000001", `${ok}0`]) {
+      expect(errorsOf(validateCommandArgs("getSession", [bad])), bad).toEqual([
+        `args.sessionId: must match pattern "${ID_FORMATS["SessionId"]!.pattern}"`,
+      ]);
+    }
+    const chunk = eventFixtures.find((f) => f.accessor === "streamChunk")?.payload as Record<string, unknown> | undefined;
+    if (chunk) {
+      expect(errorsOf(validateEventPayload("streamChunk", { ...chunk, messageId: chunk["sessionId"] }))[0]).toMatch(/^payload\.messageId: must match pattern/);
+    }
+  });
+
+  test("updateConfig keys are checked against the typed keys", () => {
+    for (const key of ["gateway.port", "storage.databasePath", "providers.lmstudio", "providers.lmstudio.apiKey"]) {
+      expect(validateCommandArgs("updateConfig", [key, null]), key).toEqual({ ok: true });
+    }
+    expect(errorsOf(validateCommandArgs("updateConfig", ["gateway.prot", 1]))).toEqual([
+      expect.stringMatching(/^args\.key: /),
+    ]);
   });
 
   test("unknown status, unknown field, unsafe integer, non-JSON number, unknown enum member", () => {

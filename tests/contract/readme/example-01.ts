@@ -3,9 +3,13 @@ export {};
 
 import { commands } from "../../../bindings/bindings";
 
-const r = await commands.getSession("sess_01J...");
-if (r.status === "ok") {
-  console.log(r.data.title ?? "New chat");      // r.data: SessionInfo
-} else {
-  console.warn(r.error.kind, r.error.message);  // r.error: AppError
+const list = await commands.listSessions();
+const first = list.status === "ok" ? list.data[0] : undefined;
+if (first) {
+  const r = await commands.getSession(first.id);  // first.id: SessionId
+  if (r.status === "ok") {
+    console.log(r.data.title ?? "New chat");      // r.data: SessionInfo
+  } else {
+    console.warn(r.error.kind, r.error.message);  // r.error: AppError
+  }
 }

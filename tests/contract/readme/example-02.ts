@@ -9,6 +9,6 @@ try {
   const sessions = await unwrap(commands.listSessions()); // data, or throws CommandFailed
   show(`${sessions.length} chats`);
 } catch (e) {
-  const error = errorOf(e);          // AppError | string
+  const error = errorOf(e);          // AppError (anything else becomes `internal`)
   show(describeError(error));        // a sentence for people, for every kind
 }

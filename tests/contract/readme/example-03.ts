@@ -1,15 +1,12 @@
 // Generated from bindings/README.md (block 3) by scripts/contract/readme-examples.mjs. Do not edit.
 export {};
 
-import { commands, type AppError } from "../../../bindings/bindings";
+import { commands, type AppError, type SessionId } from "../../../bindings/bindings";
+declare const sessionId: SessionId;  // the open chat's id, from the backend
 
 // Stores the message and starts the reply; the text arrives as events.
-const sent = await commands.sendMessageStreaming("sess_01J...", "Hello!");
-if (sent.status === "error") {
-  const error: AppError | string = sent.error;
-  const why = typeof error === "string" ? error : explain(error);
-  console.warn(why);
-}
+const sent = await commands.sendMessageStreaming(sessionId, "Hello!");
+if (sent.status === "error") console.warn(explain(sent.error));
 
 // A switch over every kind: adding a kind in Rust makes this fail to
 // compile until it is handled.
@@ -34,8 +31,8 @@ function explain(error: AppError): string {
 }
 
 // Or wait for the whole reply (events are still emitted):
-const reply = await commands.sendMessage("sess_01J...", "And then?");
+const reply = await commands.sendMessage(sessionId, "And then?");
 if (reply.status === "ok") console.log(reply.data.content, reply.data.usage.outputTokens);
 
 // Stop a running reply; its text so far is kept as "cancelled".
-await commands.cancelStream("sess_01J...");
+await commands.cancelStream(sessionId);

@@ -1,12 +1,14 @@
 // Generated from bindings/README.md (block 5) by scripts/contract/readme-examples.mjs. Do not edit.
 export {};
 
-import { commands } from "../../../bindings/bindings";
-import { assertCommandResponse, validateEventPayload } from "../../../bindings/validate";
+import { events, type MessageId, type SessionId } from "../../../bindings/bindings";
+declare const openSessionId: SessionId | null;  // the chat on screen
+declare function append(messageId: MessageId, index: number, text: string): void;
 
-const response: unknown = await commands.getHealth();
-assertCommandResponse("getHealth", response);        // throws ContractViolation naming the field
-console.log(response.status);                          // typed from here on
-
-const checked = validateEventPayload("streamEnd", { sessionId: "s", messageId: "m" });
-if (!checked.ok) console.warn(checked.errors);         // readable messages naming the missing `usage`
+const unlisten = await events.streamChunk.listen(({ payload }) => {
+  // payload: { sessionId, messageId, content, index }
+  if (payload.sessionId !== openSessionId) return;   // events are app-wide
+  append(payload.messageId, payload.index, payload.content);
+});
+// later
+unlisten();
