@@ -9,12 +9,13 @@
 
 mod chat;
 mod config;
+mod events;
 mod sessions;
 mod system;
 
 use crate::config::{AppConfig, ConfigManager};
 use crate::metrics::MetricsRecorder;
-use crate::pipeline::{Pipeline, StreamSink};
+use crate::pipeline::{Pipeline, StreamEvent, StreamSink};
 use crate::registry::{ChannelRegistry, ProviderRegistry};
 use crate::store::{SessionStore, SqliteStore, UnavailableStore};
 use crate::AppResult;
@@ -23,6 +24,9 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
+use tokio::sync::broadcast;
+
+pub use events::EVENT_BUFFER;
 
 /// The backend every transport reaches: the seed's `AppState`, with the
 /// commands as methods. Cloning is cheap (shared handles), so each transport
@@ -37,8 +41,10 @@ pub struct ClawDesk {
     pub metrics: Arc<MetricsRecorder>,
     /// From a user's message to a stored, streamed reply.
     pub agent_pipeline: Pipeline,
-    /// Where replies' stream events go (the window, in the app).
+    /// Where replies' stream events go: the sink given to `initialize` (the
+    /// window, in the app) and every [`ClawDesk::subscribe`]r.
     pub stream_sink: Arc<dyn StreamSink>,
+    events: broadcast::Sender<StreamEvent>,
 }
 
 impl ClawDesk {
@@ -81,6 +87,11 @@ impl ClawDesk {
             config.clone(),
             metrics.clone(),
         );
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let stream_sink = Arc::new(events::FanOut {
+            window: stream_sink,
+            bus: events.clone(),
+        });
         Self {
             session_store,
             provider_registry,
@@ -90,7 +101,15 @@ impl ClawDesk {
             metrics,
             agent_pipeline,
             stream_sink,
+            events,
         }
+    }
+
+    /// Every stream event from now on, of every session, as the window gets
+    /// them. A receiver that falls more than [`EVENT_BUFFER`] events behind
+    /// gets `Lagged` and should resynchronize with `get_messages`.
+    pub fn subscribe(&self) -> broadcast::Receiver<StreamEvent> {
+        self.events.subscribe()
     }
 
     /// Runs a command body, counting it (and its failure) in the metrics;
