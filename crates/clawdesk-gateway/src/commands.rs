@@ -1,0 +1,105 @@
+//! `POST /v1/commands/<command_name>`: the contract's commands, by their
+//! snake_case names, forwarded to [`ClawDesk`] like the Tauri commands are.
+
+use crate::args::Args;
+use crate::status::ErrorResponse;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use clawdesk_core::ids::SessionId;
+use clawdesk_core::{AppError, AppResult, ClawDesk};
+use serde::Serialize;
+use serde_json::Value;
+
+pub async fn command(
+    State(desk): State<ClawDesk>,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        // Over the size limit, or the connection broke while reading.
+        Err(rejection) => {
+            let status = rejection.status();
+            let err = AppError::invalid_argument("body", rejection.body_text());
+            return (status, Json(err)).into_response();
+        }
+    };
+    match dispatch(&desk, &name, &body).await {
+        Ok(value) => (StatusCode::OK, Json(value)).into_response(),
+        Err(Refused::UnknownCommand) => {
+            let err = AppError::invalid_argument("command", format!("no command named {name:?}"));
+            (StatusCode::NOT_FOUND, Json(err)).into_response()
+        }
+        Err(Refused::Failed(err)) => ErrorResponse(err).into_response(),
+    }
+}
+
+enum Refused {
+    UnknownCommand,
+    Failed(AppError),
+}
+
+impl From<AppError> for Refused {
+    fn from(err: AppError) -> Self {
+        Self::Failed(err)
+    }
+}
+
+/// The JSON the window would receive: the command's `Ok` value as is.
+fn reply<T: Serialize>(result: AppResult<T>) -> Result<Value, Refused> {
+    let value = result?;
+    serde_json::to_value(value).map_err(|err| AppError::internal(err).into())
+}
+
+async fn dispatch(desk: &ClawDesk, name: &str, body: &[u8]) -> Result<Value, Refused> {
+    // Like the window's `Arg`s: a call refused for its arguments never
+    // reaches the core, so it is counted here.
+    let counted = |err: AppError| {
+        desk.metrics.command(false);
+        Refused::Failed(err)
+    };
+    let args = Args::from_body(body).map_err(counted)?;
+    let session = || args.get::<SessionId>("sessionId").map_err(counted);
+    match name {
+        "create_session" => {
+            let channel_id = args.get("channelId").map_err(counted)?;
+            let model = args.get("model").map_err(counted)?;
+            reply(desk.create_session(channel_id, model).await)
+        }
+        "list_sessions" => reply(desk.list_sessions().await),
+        "get_session" => reply(desk.get_session(&session()?).await),
+        "delete_session" => reply(desk.delete_session(&session()?).await),
+        "get_messages" => {
+            let session_id = session()?;
+            let limit = args.get("limit").map_err(counted)?;
+            reply(desk.get_messages(&session_id, limit).await)
+        }
+        "send_message" => {
+            let session_id = session()?;
+            let content: String = args.get("content").map_err(counted)?;
+            reply(desk.send_message(&session_id, &content).await)
+        }
+        "send_message_streaming" => {
+            let session_id = session()?;
+            let content: String = args.get("content").map_err(counted)?;
+            reply(desk.send_message_streaming(&session_id, &content).await)
+        }
+        "cancel_stream" => reply(desk.cancel_stream(&session()?).await),
+        "compact_session" => reply(desk.compact_session(&session()?).await),
+        "get_config" => reply(desk.get_config().await),
+        "update_config" => {
+            let key = args.get("key").map_err(counted)?;
+            let value = args.get("value").map_err(counted)?;
+            reply(desk.update_config(key, value).await)
+        }
+        "get_models" => reply(desk.get_models().await),
+        "get_channels" => reply(desk.get_channels().await),
+        "get_health" => reply(desk.get_health().await),
+        "get_metrics" => reply(desk.get_metrics().await),
+        _ => Err(Refused::UnknownCommand),
+    }
+}

@@ -1,0 +1,80 @@
+//! `GET /v1/events`: the stream events as Server-Sent Events, each with the
+//! window's event name (`stream-chunk`, ...) and its payload JSON as is.
+
+use crate::status::ErrorResponse;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use clawdesk_core::ids::SessionId;
+use clawdesk_core::pipeline::StreamEvent;
+use clawdesk_core::{AppError, ClawDesk};
+use futures_util::{stream, StreamExt};
+use serde::Deserialize;
+use std::convert::Infallible;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::Receiver;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Filter {
+    session_id: Option<String>,
+}
+
+pub async fn events(
+    State(desk): State<ClawDesk>,
+    Extension(stop): Extension<CancellationToken>,
+    filter: Result<Query<Filter>, QueryRejection>,
+) -> Response {
+    let filter = match filter {
+        Ok(Query(filter)) => filter,
+        Err(rejection) => {
+            let err = AppError::invalid_argument("query", rejection.body_text());
+            return ErrorResponse(err).into_response();
+        }
+    };
+    let only = match filter.session_id.as_deref().map(SessionId::parse_argument) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(err)) => return ErrorResponse(err).into_response(),
+    };
+    // Subscribed before the response starts: an event emitted after this
+    // request was answered is never missed.
+    let receiver = desk.subscribe();
+    let events = stream::unfold((receiver, only), |(mut receiver, only)| async move {
+        let event = next_event(&mut receiver, only.as_ref()).await?;
+        let sse = Event::default()
+            .event(event.name())
+            .data(event.payload_json());
+        Some((Ok::<_, Infallible>(sse), (receiver, only)))
+    });
+    // The gateway stopping ends the stream, so shutting down never waits on
+    // a client that only listens.
+    let events = events.take_until(stop.cancelled_owned());
+    Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// The next event for this client; `None` ends its stream.
+async fn next_event(
+    receiver: &mut Receiver<StreamEvent>,
+    only: Option<&SessionId>,
+) -> Option<StreamEvent> {
+    loop {
+        match receiver.recv().await {
+            Ok(event) if only.is_none_or(|id| event.session_id() == id) => return Some(event),
+            Ok(_) => continue,
+            // Too slow to keep up: events were dropped. Ending the stream
+            // tells the client to reconnect and resynchronize with
+            // `get_messages`, rather than go on with a gap it cannot see.
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "an events client fell behind; closing its stream");
+                return None;
+            }
+            Err(RecvError::Closed) => return None,
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The HTTP gateway: ClawDesk's commands, errors and stream events for
+//! scripts, other tools and browsers. A second thin adapter over
+//! [`clawdesk_core::ClawDesk`], the same size as the Tauri one:
+//!
+//! - `POST /v1/commands/<command_name>` with the camelCase JSON arguments
+//!   the window sends; `200` with the JSON the window receives, or the same
+//!   `AppError` JSON with a status that fits its kind ([`status`]).
+//! - `GET /v1/events[?sessionId=sess_…]`: the window's stream events as
+//!   Server-Sent Events, with the same names and payloads. A client that
+//!   reconnects has missed what was sent meanwhile: it resynchronizes with
+//!   `get_messages` (a reply in progress is stored as it streams).
+//! - Every request carries `Authorization: Bearer <token>`; anything else
+//!   is `401 unauthenticated`.
+
+mod args;
+mod auth;
+mod commands;
+mod events;
+mod server;
+pub mod status;
+
+pub use server::{router, Gateway, GatewayOptions, DEFAULT_BODY_LIMIT};

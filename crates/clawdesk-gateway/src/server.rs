@@ -1,0 +1,100 @@
+//! The router and a running listener.
+
+use crate::auth::{require_token, Token};
+use crate::{commands, events};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use clawdesk_core::ClawDesk;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Largest request body accepted (bytes): a message at the pipeline's limit
+/// (1 MiB) plus its JSON escaping fits; anything larger is refused unread.
+pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+pub struct GatewayOptions {
+    /// Where to listen; loopback unless someone chose otherwise.
+    pub addr: SocketAddr,
+    /// What `Authorization: Bearer` must carry.
+    pub token: String,
+    pub body_limit: usize,
+}
+
+impl GatewayOptions {
+    /// `127.0.0.1:<port>` (0: any free port) with `token`.
+    pub fn loopback(port: u16, token: impl Into<String>) -> Self {
+        Self {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+            token: token.into(),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+/// Every route, behind the token (unknown paths too: without the token
+/// nothing, not even which routes exist, is revealed). Event streams end
+/// when `stop` is cancelled.
+pub fn router(desk: ClawDesk, token: String, body_limit: usize, stop: CancellationToken) -> Router {
+    let token = Arc::new(Token::new(token));
+    Router::new()
+        .route("/v1/commands/{name}", post(commands::command))
+        .route("/v1/events", get(events::events))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(Extension(stop))
+        .layer(axum::middleware::from_fn_with_state(token, require_token))
+        .with_state(desk)
+}
+
+/// A gateway serving on its own task until shut down or dropped.
+pub struct Gateway {
+    local_addr: SocketAddr,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Gateway {
+    /// Binds and starts serving; a port in use is the bind's error.
+    pub async fn start(desk: ClawDesk, options: GatewayOptions) -> io::Result<Self> {
+        let listener = TcpListener::bind(options.addr).await?;
+        let local_addr = listener.local_addr()?;
+        let stop = CancellationToken::new();
+        let app = router(desk, options.token, options.body_limit, stop.clone());
+        let stopped = stop.clone();
+        let task = tokio::spawn(async move {
+            let serving = axum::serve(listener, app)
+                .with_graceful_shutdown(async move { stopped.cancelled().await });
+            if let Err(err) = serving.await {
+                tracing::error!(%err, "the gateway stopped");
+            }
+        });
+        Ok(Self {
+            local_addr,
+            stop,
+            task,
+        })
+    }
+
+    /// The bound address (the port, when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops listening, ends every event stream and returns once the
+    /// requests in flight are answered (a command is never cut in half).
+    pub async fn shutdown(mut self) {
+        self.stop.cancel();
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Gateway {
+    /// Dropped without `shutdown`: stop the same way, without waiting.
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
