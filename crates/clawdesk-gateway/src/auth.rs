@@ -1,50 +1,104 @@
-//! Bearer-token authentication for every route.
+//! Who may talk to the gateway: requests addressed to the bound address
+//! (not a DNS name someone pointed at it) that carry the bearer token.
 
 use crate::status::ErrorResponse;
 use axum::extract::{Request, State};
-use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
-use axum::http::HeaderValue;
+use axum::http::header::{AUTHORIZATION, HOST, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use clawdesk_core::AppError;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
-/// The token a request must present.
-pub struct Token(String);
+pub struct Access {
+    token: String,
+    /// `Host` values requests may carry; `None` when bound to every
+    /// interface, where no single name is right.
+    hosts: Option<Vec<String>>,
+}
 
-impl Token {
-    pub fn new(token: String) -> Self {
-        Self(token)
+impl Access {
+    pub fn new(token: String, bound: SocketAddr) -> Self {
+        let port = bound.port();
+        let ip = bound.ip();
+        let hosts = if ip.is_unspecified() {
+            None
+        } else if ip.is_loopback() {
+            Some(vec![bound.to_string(), format!("localhost:{port}")])
+        } else {
+            Some(vec![bound.to_string()])
+        };
+        Self { token, hosts }
     }
 
     /// Compared in constant time, so response timing does not reveal how
     /// much of a guess was right.
-    fn matches(&self, presented: &str) -> bool {
-        self.0.as_bytes().ct_eq(presented.as_bytes()).into()
+    fn token_matches(&self, presented: &str) -> bool {
+        self.token.as_bytes().ct_eq(presented.as_bytes()).into()
+    }
+
+    fn host_allowed(&self, host: Option<&str>) -> bool {
+        match (&self.hosts, host) {
+            (None, _) => true,
+            (Some(hosts), Some(host)) => hosts.iter().any(|h| h.eq_ignore_ascii_case(host)),
+            (Some(_), None) => false,
+        }
     }
 }
 
-/// Lets a request through only with `Authorization: Bearer <token>`. A
+/// Lets a request through only when its `Host` is the bound address and it
+/// has `Authorization: Bearer <token>`. A web page on another name resolving
+/// to 127.0.0.1 (DNS rebinding) is refused before its token is looked at; a
 /// missing, malformed or wrong token gets the same `401 unauthenticated`.
-pub async fn require_token(
-    State(token): State<Arc<Token>>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn guard(State(access): State<Arc<Access>>, request: Request, next: Next) -> Response {
+    let host = request.headers().get(HOST).and_then(|v| v.to_str().ok());
+    if !access.host_allowed(host) {
+        let err =
+            AppError::invalid_argument("host", "this gateway answers only at its own address");
+        return (StatusCode::MISDIRECTED_REQUEST, Json(err)).into_response();
+    }
     let presented = request
         .headers()
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "));
     match presented {
-        Some(presented) if token.matches(presented.trim()) => next.run(request).await,
+        Some(presented) if access.token_matches(presented.trim()) => next.run(request).await,
         _ => {
             let mut response = ErrorResponse(AppError::unauthenticated()).into_response();
             response
                 .headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             response
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_answers_to_its_address_and_localhost_only() {
+        let access = Access::new("t".into(), "127.0.0.1:1420".parse().unwrap());
+        assert!(access.host_allowed(Some("127.0.0.1:1420")));
+        assert!(access.host_allowed(Some("LOCALHOST:1420")));
+        assert!(!access.host_allowed(Some("evil.example:1420")));
+        assert!(!access.host_allowed(Some("127.0.0.1:1421")));
+        assert!(!access.host_allowed(None));
+        let v6 = Access::new("t".into(), "[::1]:9".parse().unwrap());
+        assert!(v6.host_allowed(Some("[::1]:9")));
+    }
+
+    #[test]
+    fn tokens_must_match_exactly() {
+        let access = Access::new("secret".into(), "127.0.0.1:1".parse().unwrap());
+        assert!(access.token_matches("secret"));
+        for wrong in ["", "secre", "secrets", "Secret"] {
+            assert!(!access.token_matches(wrong), "{wrong}");
         }
     }
 }

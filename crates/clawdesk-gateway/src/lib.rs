@@ -10,7 +10,9 @@
 //!   reconnects has missed what was sent meanwhile: it resynchronizes with
 //!   `get_messages` (a reply in progress is stored as it streams).
 //! - Every request carries `Authorization: Bearer <token>`; anything else
-//!   is `401 unauthenticated`.
+//!   is `401 unauthenticated`. Its `Host` must be the bound address
+//!   (`localhost` too, on loopback): another name is `421`, so a web page
+//!   using DNS rebinding gets nowhere.
 
 mod args;
 mod auth;

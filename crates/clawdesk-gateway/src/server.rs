@@ -1,6 +1,6 @@
 //! The router and a running listener.
 
-use crate::auth::{require_token, Token};
+use crate::auth::{guard, Access};
 use crate::{commands, events};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -36,17 +36,23 @@ impl GatewayOptions {
     }
 }
 
-/// Every route, behind the token (unknown paths too: without the token
-/// nothing, not even which routes exist, is revealed). Event streams end
-/// when `stop` is cancelled.
-pub fn router(desk: ClawDesk, token: String, body_limit: usize, stop: CancellationToken) -> Router {
-    let token = Arc::new(Token::new(token));
+/// Every route, behind the [`guard`] (unknown paths too: without the token
+/// nothing, not even which routes exist, is revealed) for a gateway bound
+/// to `bound`. Event streams end when `stop` is cancelled.
+pub fn router(
+    desk: ClawDesk,
+    token: String,
+    bound: SocketAddr,
+    body_limit: usize,
+    stop: CancellationToken,
+) -> Router {
+    let access = Arc::new(Access::new(token, bound));
     Router::new()
         .route("/v1/commands/{name}", post(commands::command))
         .route("/v1/events", get(events::events))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(Extension(stop))
-        .layer(axum::middleware::from_fn_with_state(token, require_token))
+        .layer(axum::middleware::from_fn_with_state(access, guard))
         .with_state(desk)
 }
 
@@ -63,7 +69,13 @@ impl Gateway {
         let listener = TcpListener::bind(options.addr).await?;
         let local_addr = listener.local_addr()?;
         let stop = CancellationToken::new();
-        let app = router(desk, options.token, options.body_limit, stop.clone());
+        let app = router(
+            desk,
+            options.token,
+            local_addr,
+            options.body_limit,
+            stop.clone(),
+        );
         let stopped = stop.clone();
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app)

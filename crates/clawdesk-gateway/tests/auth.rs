@@ -59,3 +59,40 @@ async fn listens_on_loopback_by_default() {
     let s = Served::start().await;
     assert!(s.gateway.local_addr().ip().is_loopback());
 }
+
+#[tokio::test]
+async fn requests_for_another_host_name_are_refused() {
+    let s = Served::start().await;
+    let port = s.gateway.local_addr().port();
+    // A page on a name that resolves to 127.0.0.1 (DNS rebinding) sends its
+    // own name as Host: refused even with the right token.
+    for host in [
+        format!("evil.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+    ] {
+        let response = s
+            .http
+            .post(format!("{}/v1/commands/list_sessions", s.base))
+            .header("Host", host.as_str())
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::MISDIRECTED_REQUEST, "{host}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["kind"], "invalidArgument");
+        assert_eq!(body["field"], "host");
+    }
+    let response = s
+        .http
+        .post(format!("http://localhost:{port}/v1/commands/list_sessions"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "localhost is the same address"
+    );
+}
