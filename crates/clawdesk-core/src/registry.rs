@@ -280,6 +280,8 @@ pub struct ChannelRegistry {
 }
 
 pub const DESKTOP_CHANNEL: &str = "desktop";
+/// The HTTP gateway's channel: listed once a gateway has started.
+pub const GATEWAY_CHANNEL: &str = "gateway";
 
 impl Default for ChannelRegistry {
     fn default() -> Self {
@@ -320,6 +322,21 @@ impl ChannelRegistry {
         channel.status = status;
         channel.detail = detail;
         Ok(())
+    }
+
+    /// Adds a channel (inactive, with why) unless one with this id exists;
+    /// its owner reports its status with [`ChannelRegistry::set_status`].
+    pub fn register(&self, id: &str, kind: &str, detail: &str) {
+        let mut channels = self.channels.write().unwrap_or_else(|p| p.into_inner());
+        if !channels.iter().any(|c| c.id == id) {
+            channels.push(ChannelState {
+                id: id.into(),
+                kind: kind.into(),
+                status: ChannelStatus::Inactive,
+                detail: Some(detail.into()),
+                connected_at_ms: None,
+            });
+        }
     }
 
     pub fn exists(&self, id: &str) -> bool {

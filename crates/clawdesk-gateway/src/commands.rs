@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clawdesk_core::ids::SessionId;
+use clawdesk_core::registry::GATEWAY_CHANNEL;
 use clawdesk_core::{AppError, AppResult, ClawDesk};
 use serde::Serialize;
 use serde_json::Value;
@@ -66,9 +67,12 @@ async fn dispatch(desk: &ClawDesk, name: &str, body: &[u8]) -> Result<Value, Ref
     let session = || args.get::<SessionId>("sessionId").map_err(counted);
     match name {
         "create_session" => {
-            let channel_id = args.get("channelId").map_err(counted)?;
+            // Sessions started over HTTP belong to the gateway's channel
+            // unless the caller names one.
+            let channel_id: Option<String> = args.get("channelId").map_err(counted)?;
+            let channel_id = channel_id.unwrap_or_else(|| GATEWAY_CHANNEL.to_string());
             let model = args.get("model").map_err(counted)?;
-            reply(desk.create_session(channel_id, model).await)
+            reply(desk.create_session(Some(channel_id), model).await)
         }
         "list_sessions" => reply(desk.list_sessions().await),
         "get_session" => reply(desk.get_session(&session()?).await),

@@ -5,6 +5,8 @@ use crate::{commands, events};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
+use clawdesk_core::registry::GATEWAY_CHANNEL;
+use clawdesk_core::types::ChannelStatus;
 use clawdesk_core::ClawDesk;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -68,6 +70,14 @@ impl Gateway {
     pub async fn start(desk: ClawDesk, options: GatewayOptions) -> io::Result<Self> {
         let listener = TcpListener::bind(options.addr).await?;
         let local_addr = listener.local_addr()?;
+        let channels = desk.channel_registry.clone();
+        channels.register(GATEWAY_CHANNEL, "gateway", "the gateway is not running");
+        // Registered just above, so setting its status cannot fail.
+        let _ = channels.set_status(
+            GATEWAY_CHANNEL,
+            ChannelStatus::Active,
+            Some(format!("listening on http://{local_addr}")),
+        );
         let stop = CancellationToken::new();
         let app = router(
             desk,
@@ -80,9 +90,17 @@ impl Gateway {
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app)
                 .with_graceful_shutdown(async move { stopped.cancelled().await });
-            if let Err(err) = serving.await {
-                tracing::error!(%err, "the gateway stopped");
-            }
+            let (status, detail) = match serving.await {
+                Ok(()) => (
+                    ChannelStatus::Inactive,
+                    "the gateway was stopped".to_string(),
+                ),
+                Err(err) => {
+                    tracing::error!(%err, "the gateway stopped");
+                    (ChannelStatus::Error, format!("the gateway stopped: {err}"))
+                }
+            };
+            let _ = channels.set_status(GATEWAY_CHANNEL, status, Some(detail));
         });
         Ok(Self {
             local_addr,

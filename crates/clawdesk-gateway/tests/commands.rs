@@ -21,7 +21,7 @@ async fn commands_answer_what_the_core_answers() {
         .ok("create_session", json!({ "model": "anthropic-x" }))
         .await;
     let id = SessionId::parse(created["id"].as_str().unwrap()).unwrap();
-    assert_eq!(created["channelId"], "desktop");
+    assert_eq!(created["channelId"], "gateway", "made over HTTP");
     assert_eq!(created["model"], "anthropic-x");
 
     // The same calls in process give the same JSON.
@@ -37,6 +37,16 @@ async fn commands_answer_what_the_core_answers() {
     assert_eq!(config, to_json(s.desk.get_config().await.unwrap()));
     let channels = s.ok("get_channels", json!({})).await;
     assert_eq!(channels, to_json(s.desk.get_channels().await.unwrap()));
+    let gateway = &channels[1];
+    assert_eq!(
+        (&gateway["id"], &gateway["status"], &gateway["sessionCount"]),
+        (&json!("gateway"), &json!("active"), &json!(1))
+    );
+    assert!(gateway["detail"].as_str().unwrap().contains(&s.base));
+    let desktop = s
+        .ok("create_session", json!({ "channelId": "desktop" }))
+        .await;
+    assert_eq!(desktop["channelId"], "desktop", "a named channel is kept");
     assert_eq!(s.ok("get_models", json!({})).await, json!([]));
     let health = s.ok("get_health", json!({})).await;
     assert_eq!(health["checks"][0]["name"], "store");
@@ -80,7 +90,7 @@ async fn commands_answer_what_the_core_answers() {
     assert_eq!(err["sessionId"], id.as_str());
 
     let metrics = s.ok("get_metrics", json!({})).await;
-    assert_eq!(metrics["sessionsCreated"], 1);
+    assert_eq!(metrics["sessionsCreated"], 2);
     assert_eq!(metrics["sessionsDeleted"], 1);
 }
 

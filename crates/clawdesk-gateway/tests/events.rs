@@ -179,10 +179,18 @@ async fn busy_and_cancelled_streams() {
 async fn shutting_down_ends_open_event_streams() {
     let s = Served::start().await;
     let mut events = subscribe(&s, "").await;
-    let common::Served { gateway, .. } = s;
+    let common::Served { gateway, desk, .. } = s;
     tokio::time::timeout(Duration::from_secs(5), gateway.shutdown())
         .await
         .expect("shutdown does not wait on listeners");
+    let channels = desk.get_channels().await.unwrap();
+    let channel = channels.iter().find(|c| c.id == "gateway").unwrap();
+    assert_eq!(
+        serde_json::to_value(channel.status).unwrap(),
+        "inactive",
+        "the channel follows the listener"
+    );
+    assert_eq!(channel.detail.as_deref(), Some("the gateway was stopped"));
     let ended = tokio::time::timeout(Duration::from_secs(5), events.next())
         .await
         .unwrap();
