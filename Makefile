@@ -42,6 +42,7 @@ e2e: frontend
 
 bench:
 	cargo bench -p clawdesk-core
+	cargo bench -p clawdesk-gateway
 	./scripts/bench-medians.py
 
 # Regenerate bindings/bindings.ts after changing a command, type or event.
