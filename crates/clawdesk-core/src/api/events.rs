@@ -19,11 +19,14 @@ pub(super) struct FanOut {
 impl StreamSink for FanOut {
     fn emit(&self, event: StreamEvent) {
         // With no subscriber, skip the clone: the window alone is the common case.
-        if self.bus.receiver_count() > 0 {
-            // Fails only when every subscriber left in the meantime.
-            let _ = self.bus.send(event.clone());
-        }
+        let copy = (self.bus.receiver_count() > 0).then(|| event.clone());
+        // The window first: whoever hears of an event over a subscription
+        // can rely on the window having it too.
         self.window.emit(event);
+        if let Some(copy) = copy {
+            // Fails only when every subscriber left in the meantime.
+            let _ = self.bus.send(copy);
+        }
     }
 }
 
