@@ -284,16 +284,25 @@ fn record_all() -> (Recorder, PathBuf) {
     )
     .unwrap_err();
     r.call("get_config", "after updates", vec![]).unwrap();
-    r.call("get_models", "anthropic key set, ollama default", vec![])
+    // Hermetic from here on: Anthropic (which has a key now, and is asked
+    // for its models) is the loopback double; Ollama is off (see TestApp).
+    let double = tauri::async_runtime::block_on(ProviderDouble::start());
+    let config = r.app.state().config_manager.clone();
+    config
+        .update("providers.anthropic.baseUrl", json!(double.base_url()))
+        .unwrap();
+    config.update("network.maxRetries", json!(0)).unwrap();
+    r.call("get_models", "anthropic key set, ollama off", vec![])
         .unwrap();
     r.call("get_channels", "desktop", vec![]).unwrap();
 
-    // System.
+    // System. Health reports the background check's result once it is in.
+    r.app.settle_providers();
     r.call("get_health", "healthy", vec![]).unwrap();
     r.call("get_metrics", "after the calls above", vec![])
         .unwrap();
 
-    record_chat(&mut r, &id, &unknown);
+    record_chat(&mut r, &double, &id, &unknown);
 
     r.call(
         "delete_session",
@@ -308,13 +317,8 @@ fn record_all() -> (Recorder, PathBuf) {
 
 /// The message commands and every stream event, against the loopback
 /// provider double standing in for Anthropic (its key was set above).
-fn record_chat(r: &mut Recorder, id: &Value, unknown: &Value) {
-    let double = tauri::async_runtime::block_on(ProviderDouble::start());
+fn record_chat(r: &mut Recorder, double: &ProviderDouble, id: &Value, unknown: &Value) {
     let config = r.app.state().config_manager.clone();
-    config
-        .update("providers.anthropic.baseUrl", json!(double.base_url()))
-        .unwrap();
-    config.update("network.maxRetries", json!(0)).unwrap();
 
     double.enqueue(Script::chunks(vec!["Hello".into(), ", world".into()]).usage(12, 2));
     r.call(
@@ -401,7 +405,7 @@ fn record_chat(r: &mut Recorder, id: &Value, unknown: &Value) {
     )
     .unwrap_err();
 
-    record_compaction(r, &double, id, unknown);
+    record_compaction(r, double, id, unknown);
 
     config
         .update("defaults.model", json!("no-such-model"))
