@@ -55,10 +55,10 @@ export function conversation(sessionId: SessionId, n: number): Message[] {
 }
 
 export const models: ModelInfo[] = [
-  { id: "claude-sonnet-4-5", provider: "anthropic", capabilities: ["chat", "streaming"], contextWindow: 200000, displayName: "Claude Sonnet 4.5", source: "catalog" },
-  { id: "claude-haiku-4-5", provider: "anthropic", capabilities: ["chat", "streaming"], contextWindow: 200000, displayName: "Claude Haiku 4.5", source: "catalog" },
-  { id: "gpt-4o", provider: "openai", capabilities: ["chat", "streaming", "vision"], contextWindow: 128000, displayName: "GPT-4o", source: "catalog" },
-  { id: "llama3.2", provider: "ollama", capabilities: ["chat", "streaming"], contextWindow: 131072, displayName: "Llama 3.2", source: "discovered" },
+  { id: "claude-sonnet-4-5", model: "claude-sonnet-4-5", provider: "anthropic", capabilities: ["chat", "streaming"], contextWindow: 200000, displayName: "Claude Sonnet 4.5", source: "catalog" },
+  { id: "claude-haiku-4-5", model: "claude-haiku-4-5", provider: "anthropic", capabilities: ["chat", "streaming"], contextWindow: 200000, displayName: "Claude Haiku 4.5", source: "catalog" },
+  { id: "gpt-4o", model: "gpt-4o", provider: "openai", capabilities: ["chat", "streaming", "vision"], contextWindow: 128000, displayName: "GPT-4o", source: "catalog" },
+  { id: "llama3.2", model: "llama3.2", provider: "ollama", capabilities: ["chat", "streaming"], contextWindow: 131072, displayName: "Llama 3.2", source: "discovered" },
 ];
 
 export function config(): AppConfig {
@@ -83,6 +83,10 @@ export const health: HealthStatus = {
   checks: [
     { name: "store", status: "healthy", detail: "SQLite answers in 0.2 ms" },
     { name: "providers", status: "degraded", detail: "anthropic has no API key" },
+  ],
+  providers: [
+    { name: "anthropic", kind: "anthropic", status: "needsKey", detail: "add an API key for Anthropic in Settings", checkedAt: null },
+    { name: "ollama", kind: "ollama", status: "ready", detail: "answered in 3 ms, serving 1 model", checkedAt: "2026-11-23T19:00:00.000Z" },
   ],
 };
 

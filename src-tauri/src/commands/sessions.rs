@@ -47,7 +47,7 @@ pub async fn create_session(
             let model = match model.into_inner() {
                 Some(model) => {
                     validate_model_id(&model)?;
-                    model
+                    state.provider_registry.qualify(&model).await
                 }
                 None => state.provider_registry.default_model().await,
             };
@@ -97,7 +97,7 @@ pub async fn delete_session(
     state
         .track(async {
             state
-                .timed_store(state.session_store.delete_session(&session_id))
+                .timed_store(state.agent_pipeline.delete_session(&session_id))
                 .await?;
             state.metrics.session_deleted();
             Ok(())
