@@ -1,5 +1,6 @@
 //! ClawDesk's Tauri layer: commands, events, managed state and the bindings
-//! export. Domain logic lives in `clawdesk-core`.
+//! export. Domain logic lives in `clawdesk-core`, behind its one API
+//! (`ClawDesk`); the commands here forward to it.
 
 pub mod bindings;
 pub mod commands;
@@ -43,7 +44,7 @@ pub fn run() {
                 app.path().app_data_dir()?,
             );
             let sink = Arc::new(TauriStreamSink::new(app.handle().clone()));
-            let state = tauri::async_runtime::block_on(AppState::initialize(&paths, sink));
+            let state = tauri::async_runtime::block_on(state::initialize(&paths, sink));
             state
                 .channel_registry
                 .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)?;
