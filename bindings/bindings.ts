@@ -104,7 +104,12 @@ export type AppError =
 /**  `update_config` was given a key that does not exist (or is read-only). */
 { kind: "configKey"; message: string; key: string } | 
 /**  `update_config` was given a value of the wrong type or out of range. */
-{ kind: "configValue"; message: string; key: string; expected: string } | { kind: "storage"; message: string } | { kind: "cancelled"; message: string } | { kind: "internal"; message: string };
+{ kind: "configValue"; message: string; key: string; expected: string } | { kind: "storage"; message: string } | 
+/**
+ *  The gateway was called without its bearer token, or with a wrong one.
+ *  Says nothing else: not which part was wrong, nor what is behind it.
+ */
+{ kind: "unauthenticated"; message: string } | { kind: "cancelled"; message: string } | { kind: "internal"; message: string };
 
 export type ChannelInfo = {
 	id: string,

@@ -1,60 +1,50 @@
-//! The stream events. Each is a `tauri_specta::Event`, so the bindings
-//! carry typed `events.streamStart.listen(...)` etc. Every payload names its
-//! session and message, so concurrent streams never mix.
+//! The stream events as tauri-specta `Event`s, so the bindings carry typed
+//! `events.streamStart.listen(...)` etc. Each is the core's payload
+//! (`clawdesk_core::pipeline`) as is: a transparent wrapper that adds only
+//! the event name, so the window and the gateway send the same JSON and the
+//! bindings name the core's payload types.
 
-use clawdesk_core::ids::{MessageId, SessionId};
-use clawdesk_core::types::Usage;
-use clawdesk_core::FailureCode;
+use clawdesk_core::pipeline;
 use serde::{Deserialize, Serialize};
-use specta::Type;
+use specta::datatype::DataType;
+use specta::{Type, Types};
 use tauri_specta::Event;
 
-/// A reply has started; chunks follow.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, Event)]
-#[serde(rename_all = "camelCase")]
-pub struct StreamStart {
-    pub session_id: SessionId,
-    pub message_id: MessageId,
+macro_rules! window_event {
+    ($(#[$doc:meta])* $name:ident = $wire:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+        #[serde(transparent)]
+        #[tauri_specta(event_name = $wire)]
+        pub struct $name(pub pipeline::$name);
+
+        // Exported as the core payload type itself, so the bindings keep
+        // `makeEvent<StreamStart, StreamStart>("stream-start")`.
+        impl Type for $name {
+            fn definition(types: &mut Types) -> DataType {
+                pipeline::$name::definition(types)
+            }
+        }
+    };
 }
 
-/// One piece of reply text; `index` counts from 0 with no gaps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, Event)]
-#[serde(rename_all = "camelCase")]
-pub struct StreamChunk {
-    pub session_id: SessionId,
-    pub message_id: MessageId,
-    pub content: String,
-    pub index: u32,
-}
-
-/// The reply is complete and stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, Event)]
-#[serde(rename_all = "camelCase")]
-pub struct StreamEnd {
-    pub session_id: SessionId,
-    pub message_id: MessageId,
-    pub usage: Usage,
-}
-
-/// The stream failed or was cancelled; nothing follows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, Event)]
-#[serde(rename_all = "camelCase")]
-pub struct StreamError {
-    pub session_id: SessionId,
-    pub message_id: MessageId,
-    pub code: FailureCode,
-    pub message: String,
-}
-
-/// The session was compacted automatically before a reply: the context was
-/// over `compaction.thresholdPercent` of the model's window, or the provider
-/// refused it as too long. Counts are of the live context, as
-/// `compact_session` reports them; reload the session's messages to see the summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type, Event)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionCompacted {
-    pub session_id: SessionId,
-    pub messages_before: u32,
-    pub messages_after: u32,
-    pub tokens_saved: u32,
-}
+window_event!(
+    /// `stream-start`: a reply has started; chunks follow.
+    StreamStart = "stream-start"
+);
+window_event!(
+    /// `stream-chunk`: one piece of reply text.
+    StreamChunk = "stream-chunk"
+);
+window_event!(
+    /// `stream-end`: the reply is complete and stored.
+    StreamEnd = "stream-end"
+);
+window_event!(
+    /// `stream-error`: the stream failed or was cancelled.
+    StreamError = "stream-error"
+);
+window_event!(
+    /// `session-compacted`: the session was compacted automatically.
+    SessionCompacted = "session-compacted"
+);

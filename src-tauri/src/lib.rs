@@ -1,5 +1,6 @@
 //! ClawDesk's Tauri layer: commands, events, managed state and the bindings
-//! export. Domain logic lives in `clawdesk-core`.
+//! export. Domain logic lives in `clawdesk-core`, behind its one API
+//! (`ClawDesk`); the commands here forward to it.
 
 pub mod bindings;
 pub mod commands;
@@ -43,7 +44,14 @@ pub fn run() {
                 app.path().app_data_dir()?,
             );
             let sink = Arc::new(TauriStreamSink::new(app.handle().clone()));
-            let state = tauri::async_runtime::block_on(AppState::initialize(&paths, sink));
+            let state = tauri::async_runtime::block_on(async {
+                let state = state::initialize(&paths, sink).await;
+                // Ask the providers now, in the background, so the first
+                // health check and model list have answers instead of
+                // `checking`.
+                state.provider_registry.latest_probe();
+                state
+            });
             state
                 .channel_registry
                 .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)?;

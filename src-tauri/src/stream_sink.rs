@@ -21,60 +21,11 @@ impl<R: Runtime> StreamSink for TauriStreamSink<R> {
         // Emitting only fails when the event system is gone (app shutting
         // down); the reply is in the store either way.
         let result = match event {
-            StreamEvent::Start {
-                session_id,
-                message_id,
-            } => StreamStart {
-                session_id,
-                message_id,
-            }
-            .emit(&self.app),
-            StreamEvent::Chunk {
-                session_id,
-                message_id,
-                content,
-                index,
-            } => StreamChunk {
-                session_id,
-                message_id,
-                content,
-                index,
-            }
-            .emit(&self.app),
-            StreamEvent::End {
-                session_id,
-                message_id,
-                usage,
-            } => StreamEnd {
-                session_id,
-                message_id,
-                usage,
-            }
-            .emit(&self.app),
-            StreamEvent::Error {
-                session_id,
-                message_id,
-                code,
-                message,
-            } => StreamError {
-                session_id,
-                message_id,
-                code,
-                message,
-            }
-            .emit(&self.app),
-            StreamEvent::Compacted {
-                session_id,
-                messages_before,
-                messages_after,
-                tokens_saved,
-            } => SessionCompacted {
-                session_id,
-                messages_before,
-                messages_after,
-                tokens_saved,
-            }
-            .emit(&self.app),
+            StreamEvent::Start(payload) => StreamStart(payload).emit(&self.app),
+            StreamEvent::Chunk(payload) => StreamChunk(payload).emit(&self.app),
+            StreamEvent::End(payload) => StreamEnd(payload).emit(&self.app),
+            StreamEvent::Error(payload) => StreamError(payload).emit(&self.app),
+            StreamEvent::Compacted(payload) => SessionCompacted(payload).emit(&self.app),
         };
         if let Err(err) = result {
             eprintln!("clawdesk: could not emit a stream event: {err}");

@@ -107,6 +107,7 @@ export function describeKind(error: AppError): string {
     case "configValue":
       return error.expected;
     case "storage":
+    case "unauthenticated":
     case "cancelled":
     case "internal":
       return error.message;

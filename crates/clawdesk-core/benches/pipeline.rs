@@ -16,7 +16,7 @@ mod figures;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use clawdesk_core::pipeline::{StreamEvent, StreamSink};
+use clawdesk_core::pipeline::{StreamChunk, StreamEvent, StreamSink};
 use clawdesk_core::providers::sse::SseParser;
 use figures::{median, ms, rounds};
 use futures_util::StreamExt;
@@ -28,17 +28,6 @@ use support::{Harness, Wire};
 const CHUNKS: usize = 10_000;
 const ROUNDS: usize = 25;
 
-/// A chunk event's payload, serialized the way the window layer's
-/// `emit` serializes it.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ChunkPayload<'a> {
-    session_id: &'a str,
-    message_id: &'a str,
-    content: &'a str,
-    index: u32,
-}
-
 /// Serializes each event as the window layer would, and notes when the
 /// first chunk went out.
 struct TimingSink {
@@ -48,27 +37,14 @@ struct TimingSink {
 
 impl StreamSink for TimingSink {
     fn emit(&self, event: StreamEvent) {
-        let json = match &event {
-            StreamEvent::Chunk {
-                session_id,
-                message_id,
-                content,
-                index,
-            } => {
-                let mut first = self.first_chunk.lock().unwrap();
-                if first.is_none() {
-                    *first = Some(Instant::now());
-                }
-                serde_json::to_string(&ChunkPayload {
-                    session_id,
-                    message_id,
-                    content,
-                    index: *index,
-                })
-                .unwrap()
+        if let StreamEvent::Chunk(StreamChunk { index: 0, .. }) = &event {
+            let mut first = self.first_chunk.lock().unwrap();
+            if first.is_none() {
+                *first = Some(Instant::now());
             }
-            other => format!("{other:?}"),
-        };
+        }
+        // What every transport sends: the payload's JSON.
+        let json = event.payload_json();
         *self.bytes.lock().unwrap() += json.len();
     }
 }

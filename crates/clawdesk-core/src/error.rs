@@ -111,6 +111,10 @@ pub enum AppError {
     },
     #[error("{message}")]
     Storage { message: String },
+    /// The gateway was called without its bearer token, or with a wrong one.
+    /// Says nothing else: not which part was wrong, nor what is behind it.
+    #[error("{message}")]
+    Unauthenticated { message: String },
     #[error("{message}")]
     Cancelled { message: String },
     #[error("{message}")]
@@ -118,6 +122,10 @@ pub enum AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// How a missing argument reads in serde errors: Tauri says "command x
+/// missing required key y", and transports without Tauri say the same.
+pub const MISSING_KEY: &str = "missing required key";
 
 impl AppError {
     pub fn invalid_argument(field: impl Into<String>, why: impl std::fmt::Display) -> Self {
@@ -176,6 +184,24 @@ impl AppError {
         }
     }
 
+    pub fn unauthenticated() -> Self {
+        Self::Unauthenticated {
+            message: "a valid bearer token is required".into(),
+        }
+    }
+
+    /// The `invalidArgument` for an argument serde refused, worded the same
+    /// on every transport: a missing one "is required", otherwise serde's
+    /// reason (wrong type, out of range, malformed id).
+    pub fn argument(field: &str, err: &impl std::fmt::Display) -> Self {
+        let why = err.to_string();
+        if why.contains(MISSING_KEY) {
+            Self::invalid_argument(field, "is required")
+        } else {
+            Self::invalid_argument(field, why)
+        }
+    }
+
     pub fn cancelled() -> Self {
         Self::Cancelled {
             message: "the request was cancelled".into(),
@@ -199,6 +225,7 @@ impl AppError {
             Self::ConfigKey { .. } => "configKey",
             Self::ConfigValue { .. } => "configValue",
             Self::Storage { .. } => "storage",
+            Self::Unauthenticated { .. } => "unauthenticated",
             Self::Cancelled { .. } => "cancelled",
             Self::Internal { .. } => "internal",
         }
@@ -258,6 +285,7 @@ mod tests {
             AppError::config_key("k", "x"),
             AppError::config_value("k", "e"),
             AppError::storage("x"),
+            AppError::unauthenticated(),
             AppError::cancelled(),
             AppError::internal("x"),
         ];

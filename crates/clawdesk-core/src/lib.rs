@@ -1,7 +1,9 @@
 //! ClawDesk's domain: everything that does not need a window.
 //!
-//! The Tauri app (`src-tauri`) is a thin layer of commands over this crate.
+//! [`ClawDesk`] is the one API over it; the Tauri app (`src-tauri`) is a
+//! thin layer of commands forwarding to it.
 
+pub mod api;
 pub mod catalog;
 pub mod config;
 pub mod error;
@@ -19,4 +21,5 @@ pub mod time;
 pub mod tokens;
 pub mod types;
 
+pub use api::ClawDesk;
 pub use error::{AppError, AppResult, FailureCode};

@@ -7,7 +7,10 @@ mod support;
 
 use clawdesk_core::config::DEFAULT_SUMMARY_PROMPT;
 use clawdesk_core::ids::SessionId;
-use clawdesk_core::pipeline::{StreamEvent, SUMMARY_HEADING, SUMMARY_MAX_TOKENS};
+use clawdesk_core::pipeline::{
+    SessionCompacted, StreamChunk, StreamEnd, StreamEvent, StreamStart, SUMMARY_HEADING,
+    SUMMARY_MAX_TOKENS,
+};
 use clawdesk_core::registry::DESKTOP_CHANNEL;
 use clawdesk_core::store::NewSession;
 use clawdesk_core::tokens::count_tokens;
@@ -280,7 +283,7 @@ async fn compaction_and_sends_exclude_each_other() {
         .wait_until(|events| {
             let ends = events
                 .iter()
-                .filter(|e| matches!(e, StreamEvent::End { .. }));
+                .filter(|e| matches!(e, StreamEvent::End(StreamEnd { .. })));
             ends.count() == 11
         })
         .await;
@@ -378,7 +381,7 @@ async fn a_send_over_the_threshold_compacts_first_and_reports_it() {
         .sink
         .events()
         .iter()
-        .all(|e| !matches!(e, StreamEvent::Compacted { .. })));
+        .all(|e| !matches!(e, StreamEvent::Compacted(SessionCompacted { .. }))));
     let before = h.store.get_messages(&session, None).await.unwrap();
 
     // The fifth question takes the context over 50% of 8,192 tokens.
@@ -391,26 +394,26 @@ async fn a_send_over_the_threshold_compacts_first_and_reports_it() {
     let events = h.sink.for_session(&session);
     let compacted_at = events
         .iter()
-        .position(|e| matches!(e, StreamEvent::Compacted { .. }))
+        .position(|e| matches!(e, StreamEvent::Compacted(SessionCompacted { .. })))
         .expect("no compacted event");
     assert_eq!(
         events[compacted_at],
-        StreamEvent::Compacted {
+        StreamEvent::Compacted(SessionCompacted {
             session_id: session.clone(),
             messages_before: 9,
             messages_after: 4,
             tokens_saved: replaced - 20,
-        }
+        })
     );
     // Reported with the reply, before its first chunk: the send itself
     // returned at once.
     assert!(matches!(
         events[compacted_at - 1],
-        StreamEvent::Start { .. }
+        StreamEvent::Start(StreamStart { .. })
     ));
     assert!(matches!(
         events[compacted_at + 1],
-        StreamEvent::Chunk { index: 0, .. }
+        StreamEvent::Chunk(StreamChunk { index: 0, .. })
     ));
 
     let requests = h.double.requests();
@@ -465,13 +468,16 @@ async fn a_streaming_send_over_the_threshold_returns_before_the_summary() {
         .sink
         .wait_until(|events| events.iter().filter(|e| support::is_final(e)).count() == 5)
         .await;
-    assert!(matches!(events.last().unwrap(), StreamEvent::End { .. }));
+    assert!(matches!(
+        events.last().unwrap(),
+        StreamEvent::End(StreamEnd { .. })
+    ));
     assert!(events.iter().any(|e| matches!(
         e,
-        StreamEvent::Compacted {
+        StreamEvent::Compacted(SessionCompacted {
             messages_after: 4,
             ..
-        }
+        })
     )));
 }
 
@@ -517,14 +523,20 @@ async fn a_too_long_request_is_compacted_and_retried_once() {
     let events = h.sink.for_session(&session);
     let start = events
         .iter()
-        .rposition(|e| matches!(e, StreamEvent::Start { .. }))
+        .rposition(|e| matches!(e, StreamEvent::Start(StreamStart { .. })))
         .unwrap();
-    assert!(matches!(events[start + 1], StreamEvent::Compacted { .. }));
+    assert!(matches!(
+        events[start + 1],
+        StreamEvent::Compacted(SessionCompacted { .. })
+    ));
     assert!(matches!(
         events[start + 2],
-        StreamEvent::Chunk { index: 0, .. }
+        StreamEvent::Chunk(StreamChunk { index: 0, .. })
     ));
-    assert!(matches!(events.last().unwrap(), StreamEvent::End { .. }));
+    assert!(matches!(
+        events.last().unwrap(),
+        StreamEvent::End(StreamEnd { .. })
+    ));
 
     // The stored reply is complete; the summary sits before the kept part.
     let messages = h.store.get_messages(&session, None).await.unwrap();

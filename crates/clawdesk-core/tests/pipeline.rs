@@ -4,7 +4,7 @@
 mod support;
 
 use clawdesk_core::ids::SessionId;
-use clawdesk_core::pipeline::StreamEvent;
+use clawdesk_core::pipeline::{StreamChunk, StreamEnd, StreamError, StreamEvent, StreamStart};
 use clawdesk_core::registry::ProviderRegistry;
 use clawdesk_core::store::NewSession;
 use clawdesk_core::types::{MessageFailure, MessageStatus, ModelSource, Role, Usage};
@@ -28,30 +28,30 @@ fn assert_complete_sequence(
     usage: Usage,
 ) {
     let message_id = match &events[0] {
-        StreamEvent::Start {
+        StreamEvent::Start(StreamStart {
             session_id,
             message_id,
-        } if session_id == session => message_id.clone(),
+        }) if session_id == session => message_id.clone(),
         other => panic!("expected stream-start first, got {other:?}"),
     };
     for (index, text) in texts.iter().enumerate() {
         assert_eq!(
             events[index + 1],
-            StreamEvent::Chunk {
+            StreamEvent::Chunk(StreamChunk {
                 session_id: session.clone(),
                 message_id: message_id.clone(),
                 content: text.to_string(),
                 index: index as u32,
-            }
+            })
         );
     }
     assert_eq!(
         events[texts.len() + 1],
-        StreamEvent::End {
+        StreamEvent::End(StreamEnd {
             session_id: session.clone(),
             message_id,
             usage
-        }
+        })
     );
     assert_eq!(events.len(), texts.len() + 2, "nothing follows stream-end");
 }
@@ -198,9 +198,9 @@ async fn assert_fault(h: &Harness, script: Script, code: FailureCode) -> AppErro
     h.double.enqueue(script);
     let err = h.pipeline.send(&session, "hi", h.sink()).await.unwrap_err();
     let shown = match h.sink.wait_for_end(&session).await {
-        StreamEvent::Error {
+        StreamEvent::Error(StreamError {
             code: got, message, ..
-        } => {
+        }) => {
             assert_eq!(got, code, "stream-error code");
             message
         }
@@ -245,7 +245,7 @@ async fn rate_limit_before_first_token_is_retried_after_retry_after() {
         .sink
         .events()
         .iter()
-        .filter(|e| matches!(e, StreamEvent::Chunk { index: 0, .. }))
+        .filter(|e| matches!(e, StreamEvent::Chunk(StreamChunk { index: 0, .. })))
         .count();
     assert_eq!(chunks, 1);
 }
@@ -332,7 +332,7 @@ async fn error_event_after_text_fails_without_retry_and_keeps_the_text() {
         assert_eq!(stored[1].status, MessageStatus::Failed, "{wire:?}");
         assert!(matches!(
             h.sink.events().last(),
-            Some(StreamEvent::Error { .. })
+            Some(StreamEvent::Error(StreamError { .. }))
         ));
     }
 }
@@ -416,7 +416,7 @@ async fn cancel_mid_stream_closes_the_request_and_keeps_the_partial_reply() {
         .wait_until(|events| {
             events
                 .iter()
-                .any(|e| matches!(e, StreamEvent::Chunk { index: 3, .. }))
+                .any(|e| matches!(e, StreamEvent::Chunk(StreamChunk { index: 3, .. })))
         })
         .await;
     let asked = Instant::now();
@@ -427,10 +427,10 @@ async fn cancel_mid_stream_closes_the_request_and_keeps_the_partial_reply() {
     assert!(
         matches!(
             end,
-            StreamEvent::Error {
+            StreamEvent::Error(StreamError {
                 code: FailureCode::Cancelled,
                 ..
-            }
+            })
         ),
         "{end:?}"
     );
@@ -447,7 +447,7 @@ async fn cancel_mid_stream_closes_the_request_and_keeps_the_partial_reply() {
         .for_session(&session)
         .iter()
         .filter_map(|e| match e {
-            StreamEvent::Chunk { content, .. } => Some(content.clone()),
+            StreamEvent::Chunk(StreamChunk { content, .. }) => Some(content.clone()),
             _ => None,
         })
         .collect();
@@ -470,7 +470,7 @@ async fn deleting_a_session_mid_stream_cancels_its_reply_first() {
         .wait_until(|events| {
             events
                 .iter()
-                .any(|e| matches!(e, StreamEvent::Chunk { index: 2, .. }))
+                .any(|e| matches!(e, StreamEvent::Chunk(StreamChunk { index: 2, .. })))
         })
         .await;
     let asked = Instant::now();
@@ -495,10 +495,10 @@ async fn deleting_a_session_mid_stream_cancels_its_reply_first() {
     assert!(
         matches!(
             ends[0],
-            StreamEvent::Error {
+            StreamEvent::Error(StreamError {
                 code: FailureCode::Cancelled,
                 ..
-            }
+            })
         ),
         "{ends:?}"
     );
@@ -605,7 +605,7 @@ async fn two_sessions_stream_at_once_without_mixing() {
         let texts: Vec<String> = (0..30).map(|i| format!("{tag}{i};")).collect();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         let usage = match events.last().unwrap() {
-            StreamEvent::End { usage, .. } => *usage,
+            StreamEvent::End(StreamEnd { usage, .. }) => *usage,
             other => panic!("{other:?}"),
         };
         assert_complete_sequence(&events, session, &texts, usage);

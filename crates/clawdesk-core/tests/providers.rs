@@ -4,7 +4,7 @@
 
 mod support;
 
-use clawdesk_core::pipeline::StreamEvent;
+use clawdesk_core::pipeline::{StreamError, StreamEvent};
 use clawdesk_core::{AppError, FailureCode};
 use provider_double::{Ending, Script};
 use serde_json::json;
@@ -174,10 +174,10 @@ async fn a_retry_after_beyond_the_cap_fails_at_once_as_rate_limited() {
         }
         assert!(matches!(
             events.last(),
-            Some(StreamEvent::Error {
+            Some(StreamEvent::Error(StreamError {
                 code: FailureCode::RateLimited,
                 ..
-            })
+            }))
         ));
         assert_eq!(h.double.requests().len(), 1, "no retry was sent");
     }

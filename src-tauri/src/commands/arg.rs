@@ -49,19 +49,8 @@ impl<'de, T: Deserialize<'de>, R: Runtime> CommandArg<'de, R> for Arg<T> {
             if let Some(app) = webview.try_state::<AppState>() {
                 app.metrics.command(false);
             }
-            InvokeError::from(invalid_argument(field, &err))
+            InvokeError::from(AppError::argument(field, &err))
         })
-    }
-}
-
-/// The `invalidArgument` for a value serde refused. Tauri's own wording for a
-/// missing key names the command and the key; say it the way people read it.
-fn invalid_argument(field: &str, err: &serde_json::Error) -> AppError {
-    let why = err.to_string();
-    if why.contains("missing required key") {
-        AppError::invalid_argument(field, "is required")
-    } else {
-        AppError::invalid_argument(field, why)
     }
 }
 

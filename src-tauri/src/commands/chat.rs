@@ -15,14 +15,7 @@ pub async fn send_message(
     session_id: Arg<SessionId>,
     content: Arg<String>,
 ) -> Result<MessageResponse, AppError> {
-    state
-        .track(async {
-            state
-                .agent_pipeline
-                .send(&session_id, &content, state.stream_sink.clone())
-                .await
-        })
-        .await
+    state.send_message(&session_id, &content).await
 }
 
 /// Stores the message, starts the reply and returns; the reply arrives as
@@ -34,14 +27,7 @@ pub async fn send_message_streaming(
     session_id: Arg<SessionId>,
     content: Arg<String>,
 ) -> Result<(), AppError> {
-    state
-        .track(async {
-            state
-                .agent_pipeline
-                .send_streaming(&session_id, &content, state.stream_sink.clone())
-                .await
-        })
-        .await
+    state.send_message_streaming(&session_id, &content).await
 }
 
 /// Stops the session's running reply (no-op when none runs). The stream
@@ -53,9 +39,7 @@ pub async fn cancel_stream(
     state: State<'_, AppState>,
     session_id: Arg<SessionId>,
 ) -> Result<(), AppError> {
-    state
-        .track(async { state.agent_pipeline.cancel(&session_id).await })
-        .await
+    state.cancel_stream(&session_id).await
 }
 
 /// Summarizes the older part of the session with the session's model and
@@ -70,7 +54,5 @@ pub async fn compact_session(
     state: State<'_, AppState>,
     session_id: Arg<SessionId>,
 ) -> Result<CompactionResult, AppError> {
-    state
-        .track(async { state.agent_pipeline.compact(&session_id).await })
-        .await
+    state.compact_session(&session_id).await
 }

@@ -10,9 +10,7 @@ use tauri::State;
 #[tauri::command]
 #[specta::specta]
 pub async fn get_config(state: State<'_, AppState>) -> Result<AppConfig, AppError> {
-    state
-        .track(async { Ok((*state.config.load_full()).clone()) })
-        .await
+    state.get_config().await
 }
 
 /// Sets one dotted camelCase key (`"gateway.port"`,
@@ -25,16 +23,8 @@ pub async fn update_config(
     key: Arg<String>,
     value: Arg<JsonValue>,
 ) -> Result<(), AppError> {
-    let manager = state.config_manager.clone();
     state
-        .track(async move {
-            // File writes and fsync block; keep them off the async workers.
-            tauri::async_runtime::spawn_blocking(move || {
-                manager.update(&key, value.into_inner().into())
-            })
-            .await
-            .map_err(AppError::internal)?
-        })
+        .update_config(key.into_inner(), value.into_inner())
         .await
 }
 
@@ -42,32 +32,12 @@ pub async fn update_config(
 #[tauri::command]
 #[specta::specta]
 pub async fn get_models(state: State<'_, AppState>) -> Result<Vec<ModelInfo>, AppError> {
-    state
-        .track(async { Ok(state.provider_registry.models().await) })
-        .await
+    state.get_models().await
 }
 
 /// The channels messages arrive through, with their status.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_channels(state: State<'_, AppState>) -> Result<Vec<ChannelInfo>, AppError> {
-    state
-        .track(async {
-            let mut out = Vec::new();
-            for channel in state.channel_registry.list() {
-                let session_count = state
-                    .timed_store(state.session_store.count_sessions_in_channel(&channel.id))
-                    .await?;
-                out.push(ChannelInfo {
-                    id: channel.id,
-                    kind: channel.kind,
-                    status: channel.status,
-                    detail: channel.detail,
-                    connected_at: channel.connected_at,
-                    session_count,
-                });
-            }
-            Ok(out)
-        })
-        .await
+    state.get_channels().await
 }

@@ -46,9 +46,7 @@ impl TestApp {
         // `.setup()` does not run under the mock runtime: do its work here.
         builder.mount_events(&app);
         let sink = Arc::new(TauriStreamSink::new(app.handle().clone()));
-        let state = tauri::async_runtime::block_on(AppState::initialize(&paths, sink));
-        // Hermetic: the default config points Ollama at 127.0.0.1:11434,
-        // which the app asks for its models (picker, default model, health).
+        let state = tauri::async_runtime::block_on(clawdesk_lib::state::initialize(&paths, sink));
         state
             .channel_registry
             .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)

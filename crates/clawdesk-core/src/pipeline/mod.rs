@@ -16,7 +16,9 @@ pub use compaction::{
     compaction_split, context_tokens, over_threshold, summary_request, SUMMARY_MAX_TOKENS,
 };
 pub use request::{build_request, MAX_REPLY_TOKENS, SUMMARY_HEADING};
-pub use sink::{StreamEvent, StreamSink};
+pub use sink::{
+    SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamEvent, StreamSink, StreamStart,
+};
 
 use crate::config::AppConfig;
 use crate::error::{AppError, AppResult};

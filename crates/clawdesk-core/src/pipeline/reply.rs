@@ -5,7 +5,7 @@ use super::active::Reservation;
 use super::attempt::{stream_with_retries, Limits, ReplyReceiver};
 use super::compaction::Compactor;
 use super::request::build_request;
-use super::sink::{StreamEvent, StreamSink};
+use super::sink::{StreamChunk, StreamEnd, StreamError, StreamEvent, StreamSink, StreamStart};
 use crate::config::AppConfig;
 use crate::error::{AppError, AppResult, FailureCode};
 use crate::ids::{MessageId, SessionId};
@@ -66,12 +66,12 @@ impl ReplyReceiver for Collector<'_> {
             self.run.metrics.first_chunk(self.run.started.elapsed());
         }
         self.text.push_str(&delta);
-        self.run.sink.emit(StreamEvent::Chunk {
+        self.run.sink.emit(StreamEvent::Chunk(StreamChunk {
             session_id: self.run.session_id.clone(),
             message_id: self.run.message_id.clone(),
             content: delta,
             index,
-        });
+        }));
         if self.last_flush.elapsed() >= FLUSH_INTERVAL {
             self.last_flush = Instant::now();
             // A failed intermediate write is not fatal: the final write
@@ -107,10 +107,10 @@ impl ReplyReceiver for Collector<'_> {
 impl ReplyRun {
     /// Tells the frontend the reply exists (its id) before any text.
     pub(crate) fn announce(&self) {
-        self.sink.emit(StreamEvent::Start {
+        self.sink.emit(StreamEvent::Start(StreamStart {
             session_id: self.session_id.clone(),
             message_id: self.message_id.clone(),
-        });
+        }));
         self.metrics.stream_started();
     }
 
@@ -245,11 +245,11 @@ impl ReplyRun {
             .assistant_message(usage.input_tokens, usage.output_tokens);
         self.metrics
             .stream_finished(StreamOutcome::Completed, elapsed);
-        let event = StreamEvent::End {
+        let event = StreamEvent::End(StreamEnd {
             session_id: self.session_id.clone(),
             message_id: self.message_id.clone(),
             usage,
-        };
+        });
         let response = MessageResponse {
             id: self.message_id.clone(),
             role: Role::Assistant,
@@ -311,12 +311,12 @@ impl ReplyRun {
             Err(error) => shown_message(&failure, error),
             Ok(_) => failure.message.clone(),
         };
-        let event = StreamEvent::Error {
+        let event = StreamEvent::Error(StreamError {
             session_id: self.session_id.clone(),
             message_id: self.message_id.clone(),
             code: failure.code,
             message,
-        };
+        });
         let sink = self.sink.clone();
         drop(self);
         sink.emit(event);

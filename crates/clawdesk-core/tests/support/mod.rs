@@ -73,7 +73,7 @@ impl RecordingSink {
 }
 
 pub fn is_final(event: &StreamEvent) -> bool {
-    matches!(event, StreamEvent::End { .. } | StreamEvent::Error { .. })
+    matches!(event, StreamEvent::End(_) | StreamEvent::Error(_))
 }
 
 /// Which provider entry the harness points at the double.

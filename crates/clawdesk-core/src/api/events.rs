@@ -1,0 +1,67 @@
+//! One stream of reply events for every transport: the pipeline emits into
+//! [`FanOut`], which hands each event to the window's sink and to everyone
+//! subscribed (the gateway's Server-Sent Events clients).
+
+use crate::pipeline::{StreamEvent, StreamSink};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// Events a slow subscriber may fall behind by before it misses some. A
+/// reply of thousands of chunks fits; a subscriber that lags further is told
+/// (`RecvError::Lagged`) and resynchronizes from the store (`get_messages`).
+pub const EVENT_BUFFER: usize = 4096;
+
+pub(super) struct FanOut {
+    pub window: Arc<dyn StreamSink>,
+    pub bus: broadcast::Sender<StreamEvent>,
+}
+
+impl StreamSink for FanOut {
+    fn emit(&self, event: StreamEvent) {
+        // With no subscriber, skip the clone: the window alone is the common case.
+        if self.bus.receiver_count() > 0 {
+            // Fails only when every subscriber left in the meantime.
+            let _ = self.bus.send(event.clone());
+        }
+        self.window.emit(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{MessageId, SessionId};
+    use crate::pipeline::StreamStart;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Window(Mutex<Vec<StreamEvent>>);
+    impl StreamSink for Window {
+        fn emit(&self, event: StreamEvent) {
+            self.0.lock().unwrap().push(event);
+        }
+    }
+
+    #[test]
+    fn the_window_and_every_subscriber_get_each_event() {
+        let window = Arc::new(Window::default());
+        let (bus, _) = broadcast::channel(4);
+        let fan_out = FanOut {
+            window: window.clone(),
+            bus: bus.clone(),
+        };
+        let event = StreamEvent::Start(StreamStart {
+            session_id: SessionId::generate(),
+            message_id: MessageId::generate(),
+        });
+        // Nobody subscribed yet: the window alone.
+        fan_out.emit(event.clone());
+        let mut a = bus.subscribe();
+        let mut b = bus.subscribe();
+        fan_out.emit(event.clone());
+        assert_eq!(window.0.lock().unwrap().len(), 2);
+        assert_eq!(a.try_recv().unwrap(), event);
+        assert_eq!(b.try_recv().unwrap(), event);
+        assert!(a.try_recv().is_err(), "subscribers see only later events");
+    }
+}

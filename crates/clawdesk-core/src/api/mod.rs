@@ -1,0 +1,133 @@
+//! The one door into the core: [`ClawDesk`] has one async method per
+//! command of the contract, taking typed arguments and returning
+//! `AppResult<T>`. Transports (the Tauri window, the HTTP gateway) only
+//! turn their wire format into these calls and the results back; what a
+//! command does, validates and counts lives here, once.
+//!
+//! Each method runs in a `tracing` span named after its command, and counts
+//! itself (and its failure) in the metrics, which `get_metrics` reports.
+
+mod chat;
+mod config;
+mod events;
+mod sessions;
+mod system;
+
+use crate::config::{AppConfig, ConfigManager};
+use crate::metrics::MetricsRecorder;
+use crate::pipeline::{Pipeline, StreamEvent, StreamSink};
+use crate::registry::{ChannelRegistry, ProviderRegistry};
+use crate::store::{SessionStore, SqliteStore, UnavailableStore};
+use crate::AppResult;
+use arc_swap::ArcSwap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::broadcast;
+
+pub use events::EVENT_BUFFER;
+
+/// The backend every transport reaches: the seed's `AppState`, with the
+/// commands as methods. Cloning is cheap (shared handles), so each transport
+/// can hold its own.
+#[derive(Clone)]
+pub struct ClawDesk {
+    pub session_store: Arc<dyn SessionStore>,
+    pub config: Arc<ArcSwap<AppConfig>>,
+    pub config_manager: Arc<ConfigManager>,
+    pub provider_registry: Arc<ProviderRegistry>,
+    pub channel_registry: Arc<ChannelRegistry>,
+    pub metrics: Arc<MetricsRecorder>,
+    /// From a user's message to a stored, streamed reply.
+    pub agent_pipeline: Pipeline,
+    /// Where replies' stream events go: the sink given to `initialize` (the
+    /// window, in the app) and every [`ClawDesk::subscribe`]r.
+    pub stream_sink: Arc<dyn StreamSink>,
+    events: broadcast::Sender<StreamEvent>,
+}
+
+impl ClawDesk {
+    /// Loads config from `config_dir` and opens the store at the path
+    /// `database` gives for the configured `storage.databasePath` (where
+    /// files live is the transport's business). Never fails: an unreadable
+    /// database gives a store that answers every call with its `storage`
+    /// error (and an unhealthy health check) while the file is left untouched.
+    pub async fn initialize(
+        config_dir: &Path,
+        database: impl FnOnce(Option<&str>) -> PathBuf,
+        stream_sink: Arc<dyn StreamSink>,
+    ) -> Self {
+        let config_manager = Arc::new(ConfigManager::load(config_dir));
+        let config = config_manager.shared();
+        let db_path = database(config.load().storage.database_path.as_deref());
+        let session_store: Arc<dyn SessionStore> = match SqliteStore::open(&db_path).await {
+            Ok(store) => {
+                // A reply that was streaming when the app last stopped cannot
+                // resume; keep its text and say honestly that it failed.
+                if let Ok(recovered) = store.recover_interrupted().await {
+                    if recovered > 0 {
+                        eprintln!("clawdesk: marked {recovered} interrupted replies as failed");
+                    }
+                }
+                Arc::new(store)
+            }
+            Err(err) => {
+                eprintln!("clawdesk: {err}");
+                Arc::new(UnavailableStore::new(err))
+            }
+        };
+        let provider_registry = Arc::new(ProviderRegistry::with_config_manager(
+            config_manager.clone(),
+        ));
+        let metrics = Arc::new(MetricsRecorder::new());
+        let agent_pipeline = Pipeline::new(
+            session_store.clone(),
+            provider_registry.clone(),
+            config.clone(),
+            metrics.clone(),
+        );
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let stream_sink = Arc::new(events::FanOut {
+            window: stream_sink,
+            bus: events.clone(),
+        });
+        Self {
+            session_store,
+            provider_registry,
+            config,
+            config_manager,
+            channel_registry: Arc::new(ChannelRegistry::new()),
+            metrics,
+            agent_pipeline,
+            stream_sink,
+            events,
+        }
+    }
+
+    /// Every stream event from now on, of every session, as the window gets
+    /// them. A receiver that falls more than [`EVENT_BUFFER`] events behind
+    /// gets `Lagged` and should resynchronize with `get_messages`.
+    pub fn subscribe(&self) -> broadcast::Receiver<StreamEvent> {
+        self.events.subscribe()
+    }
+
+    /// Runs a command body, counting it (and its failure) in the metrics;
+    /// a failure is also noted in the command's span.
+    async fn track<T>(&self, body: impl Future<Output = AppResult<T>>) -> AppResult<T> {
+        let result = body.await;
+        self.metrics.command(result.is_ok());
+        if let Err(err) = &result {
+            tracing::debug!(kind = err.kind(), %err, "command failed");
+        }
+        result
+    }
+
+    /// Runs a store call, recording its latency.
+    async fn timed_store<T>(&self, call: impl Future<Output = AppResult<T>>) -> AppResult<T> {
+        let started = Instant::now();
+        let result = call.await;
+        self.metrics.store_query(started.elapsed());
+        result
+    }
+}
