@@ -174,7 +174,11 @@ export type ConfigValues = {
 };
 
 export type DefaultsConfig = {
-	/**  Model for new sessions that do not name one. */
+	/**
+	 *  Model for new sessions that do not name one, provider-qualified
+	 *  (`"anthropic/claude-sonnet-4-5"`); a bare id still resolves to the
+	 *  first usable provider serving it.
+	 */
 	model: string,
 	systemPrompt: string,
 };
@@ -221,9 +225,12 @@ export type HealthStatus = {
 	/**  Whole seconds since the backend started. */
 	uptime: number,
 	channelsActive: number,
+	/**  Providers that answered the latest reachability check. */
 	providersActive: number,
 	/**  The individual checks the status is derived from. */
 	checks: HealthCheck[],
+	/**  Every configured provider entry and whether it can answer. */
+	providers: ProviderHealth[],
 };
 
 export type JsonValue = null | boolean | number | null | string | JsonValue[] | { [key in string]: JsonValue };
@@ -258,6 +265,18 @@ export type Message = {
 	compacted?: boolean,
 	/**  A `system` message written by compaction, summarizing the compacted messages. */
 	summary?: boolean,
+	/**
+	 *  Why a reply ended `failed` or `cancelled`: the same code and message
+	 *  its `stream-error` carried, kept across restarts. Absent otherwise.
+	 */
+	failure?: MessageFailure | null,
+};
+
+/**  Why a reply did not complete. */
+export type MessageFailure = {
+	code: FailureCode,
+	/**  For people, e.g. "anthropic: the API key was rejected". */
+	message: string,
 };
 
 /**  The reply returned by `send_message` once it is complete. */
@@ -266,6 +285,7 @@ export type MessageResponse = {
 	/**  Always `"assistant"`. */
 	role: Role,
 	content: string,
+	/**  Provider-qualified: the provider and model that actually answered. */
 	model: string,
 	usage: Usage,
 	timestamp: string,
@@ -298,9 +318,15 @@ export type Metrics = {
 export type ModelCapability = "chat" | "streaming" | "vision" | "tools" | "reasoning";
 
 export type ModelInfo = {
+	/**
+	 *  Provider-qualified, `"<provider>/<model>"`: pass it to
+	 *  `create_session` to chat with this provider's model.
+	 */
 	id: string,
 	/**  The provider entry (config key under `providers`) that serves it. */
 	provider: string,
+	/**  The model's own id at the provider (`"llama3.2"`, `"meta-llama/llama-3-8b"`). */
+	model: string,
 	capabilities: ModelCapability[],
 	contextWindow: number,
 	/**  A name for people, e.g. "Claude Sonnet 4.5". */
@@ -356,6 +382,18 @@ export type ProviderConfig = {
 	includeUsage: boolean,
 };
 
+/**  One provider entry in `HealthStatus`. */
+export type ProviderHealth = {
+	/**  The provider entry (config key under `providers`). */
+	name: string,
+	kind: ProviderKind,
+	status: ProviderState,
+	/**  What was found, or what to do about it, for people. */
+	detail: string,
+	/**  RFC 3339 time of the check the status comes from; `null` when none did. */
+	checkedAt: string | null,
+};
+
 export type ProviderKind = 
 /**  Anthropic Messages API. */
 "anthropic" | 
@@ -376,6 +414,19 @@ export type ProviderSettings = {
 	/**  Write-only; `null` removes the stored key. */
 	apiKey: string | null,
 };
+
+/**  Whether a provider entry can answer, as the latest check found it. */
+export type ProviderState = 
+/**  It answered a model list request. */
+"ready" | 
+/**  It did not answer in time, or answered with an error. */
+"unreachable" | 
+/**  It needs an API key and none is set, or it rejected the key. */
+"needsKey" | 
+/**  Turned off in the config. */
+"disabled" | 
+/**  Not checked yet (just started, or its entry just changed); the check runs. */
+"checking";
 
 export type Role = "user" | "assistant" | "system";
 
@@ -400,6 +451,11 @@ export type SessionInfo = {
 	/**  RFC 3339, UTC; the time of the latest message (or creation). */
 	lastActive: string,
 	messageCount: number,
+	/**
+	 *  Provider-qualified, `"<provider>/<model>"` (e.g. `"ollama/llama3.2"`);
+	 *  sessions created before that may hold a bare model id, which still
+	 *  resolves to the first usable provider serving it.
+	 */
 	model: string | null,
 	/**  Taken from the first user message. */
 	title: string | null,

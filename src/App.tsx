@@ -1,4 +1,4 @@
-import { createMemo, createSignal, Match, onCleanup, onMount, Switch } from "solid-js";
+import { createEffect, createMemo, createSignal, Match, on, onCleanup, onMount, Switch } from "solid-js";
 import { commands, type ModelInfo, type SessionId } from "../bindings/bindings";
 import { errorOf, unwrap, type CommandError } from "./api";
 import { tauriChatBackend, type ChatBackend } from "./chat/backend";
@@ -61,12 +61,17 @@ export function App(props: AppProps) {
 
   const selected = createMemo(() => sessions.sessions().find((s) => s.id === selectedId()) ?? null);
 
+  // Several reads may overlap (start-up, a provider coming up): the newest wins.
+  let modelsToken = 0;
   const loadModels = async () => {
+    const token = ++modelsToken;
     try {
-      setModels(await unwrap(commands.getModels()));
+      const list = await unwrap(commands.getModels());
+      if (token !== modelsToken) return;
+      setModels(list);
       setModelsError(null);
     } catch (e) {
-      setModelsError(errorOf(e));
+      if (token === modelsToken) setModelsError(errorOf(e));
     }
   };
 
@@ -119,6 +124,17 @@ export function App(props: AppProps) {
     if (was === "settings" && v !== "settings") void loadModels();
   };
 
+  // So do providers that start or stop answering (a check finishing after
+  // start-up, Ollama started later): re-read the models when a provider's
+  // state changes.
+  const providerHealth = () => status.health()?.providers ?? null;
+  const providerStates = createMemo(() => providerHealth()?.map((p) => `${p.name}:${p.status}`).join(",") ?? null);
+  createEffect(
+    on(providerStates, (now, before) => {
+      if (before !== undefined && now !== null && now !== before) void loadModels();
+    }),
+  );
+
   onMount(() => {
     let unlisten: (() => void) | undefined;
     let disposed = false;
@@ -152,6 +168,8 @@ export function App(props: AppProps) {
             models={models()}
             value={settings.config()?.defaults.model ?? null}
             onChange={pickModel}
+            providers={providerHealth()}
+            onOpenSettings={() => openView("settings")}
           />
           <ErrorNote error={modelsError() ?? modelSaveError()} />
         </div>
@@ -183,13 +201,13 @@ export function App(props: AppProps) {
       <main class="main">
         <Switch>
           <Match when={view() === "settings"}>
-            <SettingsPanel store={settings} models={models()} />
+            <SettingsPanel store={settings} models={models()} providers={providerHealth()} />
           </Match>
           <Match when={view() === "status"}>
             <StatusPanel status={status} />
           </Match>
           <Match when={view() === "chat"}>
-            <ChatView chat={chat} session={selected()} drafts={drafts} />
+            <ChatView chat={chat} session={selected()} drafts={drafts} models={models()} />
           </Match>
         </Switch>
       </main>

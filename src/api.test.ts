@@ -12,7 +12,7 @@ describe("describeError", () => {
       { kind: "invalidArgument", message: "bad", field: "sessionId" },
       { kind: "sessionNotFound", message: "gone", sessionId: SX },
       { kind: "sessionBusy", message: "busy", sessionId: SX },
-      { kind: "noProvider", message: "none", model: "gpt-4o" },
+      { kind: "noProvider", message: "none", model: "openai/gpt-4o" },
       { kind: "provider", message: "slow down", provider: "anthropic", code: "rateLimited", status: 429, retryable: true, retryAfterMs: 1000 },
       { kind: "configKey", message: "unknown", key: "gateway.prot" },
       { kind: "configValue", message: "wrong", key: "gateway.port", expected: "an integer from 1024 to 65535" },

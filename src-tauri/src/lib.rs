@@ -44,7 +44,14 @@ pub fn run() {
                 app.path().app_data_dir()?,
             );
             let sink = Arc::new(TauriStreamSink::new(app.handle().clone()));
-            let state = tauri::async_runtime::block_on(state::initialize(&paths, sink));
+            let state = tauri::async_runtime::block_on(async {
+                let state = state::initialize(&paths, sink).await;
+                // Ask the providers now, in the background, so the first
+                // health check and model list have answers instead of
+                // `checking`.
+                state.provider_registry.latest_probe();
+                state
+            });
             state
                 .channel_registry
                 .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)?;

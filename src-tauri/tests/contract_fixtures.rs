@@ -99,6 +99,7 @@ struct Normalizer {
     id_pattern: Regex,
     time_pattern: Regex,
     millis_pattern: Regex,
+    loopback_pattern: Regex,
     temp_dir: String,
     double_url: String,
 }
@@ -110,6 +111,7 @@ impl Normalizer {
             id_pattern: Regex::new(r"(sess|msg)_[0-9A-HJKMNP-TV-Z]{26}").unwrap(),
             time_pattern: Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$").unwrap(),
             millis_pattern: Regex::new(r"answered in [0-9.]+ ms").unwrap(),
+            loopback_pattern: Regex::new(r"http://127\.0\.0\.1:\d+").unwrap(),
             temp_dir: temp_dir.display().to_string(),
             double_url: double_url.to_string(),
         }
@@ -125,6 +127,11 @@ impl Normalizer {
         out = self
             .millis_pattern
             .replace_all(&out, "answered in <t> ms")
+            .into_owned();
+        // The provider double listens on a port of the OS's choosing.
+        out = self
+            .loopback_pattern
+            .replace_all(&out, "http://127.0.0.1:<port>")
             .into_owned();
         let found: Vec<String> = self
             .id_pattern
@@ -333,11 +340,20 @@ fn record_all() -> (Recorder, PathBuf) {
     )
     .unwrap_err();
     r.call("get_config", "after updates", vec![]).unwrap();
-    r.call("get_models", "anthropic key set, ollama default", vec![])
+    // Hermetic from here on: Anthropic (which has a key now, and is asked
+    // for its models) is the loopback double; Ollama is off (see TestApp).
+    let double = tauri::async_runtime::block_on(ProviderDouble::start());
+    let config = r.app.state().config_manager.clone();
+    config
+        .update("providers.anthropic.baseUrl", json!(double.base_url()))
+        .unwrap();
+    config.update("network.maxRetries", json!(0)).unwrap();
+    r.call("get_models", "anthropic key set, ollama off", vec![])
         .unwrap();
     r.call("get_channels", "desktop", vec![]).unwrap();
 
-    // System.
+    // System. Health reports the background check's result once it is in.
+    r.app.settle_providers();
     r.call("get_health", "healthy", vec![]).unwrap();
     r.call("get_metrics", "after the calls above", vec![])
         .unwrap();

@@ -94,7 +94,7 @@ fn send_message_returns_the_reply_and_emits_the_exact_sequence() {
     );
     assert_eq!(reply["role"], "assistant");
     assert_eq!(reply["content"], "Hi there");
-    assert_eq!(reply["model"], "claude-sonnet-4-5");
+    assert_eq!(reply["model"], "anthropic/claude-sonnet-4-5");
     assert_eq!(
         reply["usage"],
         json!({ "inputTokens": 30, "outputTokens": 2 })
@@ -202,7 +202,14 @@ fn provider_faults_arrive_as_typed_errors_and_the_session_stays_usable() {
             (name, payload["code"].as_str()),
             ("stream-error", Some(code))
         );
-        assert_eq!(chat.messages(&session)[1]["status"], "failed");
+        let stored = &chat.messages(&session)[1];
+        assert_eq!(stored["status"], "failed");
+        // The reason is kept with the reply, as the stream-error said it.
+        assert_eq!(
+            stored["failure"],
+            json!({ "code": code, "message": payload["message"] }),
+            "{stored}"
+        );
         // Usable again.
         chat.app.ok(
             "send_message",
@@ -253,6 +260,42 @@ fn cancel_stops_within_100ms_and_keeps_the_partial_reply() {
     assert_eq!(stored[1]["status"], "cancelled");
     assert!(stored[1]["content"].as_str().unwrap().starts_with("0 1 2 "));
     assert_eq!(chat.app.ok("get_metrics", json!({}))["streamsCancelled"], 1);
+}
+
+#[test]
+fn deleting_a_session_mid_stream_cancels_the_reply_and_the_waiting_send() {
+    let chat = ChatApp::start();
+    let session = chat.session();
+    chat.double
+        .enqueue(Script::chunks((0..500).map(|i| format!("{i} ")).collect()).interval(20));
+    std::thread::scope(|scope| {
+        let webview = chat.app.webview.clone();
+        let args = json!({ "sessionId": session, "content": "long" });
+        let waiting = scope.spawn(move || common::invoke_on(&webview, "send_message", args));
+        chat.wait_for(&session, |(n, p)| *n == "stream-chunk" && p["index"] == 2);
+        assert_eq!(
+            chat.app
+                .ok("delete_session", json!({ "sessionId": session })),
+            Value::Null
+        );
+        let err = waiting.join().unwrap().unwrap_err();
+        assert_eq!(err["kind"], "cancelled", "{err}");
+    });
+    let ends: Vec<_> = chat
+        .events_of(&session)
+        .into_iter()
+        .filter(|(n, _)| matches!(*n, "stream-end" | "stream-error"))
+        .collect();
+    assert_eq!(ends.len(), 1, "{ends:?}");
+    assert_eq!(ends[0].1["code"], "cancelled");
+    assert_eq!(
+        chat.app.err("get_session", json!({ "sessionId": session }))["kind"],
+        "sessionNotFound"
+    );
+    tauri::async_runtime::block_on(chat.double.wait_for_abandoned(1, Duration::from_secs(5)));
+    let metrics = chat.app.ok("get_metrics", json!({}));
+    assert_eq!(metrics["streamsCancelled"], 1);
+    assert_eq!(metrics["streamsFailed"], 0);
 }
 
 #[test]

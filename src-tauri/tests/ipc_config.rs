@@ -3,6 +3,7 @@
 mod common;
 
 use common::TestApp;
+use provider_double::ProviderDouble;
 use serde_json::{json, Value};
 
 fn read_config_file(app: &TestApp) -> String {
@@ -20,7 +21,7 @@ fn get_config_has_the_documented_shape_and_no_secrets() {
         // checked in clawdesk-core's config tests.
         json!({ "kind": "anthropic", "baseUrl": "https://api.anthropic.com", "enabled": false, "apiKeySet": false, "includeUsage": true })
     );
-    assert_eq!(config["defaults"]["model"], "claude-sonnet-4-5");
+    assert_eq!(config["defaults"]["model"], "anthropic/claude-sonnet-4-5");
     assert!(config["defaults"]["systemPrompt"].is_string());
     assert_eq!(config["compaction"]["thresholdPercent"], 80);
     assert_eq!(config["compaction"]["keepRecent"], 8);
@@ -127,47 +128,83 @@ fn wrong_types_and_ranges_give_config_value_and_change_nothing() {
 }
 
 #[test]
-fn get_models_follows_configured_providers() {
+fn get_models_offers_what_reachable_and_keyed_providers_serve() {
     let app = TestApp::start();
+    // Nothing usable (no keys, Ollama off): nothing to pick.
+    assert_eq!(app.ok("get_models", json!({})), json!([]));
+
+    // A local Ollama offers what is installed there, not the catalog.
+    let ollama = tauri::async_runtime::block_on(ProviderDouble::start());
+    ollama.set_models(vec!["llama3.2".into(), "hf.co/acme/tiny:Q4".into()]);
+    for (key, value) in [
+        ("providers.ollama.baseUrl", json!(ollama.base_url())),
+        ("providers.ollama.enabled", json!(true)),
+    ] {
+        app.ok("update_config", json!({ "key": key, "value": value }));
+    }
     let models = app.ok("get_models", json!({}));
-    let models = models.as_array().unwrap();
-    assert!(!models.is_empty());
-    assert!(
-        models.iter().all(|m| m["provider"] == "ollama"),
-        "no key yet: only Ollama is usable"
-    );
-    let llama = models.iter().find(|m| m["id"] == "llama3.2").unwrap();
-    assert_eq!(llama["contextWindow"], 131072);
+    let ids: Vec<&str> = models
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["ollama/llama3.2", "ollama/hf.co/acme/tiny:Q4"]);
+    let llama = &models[0];
+    assert_eq!(llama["model"], "llama3.2");
+    assert_eq!(llama["provider"], "ollama");
+    assert_eq!(llama["source"], "discovered");
+    assert_eq!(llama["contextWindow"], 131072, "known to the catalog");
     assert!(llama["capabilities"]
         .as_array()
         .unwrap()
         .contains(&json!("streaming")));
 
-    app.ok(
-        "update_config",
-        json!({ "key": "providers.anthropic.apiKey", "value": "sk-ant-x" }),
-    );
+    // A key brings the provider's catalog (its server is a double here).
+    let anthropic = tauri::async_runtime::block_on(ProviderDouble::start());
+    for (key, value) in [
+        ("providers.anthropic.baseUrl", json!(anthropic.base_url())),
+        ("providers.anthropic.enabled", json!(true)),
+        ("providers.anthropic.apiKey", json!("sk-ant-x")),
+    ] {
+        app.ok("update_config", json!({ "key": key, "value": value }));
+    }
     let models = app.ok("get_models", json!({}));
     let sonnet = models
         .as_array()
         .unwrap()
         .iter()
-        .find(|m| m["id"] == "claude-sonnet-4-5")
+        .find(|m| m["id"] == "anthropic/claude-sonnet-4-5")
         .expect("listed once a key is set");
     assert_eq!(sonnet["provider"], "anthropic");
+    assert_eq!(sonnet["model"], "claude-sonnet-4-5");
     assert_eq!(sonnet["contextWindow"], 200000);
     assert_eq!(sonnet["displayName"], "Claude Sonnet 4.5");
+    assert_eq!(sonnet["source"], "catalog");
+    // A session created with a picked id keeps it.
+    let session = app.ok(
+        "create_session",
+        json!({ "channelId": null, "model": "ollama/hf.co/acme/tiny:Q4" }),
+    );
+    assert_eq!(session["model"], "ollama/hf.co/acme/tiny:Q4");
+    // A bare id from an older caller is qualified on creation.
+    let session = app.ok(
+        "create_session",
+        json!({ "channelId": null, "model": "llama3.2" }),
+    );
+    assert_eq!(session["model"], "ollama/llama3.2");
 
     app.ok(
         "update_config",
         json!({ "key": "providers.anthropic.enabled", "value": false }),
     );
-    let models = app.ok("get_models", json!({}));
-    assert!(models
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|m| m["provider"] != "anthropic"));
+    // Ollama stops answering: nothing of it is offered any more.
+    drop(ollama);
+    app.ok(
+        "update_config",
+        json!({ "key": "providers.ollama.baseUrl", "value": "http://127.0.0.1:9" }),
+    );
+    assert_eq!(app.ok("get_models", json!({})), json!([]));
 }
 
 #[test]

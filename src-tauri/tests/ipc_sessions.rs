@@ -36,8 +36,8 @@ fn create_session_defaults_and_shape() {
     assert_eq!(session["channelId"], "desktop");
     assert_eq!(session["messageCount"], 0);
     assert_eq!(
-        session["model"], "claude-sonnet-4-5",
-        "the configured default model"
+        session["model"], "anthropic/claude-sonnet-4-5",
+        "the configured default model, provider-qualified"
     );
     assert_eq!(session["title"], Value::Null);
     assert_timestamp(&session["createdAt"]);
@@ -47,7 +47,10 @@ fn create_session_defaults_and_shape() {
         "create_session",
         json!({ "channelId": "desktop", "model": "gpt-4o" }),
     );
-    assert_eq!(explicit["model"], "gpt-4o");
+    assert_eq!(
+        explicit["model"], "gpt-4o",
+        "nobody serves it: kept as given"
+    );
     let nulls = app.ok(
         "create_session",
         json!({ "channelId": null, "model": null }),

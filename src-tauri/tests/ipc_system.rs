@@ -3,16 +3,28 @@
 mod common;
 
 use common::TestApp;
+use provider_double::ProviderDouble;
 use serde_json::json;
 
 #[test]
 fn health_is_derived_from_real_checks() {
     let app = TestApp::start();
+    let double = tauri::async_runtime::block_on(ProviderDouble::start());
+    // The hosted providers enabled with no key: never contacted, reported.
+    for (key, value) in [
+        ("providers.ollama.baseUrl", json!(double.base_url())),
+        ("providers.ollama.enabled", json!(true)),
+        ("providers.anthropic.enabled", json!(true)),
+        ("providers.openai.enabled", json!(true)),
+    ] {
+        app.ok("update_config", json!({ "key": key, "value": value }));
+    }
+    app.settle_providers();
     let health = app.ok("get_health", json!({}));
     assert_eq!(health["status"], "healthy", "{health}");
     assert!(health["uptime"].is_u64(), "whole seconds");
     assert_eq!(health["channelsActive"], 1);
-    assert_eq!(health["providersActive"], 1, "Ollama needs no key");
+    assert_eq!(health["providersActive"], 1, "Ollama answered");
     let names: Vec<&str> = health["checks"]
         .as_array()
         .unwrap()
@@ -20,16 +32,54 @@ fn health_is_derived_from_real_checks() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["store", "config", "providers"]);
+    let providers = health["providers"].as_array().unwrap();
+    let states: Vec<(&str, &str)> = providers
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("anthropic", "needsKey"),
+            ("ollama", "ready"),
+            ("openai", "needsKey")
+        ]
+    );
+    let ollama = &providers[1];
+    assert_eq!(ollama["kind"], "ollama");
+    assert!(ollama["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("answered in"));
+    common::assert_timestamp(&ollama["checkedAt"]);
+    assert_eq!(providers[0]["checkedAt"], serde_json::Value::Null);
 
-    // No usable provider at all: degraded, and it says why.
+    // Nothing answers: degraded, and it says what to do next.
+    drop(double);
+    app.ok(
+        "update_config",
+        json!({ "key": "providers.ollama.baseUrl", "value": "http://127.0.0.1:9" }),
+    );
+    app.settle_providers();
+    let health = app.ok("get_health", json!({}));
+    assert_eq!(health["status"], "degraded");
+    assert_eq!(health["providersActive"], 0);
+    assert_eq!(health["providers"][1]["status"], "unreachable");
+    assert_eq!(health["checks"][2]["status"], "degraded");
+    assert_eq!(
+        health["checks"][2]["detail"],
+        "No provider can answer: add an Anthropic or OpenAI key in Settings, \
+         or start Ollama on 127.0.0.1:9"
+    );
+
+    // Everything off: it says so too.
     app.ok(
         "update_config",
         json!({ "key": "providers.ollama.enabled", "value": false }),
     );
     let health = app.ok("get_health", json!({}));
+    assert_eq!(health["providers"][1]["status"], "disabled");
     assert_eq!(health["status"], "degraded");
-    assert_eq!(health["providersActive"], 0);
-    assert_eq!(health["checks"][2]["status"], "degraded");
 }
 
 #[test]
@@ -42,6 +92,12 @@ fn corrupt_config_is_reported_in_health() {
     )
     .unwrap();
     let app = TestApp::with_paths(dir, |d| clawdesk_lib::paths::AppPaths::in_dir(d));
+    // The corrupt file left the defaults in charge; keep the test off
+    // whatever may run on Ollama's default port.
+    app.ok(
+        "update_config",
+        json!({ "key": "providers.ollama.enabled", "value": false }),
+    );
     let health = app.ok("get_health", json!({}));
     assert_eq!(health["status"], "degraded");
     let config_check = &health["checks"][1];

@@ -13,14 +13,14 @@ const OTHER = asSessionId("sess_02OTHER");
 
 async function setup(backend: Partial<ChatBackend> = {}, messages = conversation(S, 2)) {
   const be = fakeBackend({ messages: { [S]: messages, [OTHER]: [] } });
-  be.sessions.push({ id: S, channelId: "desktop", createdAt: "", lastActive: "", messageCount: 2, model: "claude-sonnet-4-5", title: null });
+  be.sessions.push({ id: S, channelId: "desktop", createdAt: "", lastActive: "", messageCount: 2, model: "anthropic/claude-sonnet-4-5", title: null });
   const settled = vi.fn();
   const { chat, dispose } = createRoot((dispose) => ({
     chat: createChatStore({ ...tauriChatBackend, ...backend }, { onStreamSettled: settled }),
     dispose,
   }));
   const unlisten = await chat.listen();
-  await chat.open(S, "claude-sonnet-4-5");
+  await chat.open(S, "anthropic/claude-sonnet-4-5");
   return { be, chat, settled, stop: () => (unlisten(), dispose()) };
 }
 
@@ -95,7 +95,7 @@ describe("chat store", () => {
     await emitEvent("streamChunk", { sessionId: S, messageId: id, content: "!", index: 2 });
     const reply = chat.state.messages.at(-1)!;
     expect(chat.state.messages).toHaveLength(3);
-    expect(reply).toMatchObject({ id, role: "assistant", content: "Hello world!", status: "streaming", model: "claude-sonnet-4-5" });
+    expect(reply).toMatchObject({ id, role: "assistant", content: "Hello world!", status: "streaming", model: "anthropic/claude-sonnet-4-5" });
     await emitEvent("streamEnd", { sessionId: OTHER, messageId: X, usage: { inputTokens: 1, outputTokens: 1 } });
     expect(chat.streaming()).toBe(true);
     await emitEvent("streamEnd", { sessionId: S, messageId: id, usage: { inputTokens: 12, outputTokens: 3 } });

@@ -21,11 +21,11 @@ const chunk = (index: number, content: string, sessionId = S, messageId = M) => 
 
 describe("streamState", () => {
   it("builds a reply from start, in-order chunks and end", () => {
-    const st = emptyChat(S, "claude-sonnet-4-5");
+    const st = emptyChat(S, "anthropic/claude-sonnet-4-5");
     expect(applyStreamStart(st, { sessionId: S, messageId: M })).toBe("applied");
     expect(st.streamingId).toBe(M);
     expect(st.messages).toHaveLength(1);
-    expect(st.messages[0]).toMatchObject({ role: "assistant", status: "streaming", content: "", model: "claude-sonnet-4-5" });
+    expect(st.messages[0]).toMatchObject({ role: "assistant", status: "streaming", content: "", model: "anthropic/claude-sonnet-4-5" });
     applyStreamChunk(st, chunk(0, "Hel"));
     applyStreamChunk(st, chunk(1, "lo"));
     expect(st.messages[0]!.content).toBe("Hello");
@@ -99,6 +99,41 @@ describe("streamState", () => {
     expect(st.messages.find((m) => m.id === M)?.content).toBe("live text");
     expect(st.streamingId).toBe(M);
     expect(st.messages.filter((m) => m.local === null && m.id.startsWith("msg_0"))).toHaveLength(4);
+  });
+
+  it("keeps a stored reply's failure reason, as a live stream-error gives it", () => {
+    const [question, answer] = conversation(S, 2);
+    const stored = [
+      question!,
+      { ...answer!, id: M1, status: "failed" as const, failure: { code: "rateLimited" as const, message: "anthropic: HTTP 429: Rate limit exceeded" } },
+      { ...answer!, id: M2, status: "cancelled" as const, failure: { code: "cancelled" as const, message: "the reply was stopped" } },
+      { ...answer!, id: M, status: "failed" as const, failure: null },
+    ];
+    const st = emptyChat(S);
+    loadMessages(st, stored);
+    expect(st.messages.map((m) => m.failure)).toEqual([
+      null,
+      { code: "rateLimited", message: "anthropic: HTTP 429: Rate limit exceeded" },
+      { code: "cancelled", message: "the reply was stopped" },
+      null,
+    ]);
+
+    // The same shape as a live failure.
+    const live = emptyChat(S);
+    applyStreamError(live, { sessionId: S, messageId: M1, code: "rateLimited", message: "anthropic: HTTP 429: Rate limit exceeded" });
+    expect(live.messages[0]).toMatchObject({ status: st.messages[1]!.status, failure: st.messages[1]!.failure });
+  });
+
+  it("keeps a reason heard live when the stored reply has none yet", () => {
+    const st = emptyChat(S);
+    applyStreamStart(st, { sessionId: S, messageId: M });
+    applyStreamError(st, { sessionId: S, messageId: M, code: "network", message: "connection reset" });
+    const [, answer] = conversation(S, 2);
+    mergeReload(st, [{ ...answer!, id: M, status: "failed", failure: undefined }]);
+    expect(st.messages[0]!.failure).toEqual({ code: "network", message: "connection reset" });
+    // What the backend stored wins.
+    mergeReload(st, [{ ...answer!, id: M, status: "failed", failure: { code: "timeout", message: "no first byte in 60 s" } }]);
+    expect(st.messages[0]!.failure).toEqual({ code: "timeout", message: "no first byte in 60 s" });
   });
 
   it("adds local user messages with unique ids, only in an open session", () => {

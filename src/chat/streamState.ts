@@ -29,7 +29,7 @@ export interface ChatMessage {
   usage: Usage | null;
   timestamp: string;
   status: MessageStatus;
-  /** Why the stream ended without completing (stream-error). */
+  /** Why the reply ended without completing: from its stream-error, or as stored (`Message.failure`). */
   failure: { code: FailureCode; message: string } | null;
   /** A user message typed here that the backend has not confirmed yet. */
   local: null | { state: "sending" };
@@ -72,7 +72,9 @@ export function fromMessage(m: Message): ChatMessage {
     usage: m.usage,
     timestamp: m.timestamp,
     status: m.status,
-    failure: null,
+    // Kept by the backend, so a failed or stopped reply says why after a
+    // reload or a restart as it did live.
+    failure: m.failure ? { code: m.failure.code, message: m.failure.message } : null,
     local: null,
     nextIndex: 0,
     pending: {},
@@ -212,7 +214,12 @@ export function mergeReload(state: ChatState, stored: readonly Message[]): void 
   const streamingId = state.streamingId;
   const live = streamingId ? findMessage(state, streamingId) : undefined;
   const liveCopy = live && live.status === "streaming" ? { ...live, pending: { ...live.pending } } : undefined;
+  // Reasons heard live, for a stored reply that ended but has none (yet).
+  const heard = new Map(state.messages.flatMap((m) => (m.failure ? [[m.id, { ...m.failure }] as const] : [])));
   loadMessages(state, stored);
+  for (const m of state.messages) {
+    if (m.failure === null && (m.status === "failed" || m.status === "cancelled")) m.failure = heard.get(m.id) ?? null;
+  }
   if (liveCopy) {
     // The live copy is newer than what was stored a moment ago.
     const i = state.messages.findIndex((m) => m.id === liveCopy.id);

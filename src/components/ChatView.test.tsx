@@ -26,7 +26,7 @@ function streamingBackend(log: string[], opts: { refuseFirst?: boolean } = {}): 
       log.push(`send ${sessionId} ${content}`);
       if (refuse) {
         refuse = false;
-        throw new CommandFailed({ kind: "noProvider", message: "none", model: "claude-sonnet-4-5" });
+        throw new CommandFailed({ kind: "noProvider", message: "none", model: "anthropic/claude-sonnet-4-5" });
       }
       queueMicrotask(() => void emitEvent("streamStart", { sessionId, messageId: REPLY }));
     },
@@ -52,7 +52,7 @@ describe("chat view", () => {
     const [user, reply] = messages();
     expect(user!.querySelector(".message-role")!.textContent).toBe("You");
     expect(reply!.querySelector(".message-role")!.textContent).toBe("Assistant");
-    expect(reply!.querySelector(".message-model")!.textContent).toBe("claude-sonnet-4-5");
+    expect(reply!.querySelector(".message-model")!.textContent).toBe("anthropic/claude-sonnet-4-5");
     expect(reply!.querySelector(".message-usage")!.textContent).toBe("11 in · 21 out tokens");
     expect(reply!.querySelector(".markdown strong")!.textContent).toBe("1");
     expect(document.querySelector(".chat-title")!.textContent).toBe("Rust help");
@@ -95,12 +95,32 @@ describe("chat view", () => {
     expect(failed.textContent).toContain("Half");
   });
 
+  it("shows why a reply failed when the chat is opened again, as it did live", async () => {
+    const [question, answer] = conversation(S, 2);
+    const stored = [
+      question!,
+      { ...answer!, content: "Half", status: "failed" as const, failure: { code: "rateLimited" as const, message: "HTTP 429" } },
+      { ...answer!, id: FAIL, content: "", status: "cancelled" as const, failure: { code: "cancelled" as const, message: "the reply was stopped" } },
+    ];
+    fakeBackend({ sessions: [session({ id: S, title: "Rust help" })], messages: { [S]: stored } });
+    render(() => <App chatBackend={streamingBackend([])} statusIntervalMs={60_000} />);
+    await waitFor(() => expect(messages()).toHaveLength(3));
+    const [, failed, stopped] = messages();
+    expect(failed!.querySelector(".badge")!.textContent).toBe("failed");
+    const reason = failed!.querySelector('[data-testid="message-failure"]')!;
+    expect(reason.textContent).toContain("rate-limiting");
+    expect(reason.textContent).toContain("HTTP 429");
+    expect(reason.getAttribute("role")).toBe("alert");
+    expect(stopped!.querySelector(".badge")!.textContent).toBe("cancelled");
+    expect(stopped!.querySelector('[data-testid="message-failure"]')!.textContent).toBe("Stopped before the reply was complete.");
+  });
+
   it("keeps a refused message in the composer with the reason, and clears it once the backend accepts it", async () => {
     const log: string[] = [];
     const input = await openChat(streamingBackend(log, { refuseFirst: true }));
     fireEvent.input(input, { target: { value: "hello?" } });
     fireEvent.click(screen.getByRole("button", { name: "Send" }));
-    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("No configured provider serves claude-sonnet-4-5"));
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("No configured provider serves anthropic/claude-sonnet-4-5"));
     expect(input.value).toBe("hello?");
     expect(localStorage.getItem(`clawdesk.draft.${S}`)).toBe("hello?");
     expect(messages().filter((m) => m.textContent!.includes("hello?"))).toHaveLength(0);

@@ -1,21 +1,31 @@
 import { onCleanup, onMount, Show } from "solid-js";
-import type { SessionId, SessionInfo } from "../../bindings/bindings";
+import type { ModelInfo, SessionId, SessionInfo } from "../../bindings/bindings";
 import type { ChatStore } from "../chat/chatStore";
 import type { Drafts } from "../chat/drafts";
 import { formatCount } from "../lib/format";
 import { Composer } from "./Composer";
 import { ErrorNote } from "./ErrorNote";
 import { MessageList } from "./MessageList";
+import { modelName, resolveModel } from "./ModelPicker";
 import { sessionTitle } from "./Sidebar";
 
 export interface ChatViewProps {
   chat: ChatStore;
   session: SessionInfo | null;
   drafts: Drafts;
+  /** The offered models, to name the chat's model; none needed. */
+  models?: readonly ModelInfo[];
 }
 
 export function ChatView(props: ChatViewProps) {
   const chat = () => props.chat;
+  /** The chat's model by name, and its qualified id (a bare id from an
+   * older chat resolved, when one offered model serves it). */
+  const chatModel = (value: string | null) => {
+    if (value === null) return { name: "default model", id: "the default model" };
+    const models = props.models ?? [];
+    return { name: modelName(models, value), id: resolveModel(models, value)?.id ?? value };
+  };
 
   // The draft is cleared only once the backend accepted the message, and
   // only if it was not edited meanwhile; a refused send leaves it as typed.
@@ -49,8 +59,8 @@ export function ChatView(props: ChatViewProps) {
           <>
             <header class="chat-head">
               <h1 class="chat-title" data-testid="chat-title">{sessionTitle(session())}</h1>
-              <span class="chat-model muted" title="The model this chat uses">
-                {session().model ?? "default model"}
+              <span class="chat-model muted" data-testid="chat-model" title={`The model this chat uses: ${chatModel(session().model).id}`}>
+                {chatModel(session().model).name}
               </span>
               <Show when={chat().canCompact()}>
                 <button

@@ -19,7 +19,7 @@ function renderedIndexes(): number[] {
 }
 
 function big(n: number) {
-  const st = emptyChat(S, "claude-sonnet-4-5");
+  const st = emptyChat(S, "anthropic/claude-sonnet-4-5");
   loadMessages(st, conversation(S, n));
   const [state] = createStore(st);
   return state;

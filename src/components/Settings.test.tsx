@@ -97,9 +97,9 @@ describe("settings panel", () => {
     const be = fakeBackend();
     await renderSettings();
     const select = screen.getByLabelText("Model for new chats") as HTMLSelectElement;
-    expect([...select.querySelectorAll("optgroup")].map((g) => g.label)).toEqual(["anthropic", "ollama", "openai"]);
-    expect(select.value).toBe("claude-sonnet-4-5");
-    fireEvent.change(select, { target: { value: "llama3.2" } });
-    await waitFor(() => expect(be.mock.callsOf("updateConfig")).toEqual([{ key: "defaults.model", value: "llama3.2" }]));
+    expect([...select.querySelectorAll("optgroup")].map((g) => g.label)).toEqual(["Anthropic", "Ollama", "OpenAI"]);
+    expect(select.value).toBe("anthropic/claude-sonnet-4-5");
+    fireEvent.change(select, { target: { value: "ollama/llama3.2" } });
+    await waitFor(() => expect(be.mock.callsOf("updateConfig")).toEqual([{ key: "defaults.model", value: "ollama/llama3.2" }]));
   });
 });

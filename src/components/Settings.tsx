@@ -1,5 +1,5 @@
 import { createSignal, For, type JSX, Match, onMount, Show, Switch } from "solid-js";
-import type { ModelInfo, NewProvider, ProviderConfig, ProviderKind, ProviderSettings } from "../../bindings/bindings";
+import type { ModelInfo, NewProvider, ProviderConfig, ProviderHealth, ProviderKind, ProviderSettings } from "../../bindings/bindings";
 import { describeError } from "../api";
 import type { ConfigKeyFor, SettingsStore } from "../settings/settingsStore";
 import { ErrorNote } from "./ErrorNote";
@@ -266,7 +266,14 @@ function AddProvider(props: { store: SettingsStore }) {
   );
 }
 
-export function SettingsPanel(props: { store: SettingsStore; models: readonly ModelInfo[] }) {
+export interface SettingsPanelProps {
+  store: SettingsStore;
+  models: readonly ModelInfo[];
+  /** `HealthStatus.providers`, for the model picker; `null` while unknown. */
+  providers?: readonly ProviderHealth[] | null;
+}
+
+export function SettingsPanel(props: SettingsPanelProps) {
   onMount(() => void props.store.load());
   return (
     <section class="panel settings" aria-label="Settings" data-testid="settings-panel">
@@ -286,6 +293,7 @@ export function SettingsPanel(props: { store: SettingsStore; models: readonly Mo
                   label="Model for new chats"
                   models={props.models}
                   value={cfg().defaults.model}
+                  providers={props.providers ?? null}
                   onChange={(id) => void props.store.update("defaults.model", id)}
                 />
                 <FieldStatus store={props.store} configKey="defaults.model" />

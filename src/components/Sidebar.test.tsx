@@ -40,48 +40,62 @@ describe("sessions sidebar", () => {
     render(() => <App statusIntervalMs={60_000} />);
     await waitFor(() => expect(items()).toHaveLength(1));
     const picker = screen.getAllByLabelText("Model for new chats")[0] as HTMLSelectElement;
-    await waitFor(() => expect(picker.value).toBe("claude-sonnet-4-5"));
-    fireEvent.change(picker, { target: { value: "gpt-4o" } });
+    await waitFor(() => expect(picker.value).toBe("anthropic/claude-sonnet-4-5"));
+    fireEvent.change(picker, { target: { value: "openai/gpt-4o" } });
     fireEvent.click(screen.getByRole("button", { name: /New chat/ }));
     await waitFor(() => expect(items()).toHaveLength(2));
-    expect(be.mock.callsOf("updateConfig")).toEqual([{ key: "defaults.model", value: "gpt-4o" }]);
+    expect(be.mock.callsOf("updateConfig")).toEqual([{ key: "defaults.model", value: "openai/gpt-4o" }]);
     // The backend takes the model from defaults.model (saved first).
     expect(be.mock.callsOf("createSession")).toEqual([{ channelId: null, model: null }]);
     const created = be.sessions.find((s) => s.id !== older.id)!;
-    expect(created.model).toBe("gpt-4o");
+    expect(created.model).toBe("openai/gpt-4o");
     expect(items()[0]!.dataset.sessionId).toBe(created.id);
     await waitFor(() => expect(items()[0]!.classList.contains("selected")).toBe(true));
-    expect(document.querySelector(".chat-model")!.textContent).toBe("gpt-4o");
+    expect(document.querySelector(".chat-model")!.textContent).toBe("GPT-4o · OpenAI");
+    expect(document.querySelector(".chat-model")!.getAttribute("title")).toContain("openai/gpt-4o");
   });
 
   it("shows the same model for new chats as Settings, whichever one changes it", async () => {
     fakeBackend({ sessions: [older] });
     render(() => <App statusIntervalMs={60_000} />);
     const sidebarPicker = () => document.querySelector<HTMLSelectElement>('[data-testid="sidebar"] .model-picker select')!;
-    await waitFor(() => expect(sidebarPicker().value).toBe("claude-sonnet-4-5"));
+    await waitFor(() => expect(sidebarPicker().value).toBe("anthropic/claude-sonnet-4-5"));
     fireEvent.click(screen.getByTestId("settings-button"));
     const settingsPicker = () => document.querySelector<HTMLSelectElement>('[data-config-key="defaults.model"] select')!;
-    await waitFor(() => expect(settingsPicker().value).toBe("claude-sonnet-4-5"));
+    await waitFor(() => expect(settingsPicker().value).toBe("anthropic/claude-sonnet-4-5"));
 
-    fireEvent.change(settingsPicker(), { target: { value: "llama3.2" } });
-    await waitFor(() => expect(sidebarPicker().value).toBe("llama3.2"));
+    fireEvent.change(settingsPicker(), { target: { value: "ollama/llama3.2" } });
+    await waitFor(() => expect(sidebarPicker().value).toBe("ollama/llama3.2"));
 
-    fireEvent.change(sidebarPicker(), { target: { value: "gpt-4o" } });
-    await waitFor(() => expect(settingsPicker().value).toBe("gpt-4o"));
-    expect(sidebarPicker().value).toBe("gpt-4o");
+    fireEvent.change(sidebarPicker(), { target: { value: "openai/gpt-4o" } });
+    await waitFor(() => expect(settingsPicker().value).toBe("openai/gpt-4o"));
+    expect(sidebarPicker().value).toBe("openai/gpt-4o");
   });
 
   it("keeps the model for new chats across a restart", async () => {
     const be = fakeBackend({ sessions: [older] });
     const first = render(() => <App statusIntervalMs={60_000} />);
     const picker = () => document.querySelector<HTMLSelectElement>('[data-testid="sidebar"] .model-picker select')!;
-    await waitFor(() => expect(picker().value).toBe("claude-sonnet-4-5"));
-    fireEvent.change(picker(), { target: { value: "gpt-4o" } });
+    await waitFor(() => expect(picker().value).toBe("anthropic/claude-sonnet-4-5"));
+    fireEvent.change(picker(), { target: { value: "openai/gpt-4o" } });
     await waitFor(() => expect(be.mock.callsOf("updateConfig")).toHaveLength(1));
     first.unmount();
 
     render(() => <App statusIntervalMs={60_000} />);
-    await waitFor(() => expect(picker().value).toBe("gpt-4o"));
+    await waitFor(() => expect(picker().value).toBe("openai/gpt-4o"));
+  });
+
+  it("shows a bare model id from before qualified ids as the model serving it", async () => {
+    const be = fakeBackend({ sessions: [session({ id: asSessionId("sess_03BARE"), title: "Old chat", model: "claude-sonnet-4-5" })] });
+    be.config.defaults.model = "llama3.2";
+    render(() => <App statusIntervalMs={60_000} />);
+    const picker = () => document.querySelector<HTMLSelectElement>('[data-testid="sidebar"] .model-picker select')!;
+    await waitFor(() => expect(picker().value).toBe("ollama/llama3.2"));
+    expect(picker().textContent).not.toContain("not offered");
+    await waitFor(() => expect(screen.getByTestId("chat-model").textContent).toBe("Claude Sonnet 4.5 · Anthropic"));
+    expect(screen.getByTestId("chat-model").getAttribute("title")).toBe("The model this chat uses: anthropic/claude-sonnet-4-5");
+    // Nothing is rewritten just by showing it.
+    expect(be.mock.callsOf("updateConfig")).toEqual([]);
   });
 
   it("shows why the model for new chats could not be saved", async () => {
@@ -90,8 +104,8 @@ describe("sessions sidebar", () => {
     });
     render(() => <App statusIntervalMs={60_000} />);
     const picker = () => document.querySelector<HTMLSelectElement>('[data-testid="sidebar"] .model-picker select')!;
-    await waitFor(() => expect(picker().value).toBe("claude-sonnet-4-5"));
-    fireEvent.change(picker(), { target: { value: "gpt-4o" } });
+    await waitFor(() => expect(picker().value).toBe("anthropic/claude-sonnet-4-5"));
+    fireEvent.change(picker(), { target: { value: "openai/gpt-4o" } });
     await waitFor(() =>
       expect(document.querySelector('[data-testid="sidebar"] .sidebar-model [role="alert"]')?.textContent).toContain(
         "defaults.model must be a model a provider serves.",

@@ -6,7 +6,9 @@ import { createStatusStore } from "../status/statusStore";
 import { fakeBackend } from "../test/fixtures";
 import { StatusPanel, StatusSummary } from "./Status";
 
-/** A fresh install: nothing configured, nothing reachable. */
+const NEXT_STEP = "No provider can answer: add an Anthropic or OpenAI key in Settings, or start Ollama on 127.0.0.1:11434";
+
+/** A fresh install: nothing configured, nothing reachable (as the backend reports it). */
 const freshInstall: HealthStatus = {
   status: "degraded",
   uptime: 4,
@@ -15,9 +17,25 @@ const freshInstall: HealthStatus = {
   checks: [
     { name: "store", status: "healthy", detail: "answered in 0.20 ms" },
     { name: "config", status: "healthy", detail: "loaded from /home/u/.config/clawdesk/config.json" },
-    { name: "providers", status: "degraded", detail: "no provider is enabled with an API key" },
+    { name: "providers", status: "degraded", detail: NEXT_STEP },
+  ],
+  providers: [
+    { name: "anthropic", kind: "anthropic", status: "needsKey", detail: "add an API key for Anthropic in Settings", checkedAt: null },
+    { name: "ollama", kind: "ollama", status: "unreachable", detail: "http://127.0.0.1:11434: connection refused", checkedAt: "2026-11-23T20:00:01.000Z" },
+    { name: "openai", kind: "openai", status: "needsKey", detail: "add an API key for OpenAI in Settings", checkedAt: null },
   ],
 };
+
+/** Just started: the reachability check of Ollama is still running. */
+const starting: HealthStatus = {
+  ...freshInstall,
+  checks: [...freshInstall.checks.slice(0, 2), { name: "providers", status: "degraded", detail: "checking whether ollama answers" }],
+  providers: freshInstall.providers.map((p) =>
+    p.name === "ollama" ? { ...p, status: "checking", detail: "checking whether it answers", checkedAt: null } : p,
+  ),
+};
+
+const providerRow = (name: string) => document.querySelector<HTMLElement>(`[aria-label="Providers"] [data-provider="${name}"]`)!;
 
 async function renderStatus(health: () => HealthStatus) {
   const be = fakeBackend({}, { getHealth: health });
@@ -35,12 +53,79 @@ async function renderStatus(health: () => HealthStatus) {
 describe("status", () => {
   it("tells a fresh install what is wrong and what to do, and never says Healthy", async () => {
     const { summary } = await renderStatus(() => freshInstall);
-    expect(summary().textContent).toBe("Degraded · no provider is enabled with an API key");
-    expect(summary().getAttribute("title")).toBe("providers: no provider is enabled with an API key");
+    expect(summary().textContent).toBe(`Degraded · ${NEXT_STEP}`);
+    expect(summary().getAttribute("title")).toBe(`providers: ${NEXT_STEP}`);
     const attention = screen.getByRole("list", { name: "What needs attention" });
-    expect(attention.textContent).toContain("providers: no provider is enabled with an API key");
-    expect(attention.textContent).toContain("Add an API key in Settings, or start a local server such as Ollama.");
+    // The backend's detail says what to do; no second, vaguer hint.
+    expect(attention.textContent).toBe(`providers: ${NEXT_STEP}`);
     expect(document.body.textContent).not.toContain("Healthy");
+  });
+
+  it("shows every provider with its state and what was found", async () => {
+    await renderStatus(() => ({
+      ...freshInstall,
+      providers: [
+        ...freshInstall.providers,
+        { name: "lmstudio", kind: "openai", status: "disabled", detail: "turned off in Settings", checkedAt: null },
+        { name: "groq", kind: "openai", status: "needsKey", detail: "the API key was refused: HTTP 401", checkedAt: "2026-11-23T20:00:01.000Z" },
+      ],
+    }));
+    const list = screen.getByRole("list", { name: "Providers" });
+    expect(list.querySelectorAll("li")).toHaveLength(5);
+    expect(providerRow("anthropic").textContent).toBe("Anthropicneeds an API keyadd an API key for Anthropic in Settings");
+    expect(providerRow("anthropic").querySelector(".dot-degraded")).not.toBeNull();
+    expect(providerRow("ollama").textContent).toContain("not reachable");
+    expect(providerRow("ollama").textContent).toContain("http://127.0.0.1:11434: connection refused");
+    expect(providerRow("ollama").querySelector(".dot-unhealthy")).not.toBeNull();
+    expect(providerRow("lmstudio").textContent).toContain("turned off");
+    expect(providerRow("lmstudio").querySelector(".dot-inactive")).not.toBeNull();
+    expect(providerRow("groq").textContent).toContain("API key refused");
+  });
+
+  it("shows a ready provider as ready", async () => {
+    await renderStatus(() => ({
+      ...freshInstall,
+      status: "healthy",
+      providersActive: 1,
+      checks: [...freshInstall.checks.slice(0, 2), { name: "providers", status: "healthy", detail: "answering: ollama" }],
+      providers: [{ name: "ollama", kind: "ollama", status: "ready", detail: "answered in 3 ms, serving 2 models", checkedAt: "2026-11-23T20:00:01.000Z" }],
+    }));
+    expect(providerRow("ollama").dataset.status).toBe("ready");
+    expect(providerRow("ollama").textContent).toBe("Ollamareadyanswered in 3 ms, serving 2 models");
+    expect(providerRow("ollama").querySelector(".dot-healthy")).not.toBeNull();
+    expect(screen.getByTestId("status-summary").textContent).toBe("Healthy · 1 provider · 1 channel");
+  });
+
+  it("does not alarm while a provider is still being checked", async () => {
+    const { summary } = await renderStatus(() => starting);
+    expect(summary().textContent).toBe("Checking providers…");
+    expect(summary().querySelector(".dot-unknown")).not.toBeNull();
+    expect(screen.queryByRole("list", { name: "What needs attention" })).toBeNull();
+    expect(document.body.textContent).not.toContain("Degraded");
+    expect(document.body.textContent).not.toContain("Healthy");
+    expect(screen.getByRole("region", { name: "Status" }).querySelector("h2")!.textContent).toContain("Checking providers…");
+    expect(providerRow("ollama").textContent).toContain("checking…");
+    expect(providerRow("ollama").querySelector(".dot-unknown")).not.toBeNull();
+    // The check is listed, neutral, with what it is doing.
+    expect(document.body.textContent).toContain("checking whether ollama answers");
+  });
+
+  it("still names a real problem while a provider is being checked", async () => {
+    const { summary } = await renderStatus(() => ({
+      ...starting,
+      status: "unhealthy",
+      checks: [...starting.checks, { name: "store", status: "unhealthy", detail: "database is locked" }],
+    }));
+    expect(summary().textContent).toBe("Unhealthy · database is locked");
+  });
+
+  it("gives the verdict once the check is done", async () => {
+    let health = starting;
+    const { status, summary } = await renderStatus(() => health);
+    expect(summary().textContent).toBe("Checking providers…");
+    health = freshInstall;
+    await status.refresh();
+    await waitFor(() => expect(summary().textContent).toBe(`Degraded · ${NEXT_STEP}`));
   });
 
   it("names the worst failing check first", async () => {
@@ -54,7 +139,7 @@ describe("status", () => {
 
   it("does not say Healthy when a check fails even if the overall status does", async () => {
     const { summary } = await renderStatus(() => ({ ...freshInstall, status: "healthy" }));
-    expect(summary().textContent).toBe("Degraded · no provider is enabled with an API key");
+    expect(summary().textContent).toBe(`Degraded · ${NEXT_STEP}`);
   });
 
   it("says Healthy with providers and channels only when everything is", async () => {
@@ -68,7 +153,7 @@ describe("status", () => {
     expect(screen.queryByRole("list", { name: "What needs attention" })).toBeNull();
   });
 
-  it("keeps working when the backend adds fields and per-provider checks", async () => {
+  it("keeps working when the backend adds fields, checks and provider states", async () => {
     const newer = {
       ...freshInstall,
       status: "unhealthy",
@@ -77,13 +162,19 @@ describe("status", () => {
         { name: "provider:ollama", status: "unhealthy", detail: "http://127.0.0.1:11434: connection refused", latencyMs: 2 },
         { name: "provider:anthropic", status: "degraded", detail: "no API key", url: "https://api.anthropic.com" },
       ],
-      providers: [{ name: "ollama", reachable: false }],
-    } as HealthStatus;
+      providers: [
+        ...freshInstall.providers,
+        { name: "vertex", kind: "openai", status: "quotaExceeded", detail: "monthly quota used up", checkedAt: null, region: "eu" },
+      ],
+    } as unknown as HealthStatus;
     const { summary } = await renderStatus(() => newer);
     expect(summary().textContent).toBe("Unhealthy · http://127.0.0.1:11434: connection refused");
     const attention = screen.getByRole("list", { name: "What needs attention" }).textContent!;
     expect(attention.indexOf("provider:ollama")).toBeLessThan(attention.indexOf("provider:anthropic"));
     expect(attention).toContain("Add an API key in Settings");
+    // A state this build does not know is shown as it came, without a verdict.
+    expect(providerRow("vertex").textContent).toContain("quotaExceeded");
+    expect(providerRow("vertex").querySelector(".dot-unknown")).not.toBeNull();
   });
 
   it("drops an earlier Healthy when the health call fails", async () => {

@@ -1,6 +1,7 @@
 import { For, Show } from "solid-js";
 import type { HealthCheck, HealthLevel, HealthStatus, LatencySummary } from "../../bindings/bindings";
 import { describeError } from "../api";
+import { providerDot, providerLabel, providersPending, providerStateText } from "../status/providers";
 import type { StatusStore } from "../status/statusStore";
 import { formatCount, formatDuration, formatMicros } from "../lib/format";
 import { ErrorNote } from "./ErrorNote";
@@ -12,25 +13,53 @@ const levelRank: Record<HealthLevel, number> = { healthy: 0, degraded: 1, unheal
 // never shown as fine.
 const rank = (level: HealthLevel): number => levelRank[level] ?? levelRank.unhealthy;
 
+/** A check whose verdict waits on a check still running: the `providers`
+ * check while nothing answers yet but a provider is still being checked.
+ * Transient, so it is not shown as a problem. */
+export function isPending(health: HealthStatus, check: HealthCheck): boolean {
+  return check.name === "providers" && rank(check.status) > 0 && providersPending(health.providers ?? []);
+}
+
+/** Some verdict is still waiting on a provider check. */
+export function checking(health: HealthStatus): boolean {
+  return health.checks.some((c) => isPending(health, c));
+}
+
 /** The level to show: the worst of the overall status and of every check,
- * so nothing failing is ever shown as "Healthy". */
+ * so nothing failing is ever shown as "Healthy". A pending check does not
+ * count, nor does the overall status when a pending check explains it. */
 export function shownLevel(health: HealthStatus): HealthLevel {
-  return health.checks.reduce<HealthLevel>((worst, c) => (rank(c.status) > rank(worst) ? c.status : worst), health.status);
+  const pending = health.checks.filter((c) => isPending(health, c));
+  const explained = pending.some((c) => rank(c.status) >= rank(health.status));
+  return health.checks
+    .filter((c) => !isPending(health, c))
+    .reduce<HealthLevel>((worst, c) => (rank(c.status) > rank(worst) ? c.status : worst), explained ? "healthy" : health.status);
 }
 
 export function levelLabel(level: HealthLevel): string {
   return levelText[level] ?? String(level);
 }
 
-/** The checks that are not healthy, worst first (they say what is wrong). */
-export function failingChecks(health: HealthStatus): HealthCheck[] {
-  return health.checks.filter((c) => rank(c.status) > 0).sort((a, b) => rank(b.status) - rank(a.status));
+/** The verdict in a word or two, with its dot: the level, or "Checking
+ * providers…" (neutral) while only a pending check keeps it from Healthy. */
+export function headline(health: HealthStatus): { level: HealthLevel | "unknown"; text: string } {
+  const level = shownLevel(health);
+  return level === "healthy" && checking(health) ? { level: "unknown", text: "Checking providers…" } : { level, text: levelLabel(level) };
 }
 
-/** What the user can do about a failing check, where this side knows. */
+/** The checks that are not healthy, worst first (they say what is wrong). */
+export function failingChecks(health: HealthStatus): HealthCheck[] {
+  return health.checks
+    .filter((c) => rank(c.status) > 0 && !isPending(health, c))
+    .sort((a, b) => rank(b.status) - rank(a.status));
+}
+
+/** What the user can do about a failing check, where this side knows and
+ * the check's detail does not say it already. */
 export function checkHint(check: HealthCheck): string | null {
-  // `providers`, and the per-provider entries the backend is adding.
   if (/^provider/i.test(check.name)) {
+    // "No provider can answer: add an Anthropic or OpenAI key in Settings, or start Ollama on ..."
+    if (/\bSettings\b|\bstart\b/i.test(check.detail)) return null;
     return "Add an API key in Settings, or start a local server such as Ollama.";
   }
   if (check.name === "config") return "Fix the setting in Settings (or the config file); the rest keeps working.";
@@ -49,6 +78,7 @@ export function StatusSummary(props: { status: StatusStore; onOpen: () => void }
     const level = shownLevel(health);
     const failing = failingChecks(health)[0];
     if (level !== "healthy" && failing) return `${levelLabel(level)} · ${failing.detail}`;
+    if (level === "healthy" && checking(health)) return headline(health).text;
     const p = health.providersActive;
     const c = health.channelsActive;
     return `${levelLabel(level)} · ${p} provider${p === 1 ? "" : "s"} · ${c} channel${c === 1 ? "" : "s"}`;
@@ -60,9 +90,14 @@ export function StatusSummary(props: { status: StatusStore; onOpen: () => void }
     const error = props.status.error();
     return error ? describeError(error) : "Backend status and metrics";
   };
+  const summaryDot = () => {
+    const health = h();
+    if (!health) return props.status.error() ? "unhealthy" : "unknown";
+    return headline(health).level;
+  };
   return (
     <button type="button" class="status-summary" data-testid="status-summary" onClick={() => props.onOpen()} title={title()}>
-      <HealthDot level={(() => { const health = h(); return health ? shownLevel(health) : props.status.error() ? "unhealthy" : "unknown"; })()} />
+      <HealthDot level={summaryDot()} />
       <Show when={h()} fallback={<span>{props.status.error() ? "Health unknown" : "Checking backend…"}</span>}>
         {(health) => (
           // One line in the sidebar; the title has every failing check whole.
@@ -106,7 +141,7 @@ function Stat(props: { label: string; value: number | string }) {
   );
 }
 
-/** The full status view: health checks, channels and metrics. */
+/** The full status view: health checks, providers, channels and metrics. */
 export function StatusPanel(props: { status: StatusStore }) {
   const s = () => props.status;
   return (
@@ -128,7 +163,7 @@ export function StatusPanel(props: { status: StatusStore }) {
         {(h) => (
           <section class="card">
             <h2>
-              <HealthDot level={shownLevel(h())} /> {levelLabel(shownLevel(h()))}
+              <HealthDot level={headline(h()).level} /> {headline(h()).text}
               <span class="muted small"> · up {formatDuration(h().uptime)}</span>
             </h2>
             <Show when={failingChecks(h()).length > 0}>
@@ -147,16 +182,38 @@ export function StatusPanel(props: { status: StatusStore }) {
               </ul>
             </Show>
             <ul class="checks">
-              <For each={h().checks.filter((c) => rank(c.status) === 0)}>
+              <For each={h().checks.filter((c) => rank(c.status) === 0 || isPending(h(), c))}>
                 {(c) => (
                   <li>
-                    <HealthDot level={c.status} />
+                    <HealthDot level={isPending(h(), c) ? "unknown" : c.status} />
                     <strong>{c.name}</strong>
                     <span class="muted">{c.detail}</span>
                   </li>
                 )}
               </For>
             </ul>
+          </section>
+        )}
+      </Show>
+
+      <Show when={s().health()?.providers}>
+        {(providers) => (
+          <section class="card">
+            <h2>Providers</h2>
+            <Show when={providers().length > 0} fallback={<p class="muted">No provider is set up. Add one in Settings.</p>}>
+              <ul class="checks providers" aria-label="Providers">
+                <For each={providers()}>
+                  {(p) => (
+                    <li data-provider={p.name} data-status={p.status} title={p.checkedAt ? `Checked ${new Date(p.checkedAt).toLocaleTimeString()}` : undefined}>
+                      <HealthDot level={providerDot(p.status)} />
+                      <strong>{providerLabel(p.name)}</strong>
+                      <span class="provider-state">{providerStateText(p)}</span>
+                      <span class="muted provider-detail">{p.detail}</span>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Show>
           </section>
         )}
       </Show>

@@ -20,7 +20,7 @@ export function session(over: Partial<SessionInfo> = {}): SessionInfo {
     createdAt: t,
     lastActive: t,
     messageCount: 0,
-    model: "claude-sonnet-4-5",
+    model: "anthropic/claude-sonnet-4-5",
     title: null,
     ...over,
   };
@@ -47,7 +47,7 @@ export function conversation(sessionId: SessionId, n: number): Message[] {
       sessionId,
       role: i % 2 === 0 ? "user" : "assistant",
       content: i % 2 === 0 ? `Question ${i}` : `Answer **${i}** with \`code\` and a list:\n\n- one\n- two`,
-      model: i % 2 === 0 ? null : "claude-sonnet-4-5",
+      model: i % 2 === 0 ? null : "anthropic/claude-sonnet-4-5",
       usage: i % 2 === 0 ? null : { inputTokens: 10 + i, outputTokens: 20 + i },
       timestamp: new Date(Date.UTC(2026, 10, 23, 12, 0, i % 60)).toISOString(),
     }),
@@ -55,10 +55,10 @@ export function conversation(sessionId: SessionId, n: number): Message[] {
 }
 
 export const models: ModelInfo[] = [
-  { id: "claude-sonnet-4-5", provider: "anthropic", capabilities: ["chat", "streaming"], contextWindow: 200000, displayName: "Claude Sonnet 4.5", source: "catalog" },
-  { id: "claude-haiku-4-5", provider: "anthropic", capabilities: ["chat", "streaming"], contextWindow: 200000, displayName: "Claude Haiku 4.5", source: "catalog" },
-  { id: "gpt-4o", provider: "openai", capabilities: ["chat", "streaming", "vision"], contextWindow: 128000, displayName: "GPT-4o", source: "catalog" },
-  { id: "llama3.2", provider: "ollama", capabilities: ["chat", "streaming"], contextWindow: 131072, displayName: "Llama 3.2", source: "discovered" },
+  { id: "anthropic/claude-sonnet-4-5", model: "claude-sonnet-4-5", provider: "anthropic", capabilities: ["chat", "streaming"], contextWindow: 200000, displayName: "Claude Sonnet 4.5", source: "catalog" },
+  { id: "anthropic/claude-haiku-4-5", model: "claude-haiku-4-5", provider: "anthropic", capabilities: ["chat", "streaming"], contextWindow: 200000, displayName: "Claude Haiku 4.5", source: "catalog" },
+  { id: "openai/gpt-4o", model: "gpt-4o", provider: "openai", capabilities: ["chat", "streaming", "vision"], contextWindow: 128000, displayName: "GPT-4o", source: "catalog" },
+  { id: "ollama/llama3.2", model: "llama3.2", provider: "ollama", capabilities: ["chat", "streaming"], contextWindow: 131072, displayName: "Llama 3.2", source: "discovered" },
 ];
 
 export function config(): AppConfig {
@@ -68,7 +68,7 @@ export function config(): AppConfig {
       anthropic: { kind: "anthropic", baseUrl: "https://api.anthropic.com", enabled: true, apiKeySet: false, includeUsage: false },
       ollama: { kind: "ollama", baseUrl: "http://127.0.0.1:11434", enabled: true, apiKeySet: false, includeUsage: false },
     },
-    defaults: { model: "claude-sonnet-4-5", systemPrompt: "You are helpful." },
+    defaults: { model: "anthropic/claude-sonnet-4-5", systemPrompt: "You are helpful." },
     compaction: { auto: true, thresholdPercent: 80, keepRecent: 8, summaryPrompt: "Summarize." },
     network: { connectTimeoutMs: 10000, firstByteTimeoutMs: 60000, idleTimeoutMs: 30000, maxRetries: 2, maxRetryWaitMs: 30000 },
     storage: { databasePath: null },
@@ -83,6 +83,10 @@ export const health: HealthStatus = {
   checks: [
     { name: "store", status: "healthy", detail: "SQLite answers in 0.2 ms" },
     { name: "providers", status: "degraded", detail: "anthropic has no API key" },
+  ],
+  providers: [
+    { name: "anthropic", kind: "anthropic", status: "needsKey", detail: "add an API key for Anthropic in Settings", checkedAt: null },
+    { name: "ollama", kind: "ollama", status: "ready", detail: "answered in 3 ms, serving 1 model", checkedAt: "2026-11-23T19:00:00.000Z" },
   ],
 };
 

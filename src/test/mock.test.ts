@@ -55,10 +55,10 @@ describe("bindings/mock", () => {
       title: null,
     }));
     const mock = mockCommands({ createSession: handler });
-    const r = await commands.createSession(null, "gpt-4o");
-    expect(r).toEqual({ status: "ok", data: expect.objectContaining({ id: "sess_01", channelId: "desktop", model: "gpt-4o" }) });
-    expect(handler).toHaveBeenCalledWith({ channelId: null, model: "gpt-4o" });
-    expect(mock.callsOf("createSession")).toEqual([{ channelId: null, model: "gpt-4o" }]);
+    const r = await commands.createSession(null, "openai/gpt-4o");
+    expect(r).toEqual({ status: "ok", data: expect.objectContaining({ id: "sess_01", channelId: "desktop", model: "openai/gpt-4o" }) });
+    expect(handler).toHaveBeenCalledWith({ channelId: null, model: "openai/gpt-4o" });
+    expect(mock.callsOf("createSession")).toEqual([{ channelId: null, model: "openai/gpt-4o" }]);
   });
 
   it("turns fail() into a typed error", async () => {
@@ -81,7 +81,7 @@ describe("bindings/mock", () => {
     const mock = mockCommands({});
     const got: string[] = [];
     const unlisten = await events.streamChunk.listen((e) => got.push(e.payload.content));
-    mock.set({ getHealth: () => ({ status: "healthy", uptime: 1, channelsActive: 0, providersActive: 0, checks: [] }) });
+    mock.set({ getHealth: () => ({ status: "healthy", uptime: 1, channelsActive: 0, providersActive: 0, checks: [], providers: [] }) });
     expect((await commands.getHealth()).status).toBe("ok");
     await emitEvent("streamChunk", { sessionId: SA, messageId: MA, content: "Hi", index: 0 });
     unlisten();

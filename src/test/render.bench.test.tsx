@@ -33,7 +33,7 @@ describe(`rendering a ${N.toLocaleString("en-US")}-message session`, () => {
     const runs: number[] = [];
     for (let run = 0; run < 6; run++) {
       const t0 = performance.now();
-      const st = emptyChat(S, "claude-sonnet-4-5");
+      const st = emptyChat(S, "anthropic/claude-sonnet-4-5");
       loadMessages(st, data);
       const [state] = createStore(st);
       render(() => <MessageList conversationKey={S} messages={state.messages} streamingId={null} />);

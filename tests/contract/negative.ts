@@ -2,7 +2,17 @@
 // ts-expect-error directive MUST fail to type-check; if one compiles, tsc
 // reports the directive as unused and `npm run typecheck` fails. The
 // statements without a directive must compile.
-import { commands, events, type AppError, type MessageId, type SessionId } from "../../bindings/bindings";
+import {
+  commands,
+  events,
+  type AppError,
+  type Message,
+  type MessageFailure,
+  type MessageId,
+  type ProviderHealth,
+  type ProviderState,
+  type SessionId,
+} from "../../bindings/bindings";
 
 // Ids as the frontend gets them: from the backend, never made from strings.
 declare const sessionId: SessionId;
@@ -119,4 +129,19 @@ export function nonExhaustive(error: AppError): string {
       return unreachable;
     }
   }
+}
+
+/** Per-provider health and kept failure reasons are typed. */
+export function providerAndFailure(provider: ProviderHealth, message: Message): string {
+  // @ts-expect-error a provider's state is one of its words, not "reachable or not"
+  const reachable: boolean = provider.status;
+  // @ts-expect-error "offline" is not a ProviderState
+  const state: ProviderState = "offline";
+  // @ts-expect-error a failure's code is a FailureCode, not any string
+  const failure: MessageFailure = { code: "boom", message: "it broke" };
+  void [reachable, state, failure];
+  // `failure` is optional and nullable: reading it needs a check.
+  // @ts-expect-error message.failure may be absent
+  message.failure.code;
+  return message.failure?.message ?? provider.detail;
 }

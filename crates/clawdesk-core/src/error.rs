@@ -47,6 +47,23 @@ impl FailureCode {
             Self::Internal => "internal",
         }
     }
+
+    /// The code [`as_str`](Self::as_str) wrote (how the store keeps it).
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.as_str() == value)
+    }
+
+    pub const ALL: [Self; 9] = [
+        Self::Cancelled,
+        Self::Provider,
+        Self::RateLimited,
+        Self::Timeout,
+        Self::Network,
+        Self::Auth,
+        Self::ContextLength,
+        Self::Storage,
+        Self::Internal,
+    ];
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize, Type)]
@@ -279,6 +296,15 @@ mod tests {
             let back: AppError = serde_json::from_value(json).unwrap();
             assert_eq!(back, err);
         }
+    }
+
+    #[test]
+    fn failure_codes_parse_what_as_str_and_serde_write() {
+        for code in FailureCode::ALL {
+            assert_eq!(FailureCode::parse(code.as_str()), Some(code));
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+        assert_eq!(FailureCode::parse("nope"), None);
     }
 
     #[test]

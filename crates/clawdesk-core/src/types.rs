@@ -1,6 +1,8 @@
 //! Types that cross the IPC boundary. Every field is camelCase in JSON, every
 //! number fits a JavaScript double (u32 / f64, never u64).
 
+use crate::config::ProviderKind;
+use crate::error::FailureCode;
 use crate::ids::{MessageId, SessionId};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -15,6 +17,9 @@ pub struct SessionInfo {
     /// RFC 3339, UTC; the time of the latest message (or creation).
     pub last_active: String,
     pub message_count: u32,
+    /// Provider-qualified, `"<provider>/<model>"` (e.g. `"ollama/llama3.2"`);
+    /// sessions created before that may hold a bare model id, which still
+    /// resolves to the first usable provider serving it.
     pub model: Option<String>,
     /// Taken from the first user message.
     pub title: Option<String>,
@@ -110,6 +115,20 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "is_false")]
     #[specta(optional)]
     pub summary: bool,
+    /// Why a reply ended `failed` or `cancelled`: the same code and message
+    /// its `stream-error` carried, kept across restarts. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub failure: Option<MessageFailure>,
+}
+
+/// Why a reply did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageFailure {
+    pub code: FailureCode,
+    /// For people, e.g. "anthropic: the API key was rejected".
+    pub message: String,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -135,6 +154,7 @@ pub struct MessageResponse {
     /// Always `"assistant"`.
     pub role: Role,
     pub content: String,
+    /// Provider-qualified: the provider and model that actually answered.
     pub model: String,
     pub usage: Usage,
     pub timestamp: String,
@@ -153,9 +173,13 @@ pub enum ModelCapability {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelInfo {
+    /// Provider-qualified, `"<provider>/<model>"`: pass it to
+    /// `create_session` to chat with this provider's model.
     pub id: String,
     /// The provider entry (config key under `providers`) that serves it.
     pub provider: String,
+    /// The model's own id at the provider (`"llama3.2"`, `"meta-llama/llama-3-8b"`).
+    pub model: String,
     pub capabilities: Vec<ModelCapability>,
     pub context_window: u32,
     /// A name for people, e.g. "Claude Sonnet 4.5".
@@ -217,9 +241,42 @@ pub struct HealthStatus {
     /// Whole seconds since the backend started.
     pub uptime: u32,
     pub channels_active: u32,
+    /// Providers that answered the latest reachability check.
     pub providers_active: u32,
     /// The individual checks the status is derived from.
     pub checks: Vec<HealthCheck>,
+    /// Every configured provider entry and whether it can answer.
+    pub providers: Vec<ProviderHealth>,
+}
+
+/// Whether a provider entry can answer, as the latest check found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ProviderState {
+    /// It answered a model list request.
+    Ready,
+    /// It did not answer in time, or answered with an error.
+    Unreachable,
+    /// It needs an API key and none is set, or it rejected the key.
+    NeedsKey,
+    /// Turned off in the config.
+    Disabled,
+    /// Not checked yet (just started, or its entry just changed); the check runs.
+    Checking,
+}
+
+/// One provider entry in `HealthStatus`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderHealth {
+    /// The provider entry (config key under `providers`).
+    pub name: String,
+    pub kind: ProviderKind,
+    pub status: ProviderState,
+    /// What was found, or what to do about it, for people.
+    pub detail: String,
+    /// RFC 3339 time of the check the status comes from; `null` when none did.
+    pub checked_at: Option<String>,
 }
 
 /// Latency figures over the recorded samples, in whole microseconds

@@ -5,9 +5,12 @@ mod support;
 
 use clawdesk_core::ids::SessionId;
 use clawdesk_core::pipeline::{StreamChunk, StreamEnd, StreamError, StreamEvent, StreamStart};
-use clawdesk_core::types::{MessageStatus, Role, Usage};
+use clawdesk_core::registry::ProviderRegistry;
+use clawdesk_core::store::NewSession;
+use clawdesk_core::types::{MessageFailure, MessageStatus, ModelSource, Role, Usage};
 use clawdesk_core::{AppError, FailureCode};
-use provider_double::{Ending, Script};
+use provider_double::{Ending, ProviderDouble, Script};
+use serde_json::json;
 use std::time::{Duration, Instant};
 use support::{Harness, Wire};
 
@@ -62,7 +65,11 @@ async fn streamed_reply_is_stored_complete_with_provider_usage(wire: Wire) {
     let reply = h.pipeline.send(&session, "hi", h.sink()).await.unwrap();
 
     assert_eq!(reply.content, "Hello there");
-    assert_eq!(reply.model, wire.model());
+    assert_eq!(
+        reply.model,
+        wire.qualified(),
+        "the reply names its provider"
+    );
     let usage = Usage {
         input_tokens: 21,
         output_tokens: 3,
@@ -80,7 +87,11 @@ async fn streamed_reply_is_stored_complete_with_provider_usage(wire: Wire) {
     assert_eq!(stored[1].status, MessageStatus::Complete);
     assert_eq!(stored[1].content, "Hello there");
     assert_eq!(stored[1].usage, Some(usage));
-    assert_eq!(stored[1].model.as_deref(), Some(wire.model()));
+    assert_eq!(stored[1].model.as_deref(), Some(wire.qualified().as_str()));
+    assert_eq!(stored[1].failure, None);
+    // The session holds a bare id from before models were qualified; the
+    // provider gets the model's own id.
+    assert_eq!(h.double.requests()[0].body["model"], wire.model());
 
     let metrics = h.metrics.snapshot();
     assert_eq!((metrics.messages_user, metrics.messages_assistant), (1, 1));
@@ -186,12 +197,15 @@ async fn assert_fault(h: &Harness, script: Script, code: FailureCode) -> AppErro
     let session = h.session().await;
     h.double.enqueue(script);
     let err = h.pipeline.send(&session, "hi", h.sink()).await.unwrap_err();
-    match h.sink.wait_for_end(&session).await {
-        StreamEvent::Error(StreamError { code: got, .. }) => {
-            assert_eq!(got, code, "stream-error code")
+    let shown = match h.sink.wait_for_end(&session).await {
+        StreamEvent::Error(StreamError {
+            code: got, message, ..
+        }) => {
+            assert_eq!(got, code, "stream-error code");
+            message
         }
         other => panic!("expected stream-error, got {other:?}"),
-    }
+    };
     match &err {
         AppError::Provider { code: got, .. } => assert_eq!(*got, code),
         other => panic!("expected a provider error, got {other:?}"),
@@ -199,6 +213,14 @@ async fn assert_fault(h: &Harness, script: Script, code: FailureCode) -> AppErro
     let stored = h.store.get_messages(&session, None).await.unwrap();
     assert_eq!(stored[0].content, "hi", "the user's message is kept");
     assert_eq!(stored[1].status, MessageStatus::Failed);
+    assert_eq!(
+        stored[1].failure,
+        Some(MessageFailure {
+            code,
+            message: shown
+        }),
+        "the reply keeps what its stream-error said"
+    );
     // The session is usable again at once.
     let next = h.pipeline.send(&session, "again", h.sink()).await.unwrap();
     assert_eq!(next.content, "Hello from the provider double.");
@@ -416,6 +438,10 @@ async fn cancel_mid_stream_closes_the_request_and_keeps_the_partial_reply() {
 
     let stored = h.store.get_messages(&session, None).await.unwrap();
     assert_eq!(stored[1].status, MessageStatus::Cancelled);
+    assert_eq!(
+        stored[1].failure.as_ref().map(|f| f.code),
+        Some(FailureCode::Cancelled)
+    );
     let shown: String = h
         .sink
         .for_session(&session)
@@ -428,6 +454,101 @@ async fn cancel_mid_stream_closes_the_request_and_keeps_the_partial_reply() {
     assert_eq!(stored[1].content, shown, "what was shown is what is kept");
     assert!(!h.pipeline.is_busy(&session));
     assert_eq!(h.metrics.snapshot().streams_cancelled, 1);
+}
+
+#[tokio::test]
+async fn deleting_a_session_mid_stream_cancels_its_reply_first() {
+    let h = Harness::start(Wire::Anthropic).await;
+    let session = h.session().await;
+    let parts: Vec<String> = (0..200).map(|i| format!("w{i} ")).collect();
+    h.double.enqueue(Script::chunks(parts).interval(20));
+
+    let pipeline = h.pipeline.clone();
+    let (sink, id) = (h.sink(), session.clone());
+    let waiting = tokio::spawn(async move { pipeline.send(&id, "a long story", sink).await });
+    h.sink
+        .wait_until(|events| {
+            events
+                .iter()
+                .any(|e| matches!(e, StreamEvent::Chunk(StreamChunk { index: 2, .. })))
+        })
+        .await;
+    let asked = Instant::now();
+    h.pipeline.delete_session(&session).await.unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        asked.elapsed()
+    );
+
+    // The waiting send hears `cancelled`, not a storage or argument error.
+    let result = tokio::time::timeout(WAIT, waiting).await.unwrap().unwrap();
+    assert!(
+        matches!(result, Err(AppError::Cancelled { .. })),
+        "{result:?}"
+    );
+    // The upstream request was closed, not read to its end.
+    h.double.wait_for_abandoned(1, WAIT).await;
+    let events = h.sink.for_session(&session);
+    let ends: Vec<_> = events.iter().filter(|e| support::is_final(e)).collect();
+    assert_eq!(ends.len(), 1, "{events:?}");
+    assert!(
+        matches!(
+            ends[0],
+            StreamEvent::Error(StreamError {
+                code: FailureCode::Cancelled,
+                ..
+            })
+        ),
+        "{ends:?}"
+    );
+    assert!(support::is_final(events.last().unwrap()), "nothing follows");
+    assert!(matches!(
+        h.store.get_session(&session).await,
+        Err(AppError::SessionNotFound { .. })
+    ));
+    assert!(!h.pipeline.is_busy(&session));
+    let metrics = h.metrics.snapshot();
+    assert_eq!((metrics.streams_cancelled, metrics.streams_failed), (1, 0));
+
+    // Deleting an idle or unknown session is what it always was.
+    let idle = h.session().await;
+    h.pipeline.delete_session(&idle).await.unwrap();
+    assert!(matches!(
+        h.pipeline.delete_session(&idle).await,
+        Err(AppError::SessionNotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn deleting_a_session_mid_compaction_cancels_the_compaction() {
+    let h = Harness::start(Wire::Anthropic).await;
+    h.set("compaction.keepRecent", json!(2));
+    let session = h.session().await;
+    for i in 0..3 {
+        h.pipeline
+            .send(&session, &format!("question {i}"), h.sink())
+            .await
+            .unwrap();
+    }
+    // The summary streams slowly; delete while it does.
+    let parts: Vec<String> = (0..200).map(|i| format!("s{i} ")).collect();
+    h.double.enqueue(Script::chunks(parts).interval(20));
+    let pipeline = h.pipeline.clone();
+    let id = session.clone();
+    let compacting = tokio::spawn(async move { pipeline.compact(&id).await });
+    h.double.wait_for_requests(4, WAIT).await;
+    h.pipeline.delete_session(&session).await.unwrap();
+    let result = tokio::time::timeout(WAIT, compacting)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(result, Err(AppError::Cancelled { .. })),
+        "{result:?}"
+    );
+    h.double.wait_for_abandoned(1, WAIT).await;
+    assert!(h.store.get_session(&session).await.is_err());
 }
 
 #[tokio::test]
@@ -529,45 +650,168 @@ async fn bad_input_changes_nothing() {
 }
 
 #[tokio::test]
-async fn discovered_models_are_routed_and_listed() {
+async fn the_picker_offers_what_a_local_provider_has_installed_and_nothing_when_it_is_down() {
     let h = Harness::start(Wire::Ollama).await;
-    h.double.set_models(vec!["qwen3:8b".into()]);
-    let registry = clawdesk_core::registry::ProviderRegistry::with_config_manager(h.config.clone());
+    h.double
+        .set_models(vec!["qwen3:8b".into(), "nomic-embed-text".into()]);
+    let registry = ProviderRegistry::with_config_manager(h.config.clone());
     let models = registry.models().await;
-    let found = models
-        .iter()
-        .find(|m| m.id == "qwen3:8b")
-        .expect("discovered");
-    assert_eq!(found.provider, "ollama");
-    assert_eq!(found.source, clawdesk_core::types::ModelSource::Discovered);
-    assert!(
-        models.iter().any(|m| m.id == "llama3.2"),
-        "catalog still there"
+    let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["ollama/qwen3:8b"], "installed chat models only");
+    assert_eq!(models[0].model, "qwen3:8b");
+    assert_eq!(models[0].provider, "ollama");
+    assert_eq!(models[0].source, ModelSource::Discovered);
+    let routed = registry.route("ollama/qwen3:8b").await.unwrap();
+    assert_eq!(
+        (routed.provider_name.as_str(), routed.model.as_str()),
+        ("ollama", "qwen3:8b")
     );
-    assert!(registry.route("qwen3:8b").await.is_ok());
+    assert!(registry.route("qwen3:8b").await.is_ok(), "bare ids resolve");
+    // In the catalog, but not installed: not offered, not routed.
+    for model in ["llama3.2", "ollama/llama3.2"] {
+        assert!(
+            matches!(
+                registry.route(model).await,
+                Err(AppError::NoProvider { .. })
+            ),
+            "{model}"
+        );
+    }
 
-    // Unreachable provider: the catalog still answers, quickly.
-    h.set(
-        "providers.ollama.baseUrl",
-        serde_json::json!("http://127.0.0.1:9"),
-    );
+    // Unreachable: nothing offered, quickly.
+    h.set("providers.ollama.baseUrl", json!(closed_port_url()));
     let started = Instant::now();
     let models = registry.models().await;
     assert!(started.elapsed() < Duration::from_secs(4));
-    assert!(models.iter().any(|m| m.id == "llama3.2"));
-    assert!(!models.iter().any(|m| m.id == "qwen3:8b"));
+    assert!(models.is_empty(), "{models:?}");
+}
+
+#[tokio::test]
+async fn keyed_providers_offer_their_catalog_and_what_they_list() {
+    let h = Harness::start(Wire::Anthropic).await;
+    h.double.set_models(vec![
+        "claude-sonnet-4-5".into(),
+        "claude-preview-x".into(),
+        "voyage-embed-3".into(),
+    ]);
+    let registry = ProviderRegistry::with_config_manager(h.config.clone());
+    let models = registry.models().await;
+    let sonnet: Vec<_> = models
+        .iter()
+        .filter(|m| m.model == "claude-sonnet-4-5")
+        .collect();
+    assert_eq!(sonnet.len(), 1, "listed once");
+    assert_eq!(sonnet[0].id, "anthropic/claude-sonnet-4-5");
+    assert_eq!(sonnet[0].source, ModelSource::Catalog);
+    // The rest of the catalog is offered without being listed.
+    assert!(models.iter().any(|m| m.id == "anthropic/claude-haiku-4-5"));
+    let preview = models
+        .iter()
+        .find(|m| m.model == "claude-preview-x")
+        .unwrap();
+    assert_eq!(preview.id, "anthropic/claude-preview-x");
+    assert_eq!(preview.source, ModelSource::Discovered);
+    assert!(models.iter().all(|m| m.provider == "anthropic"));
+    assert!(!models.iter().any(|m| m.model == "voyage-embed-3"));
+}
+
+#[tokio::test]
+async fn an_openai_compatible_server_needs_no_key_and_offers_what_it_lists() {
+    let h = Harness::start(Wire::OpenAi {
+        include_usage: true,
+    })
+    .await;
+    // The harness's "openai" entry points at a loopback server, not
+    // api.openai.com: usable without a key, and it serves what it lists.
+    h.double
+        .set_models(vec!["gpt-4o".into(), "whisper-1".into()]);
+    h.set("providers.openai.apiKey", json!(null));
+    let registry = ProviderRegistry::with_config_manager(h.config.clone());
+    let models = registry.models().await;
+    let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["openai/gpt-4o"]);
+    assert_eq!(models[0].source, ModelSource::Discovered);
+    assert_eq!(models[0].context_window, 128_000, "the catalog's window");
+}
+
+#[tokio::test]
+async fn choosing_a_model_two_providers_serve_sends_to_the_chosen_one() {
+    let h = Harness::start(Wire::Ollama).await;
+    let lab = ProviderDouble::start().await;
+    lab.set_models(vec!["llama3.2".into()]);
+    lab.set_default(Script::reply("from the lab"));
+    h.set(
+        "providers.lab",
+        json!({ "kind": "ollama", "baseUrl": lab.base_url() }),
+    );
+    let session = |model: &str| {
+        let store = h.store.clone();
+        let model = model.to_string();
+        async move {
+            store
+                .create_session(NewSession {
+                    channel_id: "desktop".into(),
+                    model: Some(model),
+                })
+                .await
+                .unwrap()
+                .id
+        }
+    };
+
+    let at_lab = session("lab/llama3.2").await;
+    let reply = h.pipeline.send(&at_lab, "hi", h.sink()).await.unwrap();
+    assert_eq!(reply.content, "from the lab");
+    assert_eq!(reply.model, "lab/llama3.2");
+    assert_eq!(lab.requests().len(), 1);
+    assert_eq!(lab.requests()[0].body["model"], "llama3.2");
+
+    let at_ollama = session("ollama/llama3.2").await;
+    let reply = h.pipeline.send(&at_ollama, "hi", h.sink()).await.unwrap();
+    assert_eq!(reply.model, "ollama/llama3.2");
+    assert_eq!(h.double.requests().len(), 1);
+    assert_eq!(h.double.requests()[0].body["model"], "llama3.2");
+    assert_eq!(lab.requests().len(), 1, "the lab was not asked again");
+
+    // Qualified ids are what the picker offers, one per provider.
+    let registry = ProviderRegistry::with_config_manager(h.config.clone());
+    let ids: Vec<String> = registry
+        .models()
+        .await
+        .into_iter()
+        .filter(|m| m.model == "llama3.2")
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(ids, ["lab/llama3.2", "ollama/llama3.2"]);
+    // A bare id from an older session goes to the first provider serving it.
+    let bare = session("llama3.2").await;
+    let reply = h.pipeline.send(&bare, "hi", h.sink()).await.unwrap();
+    assert_eq!(reply.model, "lab/llama3.2");
 }
 
 #[tokio::test]
 async fn with_no_keys_a_local_ollama_model_becomes_the_default() {
     let h = Harness::start(Wire::Ollama).await;
-    h.double.set_models(vec!["gemma3:4b".into()]);
-    let registry = clawdesk_core::registry::ProviderRegistry::with_config_manager(h.config.clone());
-    // The configured default is served (llama3.2 is in the catalog).
-    assert_eq!(registry.default_model().await, "llama3.2");
+    let registry = ProviderRegistry::with_config_manager(h.config.clone());
+    // The configured default (bare, as older configs hold it) is served.
+    assert_eq!(registry.default_model().await, "ollama/llama3.2");
+    assert_eq!(registry.qualify("llama3.2").await, "ollama/llama3.2");
+    assert_eq!(
+        registry.qualify("nobody-serves-this").await,
+        "nobody-serves-this"
+    );
     // A default nobody serves (an Anthropic model without a key): the
     // model the running Ollama reports is used instead.
-    h.set("defaults.model", serde_json::json!("claude-sonnet-4-5"));
-    let fresh = clawdesk_core::registry::ProviderRegistry::with_config_manager(h.config.clone());
-    assert_eq!(fresh.default_model().await, "gemma3:4b");
+    h.double.set_models(vec!["gemma3:4b".into()]);
+    h.set("defaults.model", json!("anthropic/claude-sonnet-4-5"));
+    let fresh = ProviderRegistry::with_config_manager(h.config.clone());
+    assert_eq!(fresh.default_model().await, "ollama/gemma3:4b");
+}
+
+/// A loopback URL nothing listens on (the port was just free).
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
 }

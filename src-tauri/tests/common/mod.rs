@@ -64,16 +64,7 @@ impl TestApp {
 
     /// Invokes `cmd` with camelCase JSON `args` exactly as the frontend would.
     pub fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.webview, request).map(|body| body.deserialize::<Value>().unwrap())
+        invoke_on(&self.webview, cmd, args)
     }
 
     pub fn ok(&self, cmd: &str, args: Value) -> Value {
@@ -111,6 +102,25 @@ fn write_hermetic_config(config_dir: &std::path::Path) {
     }
 }
 
+/// Invokes `cmd` on `webview` (a clone of a `TestApp`'s, which can move to
+/// another thread, where the app itself cannot) as the frontend would.
+pub fn invoke_on(
+    webview: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(webview, request).map(|body| body.deserialize::<Value>().unwrap())
+}
+
 /// Events the backend emitted, in order: the name they were recorded under
 /// and their JSON payload as the window receives it.
 pub type EventLog = Arc<Mutex<Vec<(&'static str, Value)>>>;
@@ -141,6 +151,14 @@ impl TestApp {
         ] {
             self.ok("update_config", json!({ "key": key, "value": value }));
         }
+    }
+}
+
+impl TestApp {
+    /// Waits until every usable provider was asked whether it answers (as
+    /// `get_health` does in the background), so health reports a result.
+    pub fn settle_providers(&self) {
+        tauri::async_runtime::block_on(self.state().provider_registry.probe());
     }
 }
 

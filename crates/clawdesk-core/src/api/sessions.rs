@@ -44,7 +44,7 @@ impl ClawDesk {
             let model = match model {
                 Some(model) => {
                     validate_model_id(&model)?;
-                    model
+                    self.provider_registry.qualify(&model).await
                 }
                 None => self.provider_registry.default_model().await,
             };
@@ -73,11 +73,12 @@ impl ClawDesk {
             .await
     }
 
-    /// Deletes the session and all of its messages.
+    /// Deletes the session and all of its messages, after cancelling a reply
+    /// or compaction running there (see `Pipeline::delete_session`).
     #[tracing::instrument(name = "delete_session", skip_all, fields(%session_id))]
     pub async fn delete_session(&self, session_id: &SessionId) -> AppResult<()> {
         self.track(async {
-            self.timed_store(self.session_store.delete_session(session_id))
+            self.timed_store(self.agent_pipeline.delete_session(session_id))
                 .await?;
             self.metrics.session_deleted();
             Ok(())

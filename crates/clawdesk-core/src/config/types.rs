@@ -84,7 +84,9 @@ impl ProviderConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct DefaultsConfig {
-    /// Model for new sessions that do not name one.
+    /// Model for new sessions that do not name one, provider-qualified
+    /// (`"anthropic/claude-sonnet-4-5"`); a bare id still resolves to the
+    /// first usable provider serving it.
     pub model: String,
     pub system_prompt: String,
 }
@@ -158,7 +160,7 @@ impl Default for AppConfig {
             gateway: GatewayConfig { port: 1420 },
             providers,
             defaults: DefaultsConfig {
-                model: "claude-sonnet-4-5".into(),
+                model: "anthropic/claude-sonnet-4-5".into(),
                 system_prompt: "You are a helpful assistant.".into(),
             },
             compaction: CompactionConfig {

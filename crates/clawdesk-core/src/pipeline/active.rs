@@ -5,11 +5,15 @@ use crate::error::{AppError, AppResult};
 use crate::ids::SessionId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Default)]
 pub(crate) struct ActiveSends {
     sends: Mutex<HashMap<String, CancellationToken>>,
+    /// Woken whenever a reservation is released.
+    released: Notify,
 }
 
 impl ActiveSends {
@@ -26,6 +30,29 @@ impl ActiveSends {
             session_id: session_id.to_string(),
             token,
         })
+    }
+
+    /// Reserves the session even while a send runs there: cancels it and
+    /// waits for it to release the session (it stores its partial reply and
+    /// reports `cancelled` on the way), again if another send slipped in.
+    /// `None` when the session is still taken after `wait`.
+    pub(crate) async fn take_over(
+        self: &Arc<Self>,
+        session_id: &SessionId,
+        wait: Duration,
+    ) -> Option<Reservation> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            // Registered before the check, so a release in between still wakes us.
+            let released = self.released.notified();
+            tokio::pin!(released);
+            released.as_mut().enable();
+            if let Ok(reservation) = self.reserve(session_id) {
+                return Some(reservation);
+            }
+            self.cancel(session_id);
+            tokio::time::timeout_at(deadline, released).await.ok()?;
+        }
     }
 
     /// Cancels the session's running send; false when none runs.
@@ -68,6 +95,8 @@ impl Drop for Reservation {
     fn drop(&mut self) {
         let mut sends = self.owner.sends.lock().unwrap_or_else(|p| p.into_inner());
         sends.remove(&self.session_id);
+        drop(sends);
+        self.owner.released.notify_waiters();
     }
 }
 
@@ -92,5 +121,45 @@ mod tests {
         assert!(!active.is_busy(&a));
         assert!(!active.cancel(&a));
         active.reserve(&a).unwrap();
+    }
+
+    #[tokio::test]
+    async fn take_over_cancels_the_running_send_and_waits_for_it_to_end() {
+        let active = Arc::new(ActiveSends::default());
+        let (a, b, c) = (
+            SessionId::generate(),
+            SessionId::generate(),
+            SessionId::generate(),
+        );
+        let running = active.reserve(&a).unwrap();
+        let token = running.token().clone();
+        // The "send": ends a little after it is cancelled.
+        let send = tokio::spawn(async move {
+            token.cancelled().await;
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            drop(running);
+        });
+        let held = active
+            .take_over(&a, Duration::from_secs(5))
+            .await
+            .expect("taken over once the send ended");
+        send.await.unwrap();
+        assert!(matches!(
+            active.reserve(&a),
+            Err(AppError::SessionBusy { .. })
+        ));
+        drop(held);
+
+        // A send that never ends: bounded.
+        let _stuck = active.reserve(&b).unwrap();
+        assert!(active
+            .take_over(&b, Duration::from_millis(50))
+            .await
+            .is_none());
+        // Nothing runs: taken at once.
+        assert!(active
+            .take_over(&c, Duration::from_millis(1))
+            .await
+            .is_some());
     }
 }

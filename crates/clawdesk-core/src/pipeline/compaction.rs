@@ -60,6 +60,8 @@ pub fn over_threshold(tokens: u64, context_window: u32, threshold_percent: u32) 
 pub(crate) struct Compactor<'a> {
     pub store: &'a dyn SessionStore,
     pub routed: &'a RoutedModel,
+    /// The provider-qualified id stored with the summary; requests and
+    /// token counts use the routed model's own id.
     pub model: &'a str,
     pub config: &'a AppConfig,
     pub limits: &'a Limits,
@@ -104,7 +106,12 @@ impl Compactor<'_> {
             });
         };
         let older = &live[..split];
-        let request = summary_request(self.model, self.config, self.routed.context_window, older);
+        let request = summary_request(
+            &self.routed.model,
+            self.config,
+            self.routed.context_window,
+            older,
+        );
         let mut summary = SummaryText::default();
         stream_with_retries(
             self.routed.provider.as_ref(),
@@ -125,7 +132,7 @@ impl Compactor<'_> {
         }
         let tokens = summary
             .output_tokens
-            .unwrap_or_else(|| count_tokens(self.model, &content));
+            .unwrap_or_else(|| count_tokens(&self.routed.model, &content));
         let usage = summary.output_tokens.map(|output| Usage {
             input_tokens: summary.input_tokens.unwrap_or(0),
             output_tokens: output,
@@ -222,6 +229,7 @@ mod tests {
             tokens,
             compacted: false,
             summary: role == Role::System,
+            failure: None,
         }
     }
 

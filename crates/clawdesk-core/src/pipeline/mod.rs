@@ -34,11 +34,15 @@ use attempt::Limits;
 use compaction::Compactor;
 use reply::ReplyRun;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Longest message accepted from a user (bytes); longer is surely a paste
 /// accident and would only fail at the provider.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// How long `delete_session` waits for a cancelled reply to end. A reply
+/// ends within a store write of its cancel; this bounds a stuck store.
+const DELETE_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct Pipeline {
@@ -97,6 +101,22 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Deletes the session and its messages. A reply or compaction running
+    /// there is cancelled first (its upstream request closed, as
+    /// [`cancel`](Self::cancel) does) and allowed to end (its partial text
+    /// stored, one `cancelled` stream error, the waiting send answered
+    /// `cancelled`) before anything is deleted, so it never writes to a
+    /// session that is gone. The session stays held while it is deleted: a
+    /// send arriving meanwhile meets `sessionBusy`, then `sessionNotFound`.
+    pub async fn delete_session(&self, session_id: &SessionId) -> AppResult<()> {
+        let _held = self
+            .active
+            .take_over(session_id, DELETE_WAIT)
+            .await
+            .ok_or_else(|| AppError::session_busy(session_id))?;
+        self.store.delete_session(session_id).await
+    }
+
     /// Replaces the older part of the session's live context by a summary
     /// from the session's model (see [`compaction_split`]). Holds the
     /// session like a send does: `sessionBusy` while a reply streams, and a
@@ -124,7 +144,7 @@ impl Pipeline {
         Compactor {
             store: self.store.as_ref(),
             routed: &routed,
-            model: &model,
+            model: &routed.qualified_id(),
             config: &config,
             limits: &limits,
             cancel: reservation.token(),
@@ -176,6 +196,11 @@ impl Pipeline {
         // Routing first: with no provider nothing is stored, and the user
         // keeps their text in the composer with a clear error.
         let routed = self.providers.route(&model).await?;
+        // The reply names the provider that answered, even when the session
+        // holds a bare id from before models were qualified; the provider's
+        // request and the tokenizer get the model's own id.
+        let model = routed.qualified_id();
+        let bare = routed.model.as_str();
 
         self.store
             .append_message(NewMessage {
@@ -185,7 +210,7 @@ impl Pipeline {
                 model: None,
                 usage: None,
                 status: MessageStatus::Complete,
-                tokens: Some(count_tokens(&model, content)),
+                tokens: Some(count_tokens(bare, content)),
             })
             .await?;
         self.metrics.user_message();
@@ -197,11 +222,11 @@ impl Pipeline {
         // with the reply (see `ReplyRun::run`), so this call returns at once.
         let compact_first = config.compaction.auto
             && over_threshold(
-                context_tokens(&model, system_prompt, &history),
+                context_tokens(bare, system_prompt, &history),
                 routed.context_window,
                 config.compaction.threshold_percent,
             );
-        let request = build_request(&model, system_prompt, &history);
+        let request = build_request(bare, system_prompt, &history);
         let reply = self
             .store
             .append_message(NewMessage {

@@ -14,7 +14,7 @@ use crate::providers::{ChatRequest, ProviderFailure};
 use crate::registry::RoutedModel;
 use crate::store::SessionStore;
 use crate::tokens::{count_request_tokens, count_tokens};
-use crate::types::{MessageResponse, MessageStatus, Role, Usage};
+use crate::types::{MessageFailure, MessageResponse, MessageStatus, Role, Usage};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,8 @@ pub(crate) struct ReplyRun {
     pub(super) compact_first: bool,
     pub(super) session_id: SessionId,
     pub(super) message_id: MessageId,
+    /// Provider-qualified (stored, returned); requests and token counts use
+    /// `routed.model`, the provider's own id.
     pub(super) model: String,
     pub(super) timestamp: String,
     pub(super) started: Instant,
@@ -142,7 +144,7 @@ impl ReplyRun {
         } = attempt;
         let usage = Usage {
             input_tokens: input_tokens.unwrap_or_else(|| self.estimate_input_tokens()),
-            output_tokens: output_tokens.unwrap_or_else(|| count_tokens(&self.model, &text)),
+            output_tokens: output_tokens.unwrap_or_else(|| count_tokens(&self.routed.model, &text)),
         };
         match outcome {
             Ok(_) => self.finish_complete(text, usage).await,
@@ -212,7 +214,11 @@ impl ReplyRun {
         };
         self.sink
             .emit(StreamEvent::compacted(&self.session_id, result));
-        self.request = build_request(&self.model, &self.config.defaults.system_prompt, &live);
+        self.request = build_request(
+            &self.routed.model,
+            &self.config.defaults.system_prompt,
+            &live,
+        );
         true
     }
 
@@ -273,14 +279,19 @@ impl ReplyRun {
         };
         // Keep whatever arrived: the user saw it.
         let usage = (!text.is_empty()).then_some(usage);
+        let error = failure.clone().into_app_error(&self.routed.provider_name);
+        // Stored with the reply, so it still says why after a restart.
+        let why = MessageFailure {
+            code: failure.code,
+            message: shown_message(&failure, &error),
+        };
         if let Err(err) = self
             .store
-            .update_message(&self.message_id, &text, status, usage)
+            .fail_message(&self.message_id, &text, status, usage, &why)
             .await
         {
             eprintln!("clawdesk: could not save the ended reply: {err}");
         }
-        let error = failure.clone().into_app_error(&self.routed.provider_name);
         self.end_with_error(failure, Err(error))
     }
 
@@ -297,8 +308,8 @@ impl ReplyRun {
         self.metrics
             .stream_finished(outcome, self.started.elapsed());
         let message = match &result {
-            Err(AppError::Provider { message, .. }) => message.clone(),
-            _ => failure.message.clone(),
+            Err(error) => shown_message(&failure, error),
+            Ok(_) => failure.message.clone(),
         };
         let event = StreamEvent::Error(StreamError {
             session_id: self.session_id.clone(),
@@ -310,5 +321,14 @@ impl ReplyRun {
         drop(self);
         sink.emit(event);
         result
+    }
+}
+
+/// The text a `stream-error` (and the stored failure) carries: a provider
+/// error's message names the provider; anything else says what happened.
+fn shown_message(failure: &ProviderFailure, error: &AppError) -> String {
+    match error {
+        AppError::Provider { message, .. } => message.clone(),
+        _ => failure.message.clone(),
     }
 }

@@ -71,6 +71,7 @@ mod tests {
             tokens: 1,
             compacted: false,
             summary: false,
+            failure: None,
         }
     }
 

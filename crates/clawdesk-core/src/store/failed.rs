@@ -6,7 +6,7 @@
 use super::{NewMessage, NewSession, NewSummary, SessionStore};
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};
-use crate::types::{Message, MessageStatus, SessionInfo, Usage};
+use crate::types::{Message, MessageFailure, MessageStatus, SessionInfo, Usage};
 use async_trait::async_trait;
 use std::time::Duration;
 
@@ -61,6 +61,16 @@ impl SessionStore for UnavailableStore {
         _: &str,
         _: MessageStatus,
         _: Option<Usage>,
+    ) -> AppResult<()> {
+        self.fail()
+    }
+    async fn fail_message(
+        &self,
+        _: &MessageId,
+        _: &str,
+        _: MessageStatus,
+        _: Option<Usage>,
+        _: &MessageFailure,
     ) -> AppResult<()> {
         self.fail()
     }

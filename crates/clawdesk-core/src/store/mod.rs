@@ -8,12 +8,12 @@ mod sqlite;
 mod title;
 
 pub use failed::UnavailableStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, INTERRUPTED};
 pub use title::title_from_first_message;
 
 use crate::error::AppResult;
 use crate::ids::{MessageId, SessionId};
-use crate::types::{Message, MessageStatus, Role, SessionInfo, Usage};
+use crate::types::{Message, MessageFailure, MessageStatus, Role, SessionInfo, Usage};
 use async_trait::async_trait;
 use std::time::Duration;
 
@@ -66,13 +66,25 @@ pub trait SessionStore: Send + Sync {
     /// Appends a message, bumping the session's count, activity time and
     /// (for its first user message) title in the same transaction.
     async fn append_message(&self, new: NewMessage) -> AppResult<Message>;
-    /// Rewrites a message's content, status and usage (used while a reply streams in).
+    /// Rewrites a message's content, status and usage (used while a reply
+    /// streams in, and when it completes); clears any recorded failure.
     async fn update_message(
         &self,
         message_id: &MessageId,
         content: &str,
         status: MessageStatus,
         usage: Option<Usage>,
+    ) -> AppResult<()>;
+    /// Ends a reply that did not complete (`failed` or `cancelled`): like
+    /// `update_message`, and records why in the same write, so the reason
+    /// is still there after a restart.
+    async fn fail_message(
+        &self,
+        message_id: &MessageId,
+        content: &str,
+        status: MessageStatus,
+        usage: Option<Usage>,
+        failure: &MessageFailure,
     ) -> AppResult<()>;
     /// Compacts in one transaction: marks the live messages up to and
     /// including `last_replaced` as compacted (they stay readable) and stores
@@ -85,7 +97,8 @@ pub trait SessionStore: Send + Sync {
         summary: NewSummary,
     ) -> AppResult<Message>;
     /// Marks replies that were still `streaming` when the app last stopped as
-    /// `failed`, keeping their text. Returns how many there were.
+    /// `failed` (code `internal`, message [`INTERRUPTED`]), keeping their
+    /// text. Returns how many there were.
     async fn recover_interrupted(&self) -> AppResult<u32>;
     /// A cheap round trip proving the store answers; returns how long it took.
     async fn ping(&self) -> AppResult<Duration>;

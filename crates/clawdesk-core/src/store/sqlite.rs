@@ -6,11 +6,11 @@
 use super::index::SessionIndex;
 use super::lock::ProcessLock;
 use super::{title_from_first_message, NewMessage, NewSession, NewSummary, SessionStore};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FailureCode};
 use crate::ids::{MessageId, SessionId};
 use crate::time::{now_ms, rfc3339_from_ms};
 use crate::tokens::estimate_tokens;
-use crate::types::{Message, MessageStatus, Role, SessionInfo, Usage};
+use crate::types::{Message, MessageFailure, MessageStatus, Role, SessionInfo, Usage};
 use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -25,7 +25,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 const SESSION_COLUMNS: &str =
     "id, channel_id, model, title, created_at, last_active, message_count";
 const MESSAGE_COLUMNS: &str = "id, session_id, role, content, model, input_tokens, output_tokens, \
-     status, created_at, tokens, compacted, summary";
+     status, created_at, tokens, compacted, summary, failure_code, failure_message";
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -95,6 +95,50 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Rewrites a message's content, status, usage and failure in one
+    /// statement; `failure: None` clears any earlier one (the message's
+    /// failure is always that of its latest end).
+    async fn write_message(
+        &self,
+        message_id: &MessageId,
+        content: &str,
+        status: MessageStatus,
+        usage: Option<Usage>,
+        failure: Option<&MessageFailure>,
+    ) -> AppResult<()> {
+        // A reply takes what the provider says it wrote; until then, an estimate.
+        let tokens = usage.map_or_else(|| estimate_tokens(content), |u| u.output_tokens);
+        let updated = sqlx::query(
+            "UPDATE messages SET content = ?, status = ?, tokens = ?,
+                 input_tokens = COALESCE(?, input_tokens), output_tokens = COALESCE(?, output_tokens),
+                 failure_code = ?, failure_message = ?
+             WHERE id = ?",
+        )
+        .bind(content)
+        .bind(status.as_str())
+        .bind(i64::from(tokens))
+        .bind(usage.map(|u| i64::from(u.input_tokens)))
+        .bind(usage.map(|u| i64::from(u.output_tokens)))
+        .bind(failure.map(|f| f.code.as_str()))
+        .bind(failure.map(|f| f.message.as_str()))
+        .bind(message_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(AppError::invalid_argument(
+                "messageId",
+                format!("message {message_id} does not exist"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The failure `recover_interrupted` records on a reply the app never finished.
+pub const INTERRUPTED: &str = "the app stopped while this reply was streaming";
+
 fn session_from_row(row: &SqliteRow) -> AppResult<SessionInfo> {
     Ok(SessionInfo {
         id: row.try_get(0)?,
@@ -140,7 +184,21 @@ fn message_from_row(row: &SqliteRow) -> AppResult<Message> {
         tokens,
         compacted: row.try_get::<i64, _>(10)? != 0,
         summary: row.try_get::<i64, _>(11)? != 0,
+        failure: failure_from_row(row)?,
     })
+}
+
+fn failure_from_row(row: &SqliteRow) -> AppResult<Option<MessageFailure>> {
+    let code: Option<String> = row.try_get(12)?;
+    let Some(code) = code else {
+        return Ok(None);
+    };
+    let code = FailureCode::parse(&code)
+        .ok_or_else(|| AppError::storage(format!("unknown failure code {code:?} in database")))?;
+    Ok(Some(MessageFailure {
+        code,
+        message: row.try_get::<Option<String>, _>(13)?.unwrap_or_default(),
+    }))
 }
 
 #[async_trait]
@@ -340,6 +398,7 @@ impl SessionStore for SqliteStore {
             tokens: summary.tokens,
             compacted: false,
             summary: true,
+            failure: None,
         })
     }
 
@@ -403,6 +462,7 @@ impl SessionStore for SqliteStore {
             tokens,
             compacted: false,
             summary: false,
+            failure: None,
         })
     }
 
@@ -413,36 +473,32 @@ impl SessionStore for SqliteStore {
         status: MessageStatus,
         usage: Option<Usage>,
     ) -> AppResult<()> {
-        // A reply takes what the provider says it wrote; until then, an estimate.
-        let tokens = usage.map_or_else(|| estimate_tokens(content), |u| u.output_tokens);
-        let updated = sqlx::query(
-            "UPDATE messages SET content = ?, status = ?, tokens = ?,
-                 input_tokens = COALESCE(?, input_tokens), output_tokens = COALESCE(?, output_tokens)
-             WHERE id = ?",
-        )
-        .bind(content)
-        .bind(status.as_str())
-        .bind(i64::from(tokens))
-        .bind(usage.map(|u| i64::from(u.input_tokens)))
-        .bind(usage.map(|u| i64::from(u.output_tokens)))
-        .bind(message_id)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if updated == 0 {
-            return Err(AppError::invalid_argument(
-                "messageId",
-                format!("message {message_id} does not exist"),
-            ));
-        }
-        Ok(())
+        self.write_message(message_id, content, status, usage, None)
+            .await
+    }
+
+    async fn fail_message(
+        &self,
+        message_id: &MessageId,
+        content: &str,
+        status: MessageStatus,
+        usage: Option<Usage>,
+        failure: &MessageFailure,
+    ) -> AppResult<()> {
+        self.write_message(message_id, content, status, usage, Some(failure))
+            .await
     }
 
     async fn recover_interrupted(&self) -> AppResult<u32> {
-        let fixed = sqlx::query("UPDATE messages SET status = 'failed' WHERE status = 'streaming'")
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let fixed = sqlx::query(
+            "UPDATE messages SET status = 'failed', failure_code = ?, failure_message = ?
+             WHERE status = 'streaming'",
+        )
+        .bind(FailureCode::Internal.as_str())
+        .bind(INTERRUPTED)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
         Ok(fixed.min(u64::from(u32::MAX)) as u32)
     }
 

@@ -85,12 +85,27 @@ pub enum Wire {
 }
 
 impl Wire {
+    /// The model's own id (what the provider's request carries).
     pub fn model(self) -> &'static str {
         match self {
             Wire::Anthropic => "claude-sonnet-4-5",
             Wire::OpenAi { .. } => "gpt-4o",
             Wire::Ollama => "llama3.2",
         }
+    }
+
+    /// The provider entry the harness points at the double.
+    pub fn provider(self) -> &'static str {
+        match self {
+            Wire::Anthropic => "anthropic",
+            Wire::OpenAi { .. } => "openai",
+            Wire::Ollama => "ollama",
+        }
+    }
+
+    /// `"<provider>/<model>"`, as sessions and replies name it.
+    pub fn qualified(self) -> String {
+        format!("{}/{}", self.provider(), self.model())
     }
 }
 
@@ -159,6 +174,12 @@ impl Harness {
         dir: tempfile::TempDir,
         store: Arc<dyn SessionStore>,
     ) -> Self {
+        // A local server serves what is installed there: the double lists
+        // the wire's model, as a real one would.
+        double.set_models(vec![
+            provider_double::DEFAULT_MODEL.into(),
+            wire.model().into(),
+        ]);
         let config = Arc::new(ConfigManager::load(&dir.path().join("config")));
         configure(&config, wire, &double.base_url());
         let metrics = Arc::new(MetricsRecorder::new());

@@ -1,9 +1,16 @@
 //! `get_health`: a status derived from real checks, each reported.
+//!
+//! Nothing here waits on the network: provider reachability comes from the
+//! registry's latest probe, which refreshes itself in the background.
+
+mod providers;
+
+pub use providers::{provider_health, providers_check};
 
 use crate::config::ConfigManager;
 use crate::registry::{ChannelRegistry, ProviderRegistry};
 use crate::store::SessionStore;
-use crate::types::{HealthCheck, HealthLevel, HealthStatus};
+use crate::types::{HealthCheck, HealthLevel, HealthStatus, ProviderState};
 use std::time::Duration;
 
 /// A store round trip slower than this marks the store as degraded.
@@ -47,21 +54,10 @@ pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
                 .join("; "),
         ),
     };
-    let usable = inputs.providers.usable_providers();
-    let providers = if usable.is_empty() {
-        check(
-            "providers",
-            HealthLevel::Degraded,
-            "no provider is enabled with an API key".to_string(),
-        )
-    } else {
-        let names: Vec<&str> = usable.iter().map(|(n, _)| n.as_str()).collect();
-        check(
-            "providers",
-            HealthLevel::Healthy,
-            format!("configured: {}", names.join(", ")),
-        )
-    };
+    let latest = inputs.providers.latest_probe();
+    let live = inputs.config.get();
+    let provider_list = provider_health(&live, latest.as_deref());
+    let providers = providers_check(&live, &provider_list);
     let checks = vec![store, config, providers];
     let status = checks
         .iter()
@@ -76,8 +72,12 @@ pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
         status,
         uptime: inputs.uptime.as_secs().min(u64::from(u32::MAX)) as u32,
         channels_active: inputs.channels.active_count(),
-        providers_active: usable.len() as u32,
+        providers_active: provider_list
+            .iter()
+            .filter(|p| p.status == ProviderState::Ready)
+            .count() as u32,
         checks,
+        providers: provider_list,
     }
 }
 
