@@ -45,7 +45,8 @@ bench:
 	cargo bench -p clawdesk-gateway
 	./scripts/bench-medians.py
 
-# Regenerate bindings/bindings.ts after changing a command, type or event.
+# Regenerate bindings/bindings.ts and the gateway client bindings/gateway.ts
+# after changing a command, type or event.
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p clawdesk --test bindings_drift
 

@@ -3,6 +3,7 @@
 
 use crate::commands::{chat, config, sessions, system};
 use crate::events::{SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart};
+use crate::gateway_client::GatewayClient;
 use clawdesk_core::config::typed_keys::{self, ConfigValues, NewProvider, ProviderSettings};
 use clawdesk_core::ids;
 use specta_typescript::Typescript;
@@ -80,8 +81,17 @@ const UNTYPED_UPDATE_CONFIG: &str = "updateConfig: (key: string, value: JsonValu
 const TYPED_UPDATE_CONFIG: &str =
     "updateConfig: <K extends ConfigKey>(key: K, value: ConfigValueOf<K>) =>";
 
-/// Writes the bindings to `path`.
+/// The gateway client generated beside the bindings file at `bindings`.
+pub fn gateway_client_path(bindings: &Path) -> PathBuf {
+    bindings.with_file_name("gateway.ts")
+}
+
+/// Writes the bindings to `path`, and the gateway's HTTP client, made from
+/// the same builder, beside it (`gateway_client_path`).
 pub fn export_bindings<R: Runtime>(builder: &Builder<R>, path: &Path) -> Result<(), String> {
+    builder
+        .export(GatewayClient, gateway_client_path(path))
+        .map_err(|e| format!("gateway client: {e}"))?;
     builder
         .export(typescript(), path)
         .map_err(|e| e.to_string())?;

@@ -5,6 +5,7 @@
 pub mod bindings;
 pub mod commands;
 pub mod events;
+pub mod gateway_client;
 pub mod paths;
 pub mod state;
 pub mod stream_sink;
