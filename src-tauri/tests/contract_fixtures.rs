@@ -6,9 +6,14 @@
 //!
 //! Like the bindings, the committed files must match what the Rust side
 //! produces now; `UPDATE_CONTRACT=1` (or `make contract`) rewrites them.
+//!
+//! `contract_fixtures_replay_over_http` makes the same calls over the
+//! gateway's HTTP against a fresh backend and compares every recorded
+//! command result and typed error (and each error's HTTP status).
 
 mod common;
 
+use clawdesk_gateway::{status, Gateway, GatewayOptions};
 use clawdesk_lib::events::{SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart};
 use common::{record_event, EventLog, TestApp};
 use provider_double::{ProviderDouble, Script};
@@ -26,8 +31,64 @@ struct Case {
     response: Result<Value, Value>,
 }
 
+/// How the recorder reaches the backend: the window's IPC (what the fixtures
+/// record) or the gateway's HTTP (what must replay them).
+enum Transport {
+    Window,
+    Http {
+        gateway: Gateway,
+        client: reqwest::Client,
+    },
+}
+
+const HTTP_TOKEN: &str = "contract-replay-token-0123456789";
+
+impl Transport {
+    fn http(app: &TestApp) -> Self {
+        let desk = app.state().inner().clone();
+        let gateway = tauri::async_runtime::block_on(Gateway::start(
+            desk,
+            GatewayOptions::loopback(0, HTTP_TOKEN),
+        ))
+        .unwrap();
+        Self::Http {
+            gateway,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    fn call(&self, app: &TestApp, cmd: &str, mut body: Value) -> Result<Value, Value> {
+        let Self::Http { gateway, client } = self else {
+            return app.invoke(cmd, body);
+        };
+        // A session created without a channel belongs to the transport that
+        // created it: `desktop` from the window, `gateway` over HTTP (issue
+        // 11; the gateway's own tests check that default). The fixtures were
+        // recorded from the window, so the replay names the window's channel
+        // to make the same sessions; every other argument is sent as recorded.
+        if cmd == "create_session" && body["channelId"].is_null() {
+            body["channelId"] = json!("desktop");
+        }
+        let url = format!("http://{}/v1/commands/{cmd}", gateway.local_addr());
+        let request = client.post(url).bearer_auth(HTTP_TOKEN).json(&body);
+        tauri::async_runtime::block_on(async {
+            let response = request.send().await.unwrap();
+            let code = response.status();
+            let body: Value = response.json().await.unwrap();
+            if code.is_success() {
+                return Ok(body);
+            }
+            let err: clawdesk_core::AppError = serde_json::from_value(body.clone())
+                .unwrap_or_else(|e| panic!("{cmd}: not an AppError ({e}): {body}"));
+            assert_eq!(code, status::status(&err), "{cmd}: {body}");
+            Err(body)
+        })
+    }
+}
+
 struct Recorder {
     app: TestApp,
+    transport: Transport,
     commands: BTreeMap<&'static str, Vec<Case>>,
     /// Every stream event the backend emitted: accessor and payload.
     events: EventLog,
@@ -77,7 +138,7 @@ impl Recorder {
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
         );
-        let response = self.app.invoke(cmd, body);
+        let response = self.transport.call(&self.app, cmd, body);
         self.commands.entry(cmd).or_default().push(Case {
             name,
             args,
@@ -202,11 +263,17 @@ fn kebab_case(camel: &str) -> String {
     out
 }
 
-fn record_all() -> (Recorder, PathBuf) {
+fn record_all(over_http: bool) -> (Recorder, PathBuf) {
     let app = TestApp::start();
     let dir = app.dir.path().to_path_buf();
+    let transport = if over_http {
+        Transport::http(&app)
+    } else {
+        Transport::Window
+    };
     let mut r = Recorder {
         app,
+        transport,
         commands: BTreeMap::new(),
         events: EventLog::default(),
         double_url: String::new(),
@@ -638,7 +705,7 @@ fn render(recorder: &Recorder, temp_dir: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn contract_fixtures_match_the_committed_ones() {
-    let (recorder, temp_dir) = record_all();
+    let (recorder, temp_dir) = record_all(false);
     let files = render(&recorder, &temp_dir);
     let dir = contract_dir();
     if std::env::var_os("UPDATE_CONTRACT").is_some() {
@@ -680,4 +747,73 @@ fn contract_fixtures_match_the_committed_ones() {
         "the recorded IPC contract changed: {}.\nReview the difference, then run `make contract` and commit tests/contract/.",
         stale.join(", ")
     );
+}
+
+/// The same calls, made over the gateway's HTTP against a fresh backend,
+/// give the recorded JSON: every result and every typed error of
+/// `tests/contract/commands/`.
+#[test]
+fn contract_fixtures_replay_over_http() {
+    let (recorder, temp_dir) = record_all(true);
+    let files = render(&recorder, &temp_dir);
+    let dir = contract_dir();
+    let mut different = Vec::new();
+    for (path, body) in files.iter().filter(|(p, _)| p.starts_with("commands/")) {
+        let committed: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(path)).unwrap()).unwrap();
+        let replayed: Value = serde_json::from_str(body).unwrap();
+        let (Value::Array(committed), Value::Array(replayed)) = (committed, replayed) else {
+            panic!("{path}: not a list of cases");
+        };
+        assert_eq!(committed.len(), replayed.len(), "{path}: number of cases");
+        for (window, http) in committed.iter().zip(&replayed) {
+            let http = &without_the_gateway_channel(path, http.clone());
+            if window != http {
+                different.push(format!(
+                    "{path} {}:\n  window: {}\n  http:   {}",
+                    window["case"], window["response"], http["response"]
+                ));
+            }
+        }
+    }
+    assert!(
+        different.is_empty(),
+        "over HTTP the contract answers differently:\n{}",
+        different.join("\n")
+    );
+}
+
+/// The one thing serving HTTP changes in the backend's state: the gateway
+/// registers its channel, `gateway`, active while it listens (issue 11). The
+/// window's recording had no gateway, so the replay takes out exactly that
+/// channel: its entry in `get_channels` (asserted present and empty), its
+/// count in `get_health`'s `channelsActive`, and the one store query
+/// `get_channels` made to count its sessions before `get_metrics` ran.
+fn without_the_gateway_channel(path: &str, mut case: Value) -> Value {
+    if case["response"]["status"] != "ok" {
+        return case;
+    }
+    let data = &mut case["response"]["data"];
+    match path {
+        "commands/get_channels.json" => {
+            let channels = data.as_array_mut().unwrap();
+            let at = channels
+                .iter()
+                .position(|c| c["id"] == "gateway")
+                .expect("the gateway channel is listed while the gateway serves");
+            let gateway = channels.remove(at);
+            assert_eq!(gateway["status"], "active", "{gateway}");
+            assert_eq!(gateway["sessionCount"], 0, "{gateway}");
+        }
+        "commands/get_health.json" => {
+            let active = data["channelsActive"].as_u64().unwrap();
+            data["channelsActive"] = json!(active - 1);
+        }
+        "commands/get_metrics.json" => {
+            let queries = data["storeQuery"]["count"].as_u64().unwrap();
+            data["storeQuery"]["count"] = json!(queries - 1);
+        }
+        _ => {}
+    }
+    case
 }
