@@ -106,6 +106,43 @@ impl Recorder {
         record_event::<SessionCompacted>(&self.app, "sessionCompacted", &self.events);
     }
 
+    /// Over HTTP: records the events the gateway sends on `GET /v1/events`
+    /// instead of those the window receives.
+    fn listen_over_http(&self) {
+        let Transport::Http { gateway, client } = &self.transport else {
+            unreachable!("only over HTTP");
+        };
+        let url = format!("http://{}/v1/events", gateway.local_addr());
+        let request = client.get(url).bearer_auth(HTTP_TOKEN);
+        // The gateway subscribes before it answers: once the response is
+        // here, no event of a later call is missed.
+        let mut response = tauri::async_runtime::block_on(request.send()).unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        let log = self.events.clone();
+        tauri::async_runtime::spawn(async move {
+            let mut pending: Vec<u8> = Vec::new();
+            let mut name = String::new();
+            let mut data = String::new();
+            while let Ok(Some(chunk)) = response.chunk().await {
+                pending.extend_from_slice(&chunk);
+                while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = pending.drain(..=end).collect();
+                    let line = String::from_utf8(line).unwrap();
+                    let line = line.trim_end_matches(['\r', '\n']);
+                    if let Some(value) = line.strip_prefix("event:") {
+                        name = value.trim_start().to_string();
+                    } else if let Some(value) = line.strip_prefix("data:") {
+                        data.push_str(value.strip_prefix(' ').unwrap_or(value));
+                    } else if line.is_empty() && !data.is_empty() {
+                        let payload: Value = serde_json::from_str(&data).unwrap();
+                        log.lock().unwrap().push((accessor_of(&name), payload));
+                        data.clear();
+                    }
+                }
+            }
+        });
+    }
+
     /// Waits until the backend emitted an event with this accessor `count` times.
     fn wait_for_events(&self, accessor: &str, count: usize) {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -234,6 +271,18 @@ impl Normalizer {
     }
 }
 
+/// The bindings' accessor of an event's wire name.
+fn accessor_of(wire_name: &str) -> &'static str {
+    match wire_name {
+        "stream-start" => "streamStart",
+        "stream-chunk" => "streamChunk",
+        "stream-end" => "streamEnd",
+        "stream-error" => "streamError",
+        "session-compacted" => "sessionCompacted",
+        other => panic!("the gateway sent an unknown event {other:?}"),
+    }
+}
+
 fn camel_case(snake: &str) -> String {
     let mut out = String::new();
     let mut upper = false;
@@ -278,7 +327,11 @@ fn record_all(over_http: bool) -> (Recorder, PathBuf) {
         events: EventLog::default(),
         double_url: String::new(),
     };
-    r.listen_to_events();
+    if over_http {
+        r.listen_over_http();
+    } else {
+        r.listen_to_events();
+    }
     let unknown = json!("sess_01ARZ3NDEKTSV4RRFFQ69G5FAV");
     // The only provider is the loopback double standing in for Anthropic:
     // nothing the recording does reaches another address.
@@ -751,14 +804,21 @@ fn contract_fixtures_match_the_committed_ones() {
 
 /// The same calls, made over the gateway's HTTP against a fresh backend,
 /// give the recorded JSON: every result and every typed error of
-/// `tests/contract/commands/`.
+/// `tests/contract/commands/`, and, read from the gateway's Server-Sent
+/// Events, every event of `tests/contract/events/`.
 #[test]
 fn contract_fixtures_replay_over_http() {
     let (recorder, temp_dir) = record_all(true);
     let files = render(&recorder, &temp_dir);
     let dir = contract_dir();
+    for sub in ["commands", "events"] {
+        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let path = format!("{sub}/{}", entry.unwrap().file_name().to_string_lossy());
+            assert!(files.contains_key(&path), "{path}: not replayed over HTTP");
+        }
+    }
     let mut different = Vec::new();
-    for (path, body) in files.iter().filter(|(p, _)| p.starts_with("commands/")) {
+    for (path, body) in files.iter().filter(|(p, _)| p.ends_with(".json")) {
         let committed: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join(path)).unwrap()).unwrap();
         let replayed: Value = serde_json::from_str(body).unwrap();
@@ -770,8 +830,8 @@ fn contract_fixtures_replay_over_http() {
             let http = &without_the_gateway_channel(path, http.clone());
             if window != http {
                 different.push(format!(
-                    "{path} {}:\n  window: {}\n  http:   {}",
-                    window["case"], window["response"], http["response"]
+                    "{path} {}:\n  window: {window}\n  http:   {http}",
+                    window["case"]
                 ));
             }
         }
@@ -789,6 +849,7 @@ fn contract_fixtures_replay_over_http() {
 /// channel: its entry in `get_channels` (asserted present and empty), its
 /// count in `get_health`'s `channelsActive`, and the one store query
 /// `get_channels` made to count its sessions before `get_metrics` ran.
+/// Events are compared as they are: they were read from `GET /v1/events`.
 fn without_the_gateway_channel(path: &str, mut case: Value) -> Value {
     if case["response"]["status"] != "ok" {
         return case;
