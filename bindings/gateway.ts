@@ -135,7 +135,8 @@ type __Listener = { name: string; deliver: (event: __Event<unknown>) => void };
 /**
  * One `GET /v1/events` stream per client, opened with the first listener and
  * closed with the last; `listen` resolves once the stream is open, so an
- * event caused by a later call is not missed.
+ * event caused by a later call is not missed, and rejects when the gateway
+ * refuses the stream (e.g. `unauthenticated`) or cannot be reached.
  */
 function __gatewayEvents(options: GatewayClientOptions) {
 	const fetchImpl = __fetch(options);
@@ -159,15 +160,32 @@ function __gatewayEvents(options: GatewayClientOptions) {
 		}
 	};
 
-	const run = async (abort: AbortController, opened: () => void) => {
+	/**
+	 * Reads the stream until closed on purpose. The first connection decides
+	 * `listen`: refused or unreachable, it rejects. A stream that breaks later
+	 * is reopened after `reconnectDelayMs`, unless the gateway refuses the
+	 * token (401/403), which waiting does not change.
+	 */
+	const run = async (abort: AbortController, opened: () => void, refused: (error: Error) => void) => {
 		const decoder = new TextDecoder();
+		let first = true;
 		while (!abort.signal.aborted) {
 			try {
 				const response = await fetchImpl(url, {
 					headers: { accept: "text/event-stream", authorization: `Bearer ${options.token}` },
 					signal: abort.signal,
 				});
-				if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+				if (!response.ok || !response.body) {
+					const body: unknown = await response.json().catch(() => null);
+					const why = __isAppError(body) ? `${body.kind}: ${body.message}` : `HTTP ${response.status}`;
+					const error = new Error(`the gateway refused the event stream (${why})`);
+					if (first || response.status === 401 || response.status === 403) {
+						refused(error);
+						return;
+					}
+					throw error;
+				}
+				first = false;
 				opened();
 				const parser = createSseParser(dispatch);
 				const reader = response.body.getReader();
@@ -176,10 +194,13 @@ function __gatewayEvents(options: GatewayClientOptions) {
 					if (done) break;
 					parser.push(decoder.decode(value, { stream: true }));
 				}
-			} catch {
-				// Closed, refused or broken: retry below unless closed on purpose.
+			} catch (e) {
+				if (first && !abort.signal.aborted) {
+					refused(new Error(`the gateway's event stream could not be opened: ${__describe(e)}`));
+					return;
+				}
+				// Broken, or closed on purpose: retried below unless closed.
 			}
-			opened();
 			if (abort.signal.aborted) return;
 			await new Promise((resolve) => setTimeout(resolve, delay));
 		}
@@ -189,9 +210,21 @@ function __gatewayEvents(options: GatewayClientOptions) {
 		if (!running) {
 			const abort = new AbortController();
 			let opened!: () => void;
-			const ready = new Promise<void>((resolve) => (opened = resolve));
-			running = { abort, opened: ready };
-			void run(abort, opened);
+			let failed!: (error: Error) => void;
+			const ready = new Promise<void>((resolve, reject) => {
+				opened = resolve;
+				failed = reject;
+			});
+			const current = { abort, opened: ready };
+			running = current;
+			void run(abort, opened, (error) => {
+				// Every listener of this stream hears it: their `listen` rejects.
+				failed(error);
+				if (running === current) {
+					listeners.clear();
+					running = null;
+				}
+			});
 		}
 		return running.opened;
 	};
@@ -210,7 +243,12 @@ function __gatewayEvents(options: GatewayClientOptions) {
 			stopWhenIdle();
 		};
 		listeners.add(listener);
-		await start();
+		try {
+			await start();
+		} catch (error) {
+			unlisten();
+			throw error;
+		}
 		return unlisten;
 	};
 

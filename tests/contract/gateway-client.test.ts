@@ -104,12 +104,13 @@ describe("gateway client commands", () => {
   });
 });
 
-/** An SSE response whose body arrives in exactly these chunks; closes when `signal` aborts. */
+/** An SSE response whose body arrives in exactly these chunks; ends when `signal` aborts, or at once for `null`. */
 function sseResponse(chunks: string[], signal: AbortSignal | null | undefined) {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
+      if (signal === null) controller.close();
       signal?.addEventListener("abort", () => controller.error(new DOMException("aborted", "AbortError")));
     },
   });
@@ -167,6 +168,40 @@ describe("gateway client events", () => {
     expect(signal?.aborted).toBe(true);
   });
 });
+
+describe("gateway client events, refused", () => {
+  it("rejects listen when the gateway refuses the token, and does not retry", async () => {
+    const { fetch, seen } = fakeFetch(() => json(401, { kind: "unauthenticated", message: "unauthenticated" }));
+    const { events } = createGatewayClient({ baseUrl, token: "wrong", fetch, reconnectDelayMs: 1 });
+    await expect(events.streamChunk.listen(() => {})).rejects.toThrow("unauthenticated");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(seen).toHaveLength(1);
+  });
+
+  it("rejects listen when the gateway cannot be reached", async () => {
+    const fetch = (async () => {
+      throw new TypeError("fetch failed: ECONNREFUSED");
+    }) as typeof globalThis.fetch;
+    const { events } = createGatewayClient({ baseUrl, token, fetch });
+    await expect(events.streamEnd.once(() => {})).rejects.toThrow("ECONNREFUSED");
+  });
+
+  it("reopens a stream that broke after it was open", async () => {
+    let opened = 0;
+    const { fetch } = fakeFetch((_, init) => {
+      opened += 1;
+      // The first stream ends at once (the gateway restarted); the second carries the event.
+      return opened === 1 ? sseResponse([], null) : sseResponse([wireChunk], init?.signal);
+    });
+    const { events, close } = createGatewayClient({ baseUrl, token, fetch, reconnectDelayMs: 1 });
+    const got = new Promise<unknown>((resolve) => void events.streamChunk.listen((e) => resolve(e.payload)));
+    expect(await got).toEqual(JSON.parse(wireChunk.split("data: ")[1]!));
+    expect(opened).toBe(2);
+    close();
+  });
+});
+
+const wireChunk = `event: stream-chunk\ndata: ${JSON.stringify({ sessionId, messageId: "msg_01JC0NTRACT000000000000002", content: "again", index: 0 })}\n\n`;
 
 describe("createSseParser", () => {
   it("joins multi-line data, skips comments, and ignores events without data", () => {
