@@ -11,6 +11,7 @@ pub mod stream_sink;
 
 use clawdesk_core::registry::DESKTOP_CHANNEL;
 use clawdesk_core::types::ChannelStatus;
+use clawdesk_gateway::GatewayController;
 use paths::{AppPaths, PathOverrides};
 use state::AppState;
 use std::sync::Arc;
@@ -44,18 +45,27 @@ pub fn run() {
                 app.path().app_data_dir()?,
             );
             let sink = Arc::new(TauriStreamSink::new(app.handle().clone()));
-            let state = tauri::async_runtime::block_on(async {
+            let (state, gateway) = tauri::async_runtime::block_on(async {
                 let state = state::initialize(&paths, sink).await;
                 // Ask the providers now, in the background, so the first
                 // health check and model list have answers instead of
                 // `checking`.
                 state.provider_registry.latest_probe();
-                state
+                // The HTTP gateway, when `gateway.enabled`; it follows
+                // `update_config` from here on. A failure to listen is on
+                // the `gateway` channel; the window works either way.
+                let gateway = GatewayController::attach(&state);
+                if let Err(err) = gateway.start_from_config().await {
+                    eprintln!("clawdesk: the gateway is not running: {err}");
+                }
+                (state, gateway)
             });
             state
                 .channel_registry
                 .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)?;
             app.manage(state);
+            // Kept alive with the app; the core only holds it weakly.
+            app.manage(gateway);
             Ok(())
         })
         .build(tauri::generate_context!())

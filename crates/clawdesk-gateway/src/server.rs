@@ -1,6 +1,6 @@
 //! The router and a running listener.
 
-use crate::auth::{guard, Access};
+use crate::auth::{guard, Access, Token};
 use crate::{commands, events};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -10,6 +10,7 @@ use clawdesk_core::types::ChannelStatus;
 use clawdesk_core::ClawDesk;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -23,13 +24,13 @@ pub struct GatewayOptions {
     /// Where to listen; loopback unless someone chose otherwise.
     pub addr: SocketAddr,
     /// What `Authorization: Bearer` must carry.
-    pub token: String,
+    pub token: Token,
     pub body_limit: usize,
 }
 
 impl GatewayOptions {
     /// `127.0.0.1:<port>` (0: any free port) with `token`.
-    pub fn loopback(port: u16, token: impl Into<String>) -> Self {
+    pub fn loopback(port: u16, token: impl Into<Token>) -> Self {
         Self {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
             token: token.into(),
@@ -43,7 +44,7 @@ impl GatewayOptions {
 /// to `bound`. Event streams end when `stop` is cancelled.
 pub fn router(
     desk: ClawDesk,
-    token: String,
+    token: Token,
     bound: SocketAddr,
     body_limit: usize,
     stop: CancellationToken,
@@ -63,6 +64,8 @@ pub struct Gateway {
     local_addr: SocketAddr,
     stop: CancellationToken,
     task: JoinHandle<()>,
+    /// Set when whoever replaces this gateway reports the channel itself.
+    superseded: Arc<AtomicBool>,
 }
 
 impl Gateway {
@@ -87,6 +90,8 @@ impl Gateway {
             stop.clone(),
         );
         let stopped = stop.clone();
+        let superseded = Arc::new(AtomicBool::new(false));
+        let quiet = superseded.clone();
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app)
                 .with_graceful_shutdown(async move { stopped.cancelled().await });
@@ -100,18 +105,30 @@ impl Gateway {
                     (ChannelStatus::Error, format!("the gateway stopped: {err}"))
                 }
             };
-            let _ = channels.set_status(GATEWAY_CHANNEL, status, Some(detail));
+            if !quiet.load(Ordering::SeqCst) {
+                let _ = channels.set_status(GATEWAY_CHANNEL, status, Some(detail));
+            }
         });
         Ok(Self {
             local_addr,
             stop,
             task,
+            superseded,
         })
     }
 
     /// The bound address (the port, when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Stops listening and ends every event stream without waiting, and
+    /// leaves the `gateway` channel to the caller (who is replacing this
+    /// gateway or reporting why it stopped). Safe from inside a request
+    /// this gateway is serving.
+    pub fn stop_superseded(self) {
+        self.superseded.store(true, Ordering::SeqCst);
+        self.stop.cancel();
     }
 
     /// Stops listening, ends every event stream and returns once the
