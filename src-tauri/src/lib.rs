@@ -6,20 +6,39 @@ pub mod bindings;
 pub mod commands;
 pub mod events;
 pub mod paths;
+pub mod serve;
 pub mod state;
 pub mod stream_sink;
 
 use clawdesk_core::registry::DESKTOP_CHANNEL;
 use clawdesk_core::types::ChannelStatus;
 use clawdesk_gateway::GatewayController;
-use paths::{AppPaths, PathOverrides};
+use paths::{AppPaths, Cli, Command};
 use state::AppState;
 use std::sync::Arc;
 use stream_sink::TauriStreamSink;
 use tauri::Manager;
 
+/// Runs what the command line asks: the desktop app, or `clawdesk serve`.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::from_args_and_env(std::env::args_os());
+    match cli.command {
+        Some(Command::Serve(args)) => match AppPaths::without_tauri(cli.paths) {
+            Ok(paths) => serve::serve(paths, args),
+            Err(err) => {
+                eprintln!("clawdesk: {err}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+        None => {
+            run(cli.paths);
+            std::process::ExitCode::SUCCESS
+        }
+    }
+}
+
 /// Starts the desktop app.
-pub fn run() {
+pub fn run(overrides: paths::PathOverrides) {
     let builder = bindings::specta_builder::<tauri::Wry>();
 
     // Debug builds run from the source tree keep the committed bindings in
@@ -34,7 +53,6 @@ pub fn run() {
         }
     }
 
-    let overrides = PathOverrides::from_args_and_env(std::env::args_os());
     tauri::Builder::default()
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {

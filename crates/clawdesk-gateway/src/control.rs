@@ -180,10 +180,14 @@ impl GatewayControl for GatewayController {
         };
         match started {
             Ok(gateway) => {
+                let bound = gateway.local_addr();
                 if let Some(old) = running.replace(gateway) {
                     old.stop_superseded();
                 }
-                self.report(ChannelStatus::Active, format!("listening on http://{addr}"));
+                self.report(
+                    ChannelStatus::Active,
+                    format!("listening on http://{bound}"),
+                );
                 Ok(())
             }
             Err(err) => {
