@@ -4,6 +4,7 @@
 //! directories Tauri uses (`dev.clawdesk.app` under the platform's config
 //! and data directories).
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -65,7 +66,53 @@ impl Cli {
     /// Parses the command line (and the environment); `--help`, `--version`
     /// and mistakes print and exit, as command-line tools do.
     pub fn from_args_and_env(args: impl IntoIterator<Item = OsString>) -> Self {
-        let mut cli = Self::parse_from(args);
+        Self::parse_lenient(args.into_iter().collect()).unwrap_or_else(|err| err.exit())
+    }
+
+    /// Like [`Cli::from_args_and_env`], but returns the error. The window
+    /// ignores arguments it does not know, as it always has: launchers add
+    /// their own (WebKitWebDriver's `--automation`, macOS's `-psn_…`).
+    /// `serve` is strict.
+    pub fn parse_lenient(mut args: Vec<OsString>) -> Result<Self, clap::Error> {
+        let cli = loop {
+            match Self::try_parse_from(&args) {
+                Ok(cli) => break cli,
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        ErrorKind::UnknownArgument | ErrorKind::InvalidSubcommand
+                    ) =>
+                {
+                    let unknown = [ContextKind::InvalidArg, ContextKind::InvalidSubcommand]
+                        .into_iter()
+                        .find_map(|kind| match err.get(kind) {
+                            Some(ContextValue::String(arg)) => Some(arg.clone()),
+                            _ => None,
+                        });
+                    let Some(unknown) = unknown else {
+                        return Err(err);
+                    };
+                    let serving = args.iter().skip(1).any(|a| a == "serve");
+                    let at = args.iter().skip(1).position(|a| {
+                        let a = a.to_string_lossy();
+                        a == unknown
+                            || a.split_once('=').is_some_and(|(f, _)| f == unknown)
+                            // A short flag is reported alone: `-p` of `-psn_0_1`.
+                            || (unknown.len() == 2
+                                && !a.starts_with("--")
+                                && a.starts_with(unknown.as_str()))
+                    });
+                    match at {
+                        Some(at) if !serving => {
+                            args.remove(at + 1);
+                        }
+                        _ => return Err(err),
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        };
+        let mut cli = cli;
         // An empty value means "not set", on the command line as in the
         // environment.
         for slot in [
@@ -77,7 +124,7 @@ impl Cli {
                 *slot = None;
             }
         }
-        cli
+        Ok(cli)
     }
 }
 
@@ -150,7 +197,25 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-        Cli::try_parse_from(args.iter().map(OsString::from))
+        Cli::parse_lenient(args.iter().map(OsString::from).collect())
+    }
+
+    #[test]
+    fn the_window_ignores_launchers_arguments_and_serve_does_not() {
+        let cli = parse(&[
+            "clawdesk",
+            "--automation",
+            "--db",
+            "/tmp/a.db",
+            "--unknown",
+            "x",
+            "-psn_0_1",
+            "--other=1",
+        ])
+        .unwrap();
+        assert_eq!(cli.paths.db_path, Some(PathBuf::from("/tmp/a.db")));
+        assert_eq!(cli.command, None);
+        assert!(parse(&["clawdesk", "serve", "--automation"]).is_err());
     }
 
     #[test]
