@@ -57,6 +57,17 @@ impl Access {
         Self { token, hosts }
     }
 
+    /// Also answers to `name` (the configured `gateway.host`, when it is a
+    /// host name rather than an address) at the bound port.
+    pub fn with_name(mut self, name: Option<&str>, bound: SocketAddr) -> Self {
+        if let (Some(hosts), Some(name)) = (&mut self.hosts, name) {
+            if name.parse::<std::net::IpAddr>().is_err() {
+                hosts.push(format!("{name}:{}", bound.port()));
+            }
+        }
+        self
+    }
+
     /// Compared in constant time, so response timing does not reveal how
     /// much of a guess was right.
     fn token_matches(&self, presented: &str) -> bool {
@@ -119,6 +130,11 @@ mod tests {
         assert!(!access.host_allowed(None));
         let v6 = Access::new(Token::from("t"), "[::1]:9".parse().unwrap());
         assert!(v6.host_allowed(Some("[::1]:9")));
+        let lan: SocketAddr = "192.168.1.20:1500".parse().unwrap();
+        let named = Access::new(Token::from("t"), lan).with_name(Some("my-box.local"), lan);
+        assert!(named.host_allowed(Some("my-box.local:1500")));
+        assert!(named.host_allowed(Some("192.168.1.20:1500")));
+        assert!(!named.host_allowed(Some("localhost:1500")));
     }
 
     #[test]

@@ -72,21 +72,22 @@ impl GatewayController {
             .set_status(GATEWAY_CHANNEL, status, Some(detail));
     }
 
-    async fn start(&self, addr: SocketAddr) -> io::Result<Gateway> {
+    async fn start(&self, addr: SocketAddr, host: &str) -> io::Result<Gateway> {
         let options = GatewayOptions {
             addr,
             token: Token::Stored(self.desk.config_manager.clone()),
             body_limit: DEFAULT_BODY_LIMIT,
+            host_name: Some(host.to_string()),
         };
         Gateway::start(self.desk.clone(), options).await
     }
 
     /// Binds `addr`, retrying briefly while a listener we just stopped
     /// still holds it.
-    async fn start_after(&self, addr: SocketAddr) -> io::Result<Gateway> {
+    async fn start_after(&self, addr: SocketAddr, host: &str) -> io::Result<Gateway> {
         let mut tries = 0;
         loop {
-            match self.start(addr).await {
+            match self.start(addr, host).await {
                 Err(err) if err.kind() == io::ErrorKind::AddrInUse && tries < 20 => {
                     tries += 1;
                     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -156,7 +157,7 @@ impl GatewayControl for GatewayController {
         if running.as_ref().is_some_and(|g| g.local_addr() == addr) {
             return Ok(());
         }
-        let started = match self.start(addr).await {
+        let started = match self.start(addr, &config.host).await {
             // The old listener holds the port (`0.0.0.0` and `127.0.0.1`
             // overlap): let it go first, and take it back if that fails.
             Err(err)
@@ -168,10 +169,11 @@ impl GatewayControl for GatewayController {
                 let old = running.take().expect("checked above");
                 let old_addr = old.local_addr();
                 old.stop_superseded();
-                match self.start_after(addr).await {
+                match self.start_after(addr, &config.host).await {
                     Ok(gateway) => Ok(gateway),
                     Err(err) => {
-                        *running = self.start_after(old_addr).await.ok();
+                        let old_host = self.desk.config.load().gateway.host.clone();
+                        *running = self.start_after(old_addr, &old_host).await.ok();
                         Err(err)
                     }
                 }

@@ -26,6 +26,9 @@ pub struct GatewayOptions {
     /// What `Authorization: Bearer` must carry.
     pub token: Token,
     pub body_limit: usize,
+    /// The host name the gateway was configured with (`gateway.host`), which
+    /// requests may also carry as their `Host`.
+    pub host_name: Option<String>,
 }
 
 impl GatewayOptions {
@@ -35,21 +38,24 @@ impl GatewayOptions {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
             token: token.into(),
             body_limit: DEFAULT_BODY_LIMIT,
+            host_name: None,
         }
     }
 }
 
 /// Every route, behind the [`guard`] (unknown paths too: without the token
 /// nothing, not even which routes exist, is revealed) for a gateway bound
-/// to `bound`. Event streams end when `stop` is cancelled.
+/// to `bound` (and named `host_name`). Event streams end when `stop` is
+/// cancelled.
 pub fn router(
     desk: ClawDesk,
     token: Token,
     bound: SocketAddr,
+    host_name: Option<&str>,
     body_limit: usize,
     stop: CancellationToken,
 ) -> Router {
-    let access = Arc::new(Access::new(token, bound));
+    let access = Arc::new(Access::new(token, bound).with_name(host_name, bound));
     Router::new()
         .route("/v1/commands/{name}", post(commands::command))
         .route("/v1/events", get(events::events))
@@ -86,6 +92,7 @@ impl Gateway {
             desk,
             options.token,
             local_addr,
+            options.host_name.as_deref(),
             options.body_limit,
             stop.clone(),
         );
