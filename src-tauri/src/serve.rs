@@ -63,7 +63,7 @@ async fn run(paths: AppPaths, args: ServeArgs) -> ExitCode {
         .unwrap_or_default();
     println!("ClawDesk gateway listening on http://{addr}");
     println!(
-        "Bearer token: \"gateway.token\" in {} (or Settings > Gateway in the app)",
+        "Bearer token: \"gateway.token\" in {}",
         paths.config_dir.join("secrets.toml").display()
     );
     println!("Config: {}", desk.config_manager.file_path().display());
