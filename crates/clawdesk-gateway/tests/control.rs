@@ -96,6 +96,9 @@ async fn enable_move_refuse_and_disable_without_a_restart() {
     assert!(!serde_json::to_string(&config).unwrap().contains(&token));
     let (status, body) = health(port, &token).await.unwrap();
     assert_eq!(status, 200, "{body}");
+    // Loopback unless gateway.host says otherwise.
+    let bound = controller.local_addr().await.unwrap();
+    assert_eq!(bound.to_string(), format!("127.0.0.1:{port}"));
     assert_eq!(health(port, "wrong").await.unwrap().0, 401);
     let (status, detail) = gateway_channel(&desk).await;
     assert_eq!(status, ChannelStatus::Active, "{detail}");
