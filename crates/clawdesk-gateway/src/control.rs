@@ -13,7 +13,7 @@ use clawdesk_core::{AppError, AppResult, ClawDesk};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 /// The gateway of one [`ClawDesk`], following its config. Whoever runs it
@@ -21,6 +21,9 @@ use tokio::sync::Mutex;
 pub struct GatewayController {
     desk: ClawDesk,
     running: Mutex<Option<Gateway>>,
+    /// Where the last listener we stopped was, and when: its socket closes
+    /// a moment after, so binding there again right away may need a retry.
+    last_stopped: std::sync::Mutex<Option<(SocketAddr, Instant)>>,
 }
 
 impl GatewayController {
@@ -31,6 +34,7 @@ impl GatewayController {
         let controller = Arc::new(Self {
             desk: desk.clone(),
             running: Mutex::new(None),
+            last_stopped: std::sync::Mutex::new(None),
         });
         let control: Arc<dyn GatewayControl> = controller.clone();
         desk.set_gateway_control(&control);
@@ -63,6 +67,21 @@ impl GatewayController {
         if let Some(gateway) = self.running.lock().await.take() {
             gateway.shutdown().await;
         }
+    }
+
+    fn stopped(&self, gateway: Gateway) {
+        let addr = gateway.local_addr();
+        gateway.stop_superseded();
+        *self.last_stopped.lock().unwrap_or_else(|p| p.into_inner()) = Some((addr, Instant::now()));
+    }
+
+    fn just_stopped(&self, addr: SocketAddr) -> bool {
+        self.last_stopped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|(at, when)| {
+                at.port() == addr.port() && when.elapsed() < Duration::from_secs(2)
+            })
     }
 
     fn report(&self, status: ChannelStatus, detail: String) {
@@ -140,7 +159,7 @@ impl GatewayControl for GatewayController {
         let mut running = self.running.lock().await;
         if !config.enabled {
             if let Some(old) = running.take() {
-                old.stop_superseded();
+                self.stopped(old);
             }
             self.report(ChannelStatus::Inactive, "gateway.enabled is off".into());
             return Ok(());
@@ -168,7 +187,7 @@ impl GatewayControl for GatewayController {
             {
                 let old = running.take().expect("checked above");
                 let old_addr = old.local_addr();
-                old.stop_superseded();
+                self.stopped(old);
                 match self.start_after(addr, &config.host).await {
                     Ok(gateway) => Ok(gateway),
                     Err(err) => {
@@ -178,13 +197,17 @@ impl GatewayControl for GatewayController {
                     }
                 }
             }
+            // A listener we stopped a moment ago may still hold the port.
+            Err(err) if err.kind() == io::ErrorKind::AddrInUse && self.just_stopped(addr) => {
+                self.start_after(addr, &config.host).await
+            }
             other => other,
         };
         match started {
             Ok(gateway) => {
                 let bound = gateway.local_addr();
                 if let Some(old) = running.replace(gateway) {
-                    old.stop_superseded();
+                    self.stopped(old);
                 }
                 self.report(
                     ChannelStatus::Active,

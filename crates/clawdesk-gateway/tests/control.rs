@@ -162,6 +162,25 @@ async fn enable_move_refuse_and_disable_without_a_restart() {
     assert_eq!(status, ChannelStatus::Inactive);
     assert!(detail.contains("gateway.enabled"), "{detail}");
 
+    // Off and on again at once on the same port.
+    desk.update_config("gateway.enabled".into(), v(json!(true)))
+        .await
+        .unwrap();
+    assert_eq!(health(moved, &rotated).await.unwrap().0, 200);
+    for on in [false, true, false, true, false] {
+        desk.update_config("gateway.enabled".into(), v(json!(on)))
+            .await
+            .unwrap();
+    }
+    desk.update_config("gateway.enabled".into(), v(json!(true)))
+        .await
+        .unwrap();
+    assert_eq!(health(moved, &rotated).await.unwrap().0, 200);
+    desk.update_config("gateway.enabled".into(), v(json!(false)))
+        .await
+        .unwrap();
+    assert!(refused(moved).await);
+
     // Enabling on a port in use: the call fails, the channel is `error`
     // with why, and the config still says disabled.
     desk.update_config("gateway.port".into(), v(json!(moved)))
