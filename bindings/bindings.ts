@@ -58,6 +58,18 @@ export const commands = {
 	/**  The channels messages arrive through, with their status. */
 	getChannels: () => typedError<ChannelInfo[], AppError>(__TAURI_INVOKE("get_channels")),
 	/**
+	 *  The gateway's bearer token (`Authorization: Bearer <token>`), for the
+	 *  user to copy into a script or a browser; made now if there is none.
+	 *  Only the window can ask: the HTTP gateway does not serve this command.
+	 */
+	getGatewayToken: () => typedError<string, AppError>(__TAURI_INVOKE("get_gateway_token")),
+	/**
+	 *  Replaces the gateway's bearer token with a new random one and returns
+	 *  it; the old token stops working at once. Only the window can ask: the
+	 *  HTTP gateway does not serve this command.
+	 */
+	rotateGatewayToken: () => typedError<string, AppError>(__TAURI_INVOKE("rotate_gateway_token")),
+	/**
 	 *  Health from real checks: the store answers, the config loaded cleanly,
 	 *  a provider is usable.
 	 */
@@ -156,6 +168,9 @@ export type CompactionResult = {
  *  [`ProviderSettings`] and [`NewProvider`].
  */
 export type ConfigValues = {
+	"gateway.enabled": boolean,
+	/**  An IP address or host name; anything but loopback must be chosen here. */
+	"gateway.host": string,
 	"gateway.port": number,
 	/**  A model id, provider-qualified (`"ollama/llama3.2"`). */
 	"defaults.model": string,
@@ -208,7 +223,24 @@ export type FailureCode =
 "internal";
 
 export type GatewayConfig = {
+	/**
+	 *  Serve the commands and events over HTTP (`POST /v1/commands/<name>`,
+	 *  `GET /v1/events`). Off by default.
+	 */
+	enabled: boolean,
+	/**
+	 *  The address to listen on: an IP address or a host name. Loopback
+	 *  (`127.0.0.1`) by default; any other address must be set here
+	 *  explicitly, and exposes the gateway to that network.
+	 */
+	host: string,
 	port: number,
+	/**
+	 *  Whether a gateway token is stored. Read-only: the token itself is a
+	 *  secret, read with `get_gateway_token` and replaced with
+	 *  `rotate_gateway_token`, never part of the config.
+	 */
+	tokenSet: boolean,
 };
 
 export type HealthCheck = {

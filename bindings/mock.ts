@@ -53,6 +53,8 @@ export interface CommandArgNames {
   getChannels: [];
   getHealth: [];
   getMetrics: [];
+  getGatewayToken: [];
+  rotateGatewayToken: [];
   sendMessage: ["sessionId", "content"];
   sendMessageStreaming: ["sessionId", "content"];
   cancelStream: ["sessionId"];

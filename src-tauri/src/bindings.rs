@@ -27,6 +27,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             config::update_config,
             config::get_models,
             config::get_channels,
+            config::get_gateway_token,
+            config::rotate_gateway_token,
             system::get_health,
             system::get_metrics,
         ])

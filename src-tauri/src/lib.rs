@@ -7,19 +7,39 @@ pub mod commands;
 pub mod events;
 pub mod gateway_client;
 pub mod paths;
+pub mod serve;
 pub mod state;
 pub mod stream_sink;
 
 use clawdesk_core::registry::DESKTOP_CHANNEL;
 use clawdesk_core::types::ChannelStatus;
-use paths::{AppPaths, PathOverrides};
+use clawdesk_gateway::GatewayController;
+use paths::{AppPaths, Cli, Command};
 use state::AppState;
 use std::sync::Arc;
 use stream_sink::TauriStreamSink;
 use tauri::Manager;
 
+/// Runs what the command line asks: the desktop app, or `clawdesk serve`.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::from_args_and_env(std::env::args_os());
+    match cli.command {
+        Some(Command::Serve(args)) => match AppPaths::without_tauri(cli.paths) {
+            Ok(paths) => serve::serve(paths, args),
+            Err(err) => {
+                eprintln!("clawdesk: {err}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+        None => {
+            run(cli.paths);
+            std::process::ExitCode::SUCCESS
+        }
+    }
+}
+
 /// Starts the desktop app.
-pub fn run() {
+pub fn run(overrides: paths::PathOverrides) {
     let builder = bindings::specta_builder::<tauri::Wry>();
 
     // Debug builds run from the source tree keep the committed bindings in
@@ -34,7 +54,6 @@ pub fn run() {
         }
     }
 
-    let overrides = PathOverrides::from_args_and_env(std::env::args_os());
     tauri::Builder::default()
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
@@ -45,18 +64,27 @@ pub fn run() {
                 app.path().app_data_dir()?,
             );
             let sink = Arc::new(TauriStreamSink::new(app.handle().clone()));
-            let state = tauri::async_runtime::block_on(async {
+            let (state, gateway) = tauri::async_runtime::block_on(async {
                 let state = state::initialize(&paths, sink).await;
                 // Ask the providers now, in the background, so the first
                 // health check and model list have answers instead of
                 // `checking`.
                 state.provider_registry.latest_probe();
-                state
+                // The HTTP gateway, when `gateway.enabled`; it follows
+                // `update_config` from here on. A failure to listen is on
+                // the `gateway` channel; the window works either way.
+                let gateway = GatewayController::attach(&state);
+                if let Err(err) = gateway.start_from_config().await {
+                    eprintln!("clawdesk: the gateway is not running: {err}");
+                }
+                (state, gateway)
             });
             state
                 .channel_registry
                 .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)?;
             app.manage(state);
+            // Kept alive with the app; the core only holds it weakly.
+            app.manage(gateway);
             Ok(())
         })
         .build(tauri::generate_context!())

@@ -1,7 +1,11 @@
-//! Where ClawDesk keeps its files. Precedence, highest first: command-line
-//! options, environment variables (used by tests), the config file's
-//! `storage.databasePath`, then Tauri's per-user app directories.
+//! The command line, and where ClawDesk keeps its files. Precedence,
+//! highest first: command-line options, environment variables (used by
+//! tests), the config file's `storage.databasePath`, then the per-user app
+//! directories Tauri uses (`dev.clawdesk.app` under the platform's config
+//! and data directories).
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -9,46 +13,118 @@ pub const ENV_CONFIG_DIR: &str = "CLAWDESK_CONFIG_DIR";
 pub const ENV_DATA_DIR: &str = "CLAWDESK_DATA_DIR";
 pub const ENV_DB_PATH: &str = "CLAWDESK_DB_PATH";
 
+/// The app's identifier (`tauri.conf.json`), the name of its directories.
+pub const IDENTIFIER: &str = "dev.clawdesk.app";
+
+/// `clawdesk [OPTIONS] [COMMAND]`: the desktop app, or `clawdesk serve`.
+#[derive(Debug, Clone, Default, PartialEq, Parser)]
+#[command(
+    name = "clawdesk",
+    version,
+    about = "ClawDesk: AI chat on your desktop, and over HTTP"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub paths: PathOverrides,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, PartialEq, Subcommand)]
+pub enum Command {
+    /// Run the HTTP gateway with no window, on the same config and data
+    /// directories as the app (for a server or a machine without a display).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Args)]
+pub struct ServeArgs {
+    /// Listen on this address instead of `gateway.host` (not stored).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Listen on this port instead of `gateway.port` (not stored; 0: any
+    /// free port, the one chosen is printed).
+    #[arg(long)]
+    pub port: Option<u16>,
+}
+
 /// Overrides given on the command line or in the environment.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Args)]
 pub struct PathOverrides {
+    /// Directory of config.toml and secrets.toml.
+    #[arg(long, global = true, env = ENV_CONFIG_DIR, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
+    /// Directory of the database (unless --db or storage.databasePath).
+    #[arg(long, global = true, env = ENV_DATA_DIR, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The database file.
+    #[arg(long = "db", global = true, env = ENV_DB_PATH, value_name = "FILE")]
     pub db_path: Option<PathBuf>,
 }
 
-impl PathOverrides {
-    /// Reads `--config-dir`, `--data-dir` and `--db` (as `--flag value` or
-    /// `--flag=value`), falling back to the environment variables.
+impl Cli {
+    /// Parses the command line (and the environment); `--help`, `--version`
+    /// and mistakes print and exit, as command-line tools do.
     pub fn from_args_and_env(args: impl IntoIterator<Item = OsString>) -> Self {
-        let mut out = Self::default();
-        let mut args = args.into_iter().skip(1).peekable();
-        while let Some(arg) = args.next() {
-            let arg = arg.to_string_lossy().into_owned();
-            let (flag, inline) = match arg.split_once('=') {
-                Some((f, v)) => (f.to_string(), Some(v.to_string())),
-                None => (arg, None),
-            };
-            let slot = match flag.as_str() {
-                "--config-dir" => &mut out.config_dir,
-                "--data-dir" => &mut out.data_dir,
-                "--db" => &mut out.db_path,
-                _ => continue,
-            };
-            let value = inline.or_else(|| args.next().map(|v| v.to_string_lossy().into_owned()));
-            if let Some(value) = value.filter(|v| !v.is_empty()) {
-                *slot = Some(PathBuf::from(value));
+        Self::parse_lenient(args.into_iter().collect()).unwrap_or_else(|err| err.exit())
+    }
+
+    /// Like [`Cli::from_args_and_env`], but returns the error. The window
+    /// ignores arguments it does not know, as it always has: launchers add
+    /// their own (WebKitWebDriver's `--automation`, macOS's `-psn_…`).
+    /// `serve` is strict.
+    pub fn parse_lenient(mut args: Vec<OsString>) -> Result<Self, clap::Error> {
+        let cli = loop {
+            match Self::try_parse_from(&args) {
+                Ok(cli) => break cli,
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        ErrorKind::UnknownArgument | ErrorKind::InvalidSubcommand
+                    ) =>
+                {
+                    let unknown = [ContextKind::InvalidArg, ContextKind::InvalidSubcommand]
+                        .into_iter()
+                        .find_map(|kind| match err.get(kind) {
+                            Some(ContextValue::String(arg)) => Some(arg.clone()),
+                            _ => None,
+                        });
+                    let Some(unknown) = unknown else {
+                        return Err(err);
+                    };
+                    let serving = args.iter().skip(1).any(|a| a == "serve");
+                    let at = args.iter().skip(1).position(|a| {
+                        let a = a.to_string_lossy();
+                        a == unknown
+                            || a.split_once('=').is_some_and(|(f, _)| f == unknown)
+                            // A short flag is reported alone: `-p` of `-psn_0_1`.
+                            || (unknown.len() == 2
+                                && !a.starts_with("--")
+                                && a.starts_with(unknown.as_str()))
+                    });
+                    match at {
+                        Some(at) if !serving => {
+                            args.remove(at + 1);
+                        }
+                        _ => return Err(err),
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        };
+        let mut cli = cli;
+        // An empty value means "not set", on the command line as in the
+        // environment.
+        for slot in [
+            &mut cli.paths.config_dir,
+            &mut cli.paths.data_dir,
+            &mut cli.paths.db_path,
+        ] {
+            if slot.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+                *slot = None;
             }
         }
-        let env = |name| {
-            std::env::var_os(name)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
-        out.config_dir = out.config_dir.or_else(|| env(ENV_CONFIG_DIR));
-        out.data_dir = out.data_dir.or_else(|| env(ENV_DATA_DIR));
-        out.db_path = out.db_path.or_else(|| env(ENV_DB_PATH));
-        out
+        Ok(cli)
     }
 }
 
@@ -75,6 +151,29 @@ impl AppPaths {
         }
     }
 
+    /// Without Tauri (`clawdesk serve`): the directories Tauri gives the
+    /// app, `<config dir>/dev.clawdesk.app` and `<data dir>/dev.clawdesk.app`
+    /// (on Linux `~/.config/…` and `~/.local/share/…`), computed the way
+    /// Tauri does.
+    pub fn without_tauri(overrides: PathOverrides) -> Result<Self, String> {
+        let missing = |what: &str, flag: &str| {
+            format!("this system has no per-user {what} directory; pass {flag}")
+        };
+        let config = match &overrides.config_dir {
+            Some(dir) => dir.clone(),
+            None => dirs::config_dir()
+                .ok_or_else(|| missing("config", "--config-dir"))?
+                .join(IDENTIFIER),
+        };
+        let data = match &overrides.data_dir {
+            Some(dir) => dir.clone(),
+            None => dirs::data_dir()
+                .ok_or_else(|| missing("data", "--data-dir"))?
+                .join(IDENTIFIER),
+        };
+        Ok(Self::new(overrides, config, data))
+    }
+
     /// All files under one directory (tests and portable installs).
     pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
         let dir = dir.into();
@@ -97,19 +196,64 @@ impl AppPaths {
 mod tests {
     use super::*;
 
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::parse_lenient(args.iter().map(OsString::from).collect())
+    }
+
     #[test]
-    fn flags_in_both_spellings() {
-        let args = [
+    fn the_window_ignores_launchers_arguments_and_serve_does_not() {
+        let cli = parse(&[
             "clawdesk",
+            "--automation",
             "--db",
             "/tmp/a.db",
-            "--config-dir=/tmp/c",
             "--unknown",
             "x",
-        ];
-        let o = PathOverrides::from_args_and_env(args.map(OsString::from));
-        assert_eq!(o.db_path, Some(PathBuf::from("/tmp/a.db")));
-        assert_eq!(o.config_dir, Some(PathBuf::from("/tmp/c")));
+            "-psn_0_1",
+            "--other=1",
+        ])
+        .unwrap();
+        assert_eq!(cli.paths.db_path, Some(PathBuf::from("/tmp/a.db")));
+        assert_eq!(cli.command, None);
+        assert!(parse(&["clawdesk", "serve", "--automation"]).is_err());
+    }
+
+    #[test]
+    fn flags_in_both_spellings() {
+        let cli = parse(&["clawdesk", "--db", "/tmp/a.db", "--config-dir=/tmp/c"]).unwrap();
+        assert_eq!(cli.paths.db_path, Some(PathBuf::from("/tmp/a.db")));
+        assert_eq!(cli.paths.config_dir, Some(PathBuf::from("/tmp/c")));
+        assert_eq!(cli.command, None);
+    }
+
+    #[test]
+    fn serve_takes_the_path_flags_before_or_after_it() {
+        let cli = parse(&["clawdesk", "--data-dir", "/d", "serve", "--port", "0"]).unwrap();
+        assert_eq!(cli.paths.data_dir, Some(PathBuf::from("/d")));
+        assert_eq!(
+            cli.command,
+            Some(Command::Serve(ServeArgs {
+                host: None,
+                port: Some(0)
+            }))
+        );
+        let cli = parse(&["clawdesk", "serve", "--config-dir=/c"]).unwrap();
+        assert_eq!(cli.paths.config_dir, Some(PathBuf::from("/c")));
+        assert!(parse(&["clawdesk", "serve", "--port", "x"]).is_err());
+    }
+
+    #[test]
+    fn the_identifier_is_the_apps() {
+        let conf = include_str!("../tauri.conf.json");
+        assert!(conf.contains(&format!("\"identifier\": \"{IDENTIFIER}\"")));
+    }
+
+    #[test]
+    fn default_directories_are_tauris() {
+        let paths = AppPaths::without_tauri(PathOverrides::default()).unwrap();
+        assert!(paths.config_dir.ends_with(IDENTIFIER));
+        assert!(paths.data_dir.ends_with(IDENTIFIER));
+        assert_eq!(paths.db_override, None);
     }
 
     #[test]

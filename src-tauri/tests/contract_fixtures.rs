@@ -198,6 +198,7 @@ struct Normalizer {
     time_pattern: Regex,
     millis_pattern: Regex,
     loopback_pattern: Regex,
+    token_pattern: Regex,
     temp_dir: String,
     double_url: String,
 }
@@ -210,6 +211,7 @@ impl Normalizer {
             time_pattern: Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$").unwrap(),
             millis_pattern: Regex::new(r"answered in [0-9.]+ ms").unwrap(),
             loopback_pattern: Regex::new(r"http://127\.0\.0\.1:\d+").unwrap(),
+            token_pattern: Regex::new(r"^[0-9a-f]{64}$").unwrap(),
             temp_dir: temp_dir.display().to_string(),
             double_url: double_url.to_string(),
         }
@@ -218,6 +220,10 @@ impl Normalizer {
     fn string(&mut self, s: &str) -> String {
         if self.time_pattern.is_match(s) {
             return "2026-01-01T00:00:00.000Z".into();
+        }
+        // Gateway tokens are random: 256 bits as hex.
+        if self.token_pattern.is_match(s) {
+            return "<gateway-token: 64 hex digits>".into();
         }
         let mut out = s
             .replace(&self.temp_dir, "<dir>")
@@ -420,6 +426,22 @@ fn record_all(over_http: bool) -> (Recorder, PathBuf) {
         vec![("key", json!("gateway.port")), ("value", json!(1500))],
     )
     .unwrap();
+    r.call(
+        "update_config",
+        "configValue: gateway.host is not an address",
+        vec![("key", json!("gateway.host")), ("value", json!("http://x"))],
+    )
+    .unwrap_err();
+    r.call(
+        "update_config",
+        "configKey: gateway.tokenSet is read-only",
+        vec![("key", json!("gateway.tokenSet")), ("value", json!(true))],
+    )
+    .unwrap_err();
+    r.call("get_gateway_token", "made on first request", vec![])
+        .unwrap();
+    r.call("rotate_gateway_token", "a new token", vec![])
+        .unwrap();
     r.call(
         "update_config",
         "api key (write-only)",

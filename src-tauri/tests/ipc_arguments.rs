@@ -60,6 +60,8 @@ fn cases() -> Vec<Case> {
         ),
         case("get_models", json!({}), vec![]),
         case("get_channels", json!({}), vec![]),
+        case("get_gateway_token", json!({}), vec![]),
+        case("rotate_gateway_token", json!({}), vec![]),
         case("get_health", json!({}), vec![]),
         case("get_metrics", json!({}), vec![]),
     ]

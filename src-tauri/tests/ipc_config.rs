@@ -14,7 +14,10 @@ fn read_config_file(app: &TestApp) -> String {
 fn get_config_has_the_documented_shape_and_no_secrets() {
     let app = TestApp::start();
     let config = app.ok("get_config", json!({}));
-    assert_eq!(config["gateway"], json!({ "port": 1420 }));
+    assert_eq!(
+        config["gateway"],
+        json!({ "enabled": false, "host": "127.0.0.1", "port": 1420, "tokenSet": false })
+    );
     assert_eq!(
         config["providers"]["anthropic"],
         // Disabled by the tests' hermetic config; the defaults themselves are
@@ -34,6 +37,18 @@ fn get_config_has_the_documented_shape_and_no_secrets() {
     let config = app.ok("get_config", json!({}));
     assert_eq!(config["providers"]["anthropic"]["apiKeySet"], true);
     assert!(!config.to_string().contains("top-secret"));
+
+    // The gateway token: only through its own commands, never in the config.
+    let token = app.ok("get_gateway_token", json!({}));
+    let token = token.as_str().unwrap().to_string();
+    assert_eq!(token.len(), 64);
+    assert_eq!(app.ok("get_gateway_token", json!({})), json!(token));
+    let config = app.ok("get_config", json!({}));
+    assert_eq!(config["gateway"]["tokenSet"], true);
+    assert!(!config.to_string().contains(&token));
+    assert!(!read_config_file(&app).contains(&token));
+    let rotated = app.ok("rotate_gateway_token", json!({}));
+    assert_ne!(rotated, json!(token));
     let on_disk = std::fs::read_to_string(app.dir.path().join("config/secrets.toml")).unwrap();
     assert!(
         on_disk.contains("top-secret"),

@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { fail } from "../../bindings/mock";
 import { createSettingsStore } from "../settings/settingsStore";
 import { fakeBackend, models } from "../test/fixtures";
@@ -101,5 +101,30 @@ describe("settings panel", () => {
     expect(select.value).toBe("anthropic/claude-sonnet-4-5");
     fireEvent.change(select, { target: { value: "ollama/llama3.2" } });
     await waitFor(() => expect(be.mock.callsOf("updateConfig")).toEqual([{ key: "defaults.model", value: "ollama/llama3.2" }]));
+  });
+
+  it("enables the gateway, and shows, copies and rotates its token on request", async () => {
+    let token = "a".repeat(64);
+    const be = fakeBackend({}, {
+      getGatewayToken: () => token,
+      rotateGatewayToken: () => (token = "b".repeat(64)),
+    });
+    const writeText = vi.fn(async () => {});
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    await renderSettings();
+    fireEvent.click(screen.getByLabelText("Serve ClawDesk over HTTP (the gateway)"));
+    await waitFor(() => expect(be.mock.callsOf("updateConfig")).toEqual([{ key: "gateway.enabled", value: true }]));
+    const input = screen.getByLabelText(/Gateway token/) as HTMLInputElement;
+    expect(input.value).toBe("");
+    expect(be.mock.callsOf("getGatewayToken")).toEqual([]);
+    fireEvent.click(screen.getByRole("button", { name: "Show" }));
+    await waitFor(() => expect(input.value).toBe("a".repeat(64)));
+    fireEvent.click(screen.getByRole("button", { name: "Copy" }));
+    await waitFor(() => expect(writeText).toHaveBeenCalledWith("a".repeat(64)));
+    fireEvent.click(screen.getByRole("button", { name: "Rotate" }));
+    await waitFor(() => expect(input.value).toBe("b".repeat(64)));
+    expect(field("gateway.token").textContent).toContain("the old one no longer works");
+    fireEvent.click(screen.getByRole("button", { name: "Hide" }));
+    await waitFor(() => expect(input.value).toBe(""));
   });
 });

@@ -1,6 +1,7 @@
 import { createSignal, For, type JSX, Match, onMount, Show, Switch } from "solid-js";
 import type { ModelInfo, NewProvider, ProviderConfig, ProviderHealth, ProviderKind, ProviderSettings } from "../../bindings/bindings";
-import { describeError } from "../api";
+import { commands } from "../../bindings/bindings";
+import { describeError, errorOf, unwrap, type CommandError } from "../api";
 import type { ConfigKeyFor, SettingsStore } from "../settings/settingsStore";
 import { ErrorNote } from "./ErrorNote";
 import { ModelPicker } from "./ModelPicker";
@@ -189,6 +190,78 @@ function ApiKeyField(props: { store: SettingsStore; provider: string; isSet: boo
   );
 }
 
+/** The gateway's bearer token: hidden until asked for, then copyable; rotating
+ * replaces it (the old one stops working at once). Read through the window's
+ * own commands; the gateway never serves them. */
+function GatewayTokenField(props: { store: SettingsStore; isSet: boolean }) {
+  const [token, setToken] = createSignal<string | null>(null);
+  const [note, setNote] = createSignal("");
+  const [error, setError] = createSignal<CommandError | null>(null);
+  const fetchToken = async (rotate: boolean) => {
+    setError(null);
+    try {
+      setToken(await unwrap(rotate ? commands.rotateGatewayToken() : commands.getGatewayToken()));
+      setNote(rotate ? "New token: the old one no longer works." : "");
+      void props.store.load();
+    } catch (e) {
+      setError(errorOf(e));
+    }
+  };
+  const copy = async () => {
+    const t = token();
+    if (!t) return;
+    try {
+      await navigator.clipboard.writeText(t);
+      setNote("Copied.");
+    } catch {
+      setNote("Could not copy: select the token and copy it by hand.");
+    }
+  };
+  return (
+    <div class="field" data-config-key="gateway.token">
+      <label class="field-label" for="cfg-gateway-token">
+        Gateway token{" "}
+        <span class={`key-state ${props.isSet ? "set" : "unset"}`}>{props.isSet ? "token set" : "not made yet"}</span>
+      </label>
+      <div class="inline-row">
+        <input
+          id="cfg-gateway-token"
+          type={token() ? "text" : "password"}
+          readonly
+          spellcheck={false}
+          autocomplete="off"
+          placeholder="Hidden"
+          value={token() ?? ""}
+          aria-describedby="cfg-gateway-token-status"
+        />
+        <Show
+          when={token()}
+          fallback={
+            <button type="button" class="small" onClick={() => void fetchToken(false)}>
+              Show
+            </button>
+          }
+        >
+          <button type="button" class="small" onClick={() => void copy()}>
+            Copy
+          </button>
+          <button type="button" class="small" onClick={() => setToken(null)}>
+            Hide
+          </button>
+        </Show>
+        <button type="button" class="small" onClick={() => void fetchToken(true)}>
+          Rotate
+        </button>
+      </div>
+      <span class="field-hint muted">Scripts and browsers send it as Authorization: Bearer &lt;token&gt;.</span>
+      <span class="field-status" id="cfg-gateway-token-status" aria-live="polite">
+        {note()}
+      </span>
+      <ErrorNote error={error()} />
+    </div>
+  );
+}
+
 function ProviderCard(props: { store: SettingsStore; name: string; provider: ProviderConfig }) {
   const k = <F extends keyof ProviderSettings>(f: F): `providers.${string}.${F}` => `providers.${props.name}.${f}`;
   return (
@@ -341,7 +414,24 @@ export function SettingsPanel(props: SettingsPanelProps) {
 
             <section class="card">
               <h2>Gateway and storage</h2>
-              <NumberField store={props.store} configKey="gateway.port" label="Gateway port" value={cfg().gateway.port} />
+              <CheckField
+                store={props.store}
+                configKey="gateway.enabled"
+                label="Serve ClawDesk over HTTP (the gateway)"
+                hint="The same commands and events as this window, for scripts and browsers, with the token below."
+                value={cfg().gateway.enabled}
+              />
+              <div class="grid-2">
+                <TextField
+                  store={props.store}
+                  configKey="gateway.host"
+                  label="Gateway address"
+                  hint="127.0.0.1 keeps it on this computer; any other address opens it to that network."
+                  value={cfg().gateway.host}
+                />
+                <NumberField store={props.store} configKey="gateway.port" label="Gateway port" value={cfg().gateway.port} />
+              </div>
+              <GatewayTokenField store={props.store} isSet={cfg().gateway.tokenSet} />
               <TextField
                 store={props.store}
                 configKey="storage.databasePath"

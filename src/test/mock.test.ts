@@ -20,6 +20,8 @@ const declared: { [K in CommandName]?: K extends keyof CommandArgNames ? Command
   getChannels: [],
   getHealth: [],
   getMetrics: [],
+  getGatewayToken: [],
+  rotateGatewayToken: [],
 };
 
 describe("bindings/mock", () => {

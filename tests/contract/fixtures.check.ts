@@ -98,13 +98,19 @@ export const getChannels0 = {
 // get_config: defaults
 export const getConfig0 = {
   args: [] satisfies Args<"getConfig">,
-  response: {"data":{"compaction":{"auto":true,"keepRecent":8,"summaryPrompt":"Summarize the conversation so far for your own later use. Keep every fact, decision, name, number, code identifier and open question; drop pleasantries. Write it as a concise briefing in the language of the conversation.","thresholdPercent":80},"defaults":{"model":"anthropic/claude-sonnet-4-5","systemPrompt":"You are a helpful assistant."},"gateway":{"port":1420},"network":{"connectTimeoutMs":10000,"firstByteTimeoutMs":60000,"idleTimeoutMs":60000,"maxRetries":0,"maxRetryWaitMs":60000},"providers":{"anthropic":{"apiKeySet":false,"baseUrl":"http://127.0.0.1:<double>","enabled":false,"includeUsage":true,"kind":"anthropic"},"ollama":{"apiKeySet":false,"baseUrl":"http://127.0.0.1:<port>","enabled":false,"includeUsage":true,"kind":"ollama"},"openai":{"apiKeySet":false,"baseUrl":"https://api.openai.com/v1","enabled":false,"includeUsage":true,"kind":"openai"}},"storage":{"databasePath":null}},"status":"ok"} satisfies Response<"getConfig">,
+  response: {"data":{"compaction":{"auto":true,"keepRecent":8,"summaryPrompt":"Summarize the conversation so far for your own later use. Keep every fact, decision, name, number, code identifier and open question; drop pleasantries. Write it as a concise briefing in the language of the conversation.","thresholdPercent":80},"defaults":{"model":"anthropic/claude-sonnet-4-5","systemPrompt":"You are a helpful assistant."},"gateway":{"enabled":false,"host":"127.0.0.1","port":1420,"tokenSet":false},"network":{"connectTimeoutMs":10000,"firstByteTimeoutMs":60000,"idleTimeoutMs":60000,"maxRetries":0,"maxRetryWaitMs":60000},"providers":{"anthropic":{"apiKeySet":false,"baseUrl":"http://127.0.0.1:<double>","enabled":false,"includeUsage":true,"kind":"anthropic"},"ollama":{"apiKeySet":false,"baseUrl":"http://127.0.0.1:<port>","enabled":false,"includeUsage":true,"kind":"ollama"},"openai":{"apiKeySet":false,"baseUrl":"https://api.openai.com/v1","enabled":false,"includeUsage":true,"kind":"openai"}},"storage":{"databasePath":null}},"status":"ok"} satisfies Response<"getConfig">,
 };
 
 // get_config: after updates
 export const getConfig1 = {
   args: [] satisfies Args<"getConfig">,
-  response: {"data":{"compaction":{"auto":true,"keepRecent":8,"summaryPrompt":"Summarize the conversation so far for your own later use. Keep every fact, decision, name, number, code identifier and open question; drop pleasantries. Write it as a concise briefing in the language of the conversation.","thresholdPercent":80},"defaults":{"model":"anthropic/claude-sonnet-4-5","systemPrompt":"You are a helpful assistant."},"gateway":{"port":1500},"network":{"connectTimeoutMs":10000,"firstByteTimeoutMs":60000,"idleTimeoutMs":60000,"maxRetries":0,"maxRetryWaitMs":60000},"providers":{"anthropic":{"apiKeySet":true,"baseUrl":"http://127.0.0.1:<double>","enabled":true,"includeUsage":true,"kind":"anthropic"},"ollama":{"apiKeySet":false,"baseUrl":"http://127.0.0.1:<port>","enabled":false,"includeUsage":true,"kind":"ollama"},"openai":{"apiKeySet":false,"baseUrl":"https://api.openai.com/v1","enabled":false,"includeUsage":true,"kind":"openai"}},"storage":{"databasePath":null}},"status":"ok"} satisfies Response<"getConfig">,
+  response: {"data":{"compaction":{"auto":true,"keepRecent":8,"summaryPrompt":"Summarize the conversation so far for your own later use. Keep every fact, decision, name, number, code identifier and open question; drop pleasantries. Write it as a concise briefing in the language of the conversation.","thresholdPercent":80},"defaults":{"model":"anthropic/claude-sonnet-4-5","systemPrompt":"You are a helpful assistant."},"gateway":{"enabled":false,"host":"127.0.0.1","port":1500,"tokenSet":true},"network":{"connectTimeoutMs":10000,"firstByteTimeoutMs":60000,"idleTimeoutMs":60000,"maxRetries":0,"maxRetryWaitMs":60000},"providers":{"anthropic":{"apiKeySet":true,"baseUrl":"http://127.0.0.1:<double>","enabled":true,"includeUsage":true,"kind":"anthropic"},"ollama":{"apiKeySet":false,"baseUrl":"http://127.0.0.1:<port>","enabled":false,"includeUsage":true,"kind":"ollama"},"openai":{"apiKeySet":false,"baseUrl":"https://api.openai.com/v1","enabled":false,"includeUsage":true,"kind":"openai"}},"storage":{"databasePath":null}},"status":"ok"} satisfies Response<"getConfig">,
+};
+
+// get_gateway_token: made on first request
+export const getGatewayToken0 = {
+  args: [] satisfies Args<"getGatewayToken">,
+  response: {"data":"<gateway-token: 64 hex digits>","status":"ok"} satisfies Response<"getGatewayToken">,
 };
 
 // get_health: healthy
@@ -146,7 +152,7 @@ export const getMessages4 = {
 // get_metrics: after the calls above
 export const getMetrics0 = {
   args: [] satisfies Args<"getMetrics">,
-  response: {"data":{"activeStreams":0,"commandErrors":10,"commandsTotal":24,"inputTokens":0,"messagesAssistant":0,"messagesUser":0,"outputTokens":0,"sessionsCreated":2,"sessionsDeleted":0,"storeQuery":{"count":9,"maxUs":0,"p50Us":0,"p95Us":0},"streamDuration":{"count":0,"maxUs":0,"p50Us":0,"p95Us":0},"streamsCancelled":0,"streamsCompleted":0,"streamsFailed":0,"timeToFirstChunk":{"count":0,"maxUs":0,"p50Us":0,"p95Us":0},"uptime":0},"status":"ok"} satisfies Response<"getMetrics">,
+  response: {"data":{"activeStreams":0,"commandErrors":12,"commandsTotal":28,"inputTokens":0,"messagesAssistant":0,"messagesUser":0,"outputTokens":0,"sessionsCreated":2,"sessionsDeleted":0,"storeQuery":{"count":9,"maxUs":0,"p50Us":0,"p95Us":0},"streamDuration":{"count":0,"maxUs":0,"p50Us":0,"p95Us":0},"streamsCancelled":0,"streamsCompleted":0,"streamsFailed":0,"timeToFirstChunk":{"count":0,"maxUs":0,"p50Us":0,"p95Us":0},"uptime":0},"status":"ok"} satisfies Response<"getMetrics">,
 };
 
 // get_models: anthropic key set, ollama off
@@ -189,6 +195,12 @@ export const getSession4 = {
 export const listSessions0 = {
   args: [] satisfies Args<"listSessions">,
   response: {"data":[{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o","title":null},{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000001","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"anthropic/claude-sonnet-4-5","title":null}],"status":"ok"} satisfies Response<"listSessions">,
+};
+
+// rotate_gateway_token: a new token
+export const rotateGatewayToken0 = {
+  args: [] satisfies Args<"rotateGatewayToken">,
+  response: {"data":"<gateway-token: 64 hex digits>","status":"ok"} satisfies Response<"rotateGatewayToken">,
 };
 
 // send_message: complete reply
@@ -263,32 +275,44 @@ export const updateConfig0 = {
   response: {"data":null,"status":"ok"} satisfies Response<"updateConfig">,
 };
 
-// update_config: api key (write-only)
+// update_config: configValue: gateway.host is not an address
 export const updateConfig1 = {
+  args: ["gateway.host","http://x"] satisfies RefusedArgs<"updateConfig">,
+  response: {"error":{"expected":"an IP address or a host name, e.g. \"127.0.0.1\"","key":"gateway.host","kind":"configValue","message":"config key gateway.host expects an IP address or a host name, e.g. \"127.0.0.1\""},"status":"error"} satisfies Response<"updateConfig">,
+};
+
+// update_config: configKey: gateway.tokenSet is read-only
+export const updateConfig2 = {
+  args: ["gateway.tokenSet",true] satisfies RefusedArgs<"updateConfig">,
+  response: {"error":{"key":"gateway.tokenSet","kind":"configKey","message":"config key gateway.tokenSet: is read-only; the token is made on first enable and replaced with rotate_gateway_token"},"status":"error"} satisfies Response<"updateConfig">,
+};
+
+// update_config: api key (write-only)
+export const updateConfig3 = {
   args: ["providers.anthropic.apiKey","sk-ant-fixture"] satisfies Args<"updateConfig">,
   response: {"data":null,"status":"ok"} satisfies Response<"updateConfig">,
 };
 
 // update_config: enable the provider
-export const updateConfig2 = {
+export const updateConfig4 = {
   args: ["providers.anthropic.enabled",true] satisfies Args<"updateConfig">,
   response: {"data":null,"status":"ok"} satisfies Response<"updateConfig">,
 };
 
 // update_config: reset a nullable setting
-export const updateConfig3 = {
+export const updateConfig5 = {
   args: ["storage.databasePath",null] satisfies Args<"updateConfig">,
   response: {"data":null,"status":"ok"} satisfies Response<"updateConfig">,
 };
 
 // update_config: configKey: unknown key
-export const updateConfig4 = {
+export const updateConfig6 = {
   args: ["gateway.prot",1] satisfies RefusedArgs<"updateConfig">,
   response: {"error":{"key":"gateway.prot","kind":"configKey","message":"config key gateway.prot: is not a configuration key"},"status":"error"} satisfies Response<"updateConfig">,
 };
 
 // update_config: configValue: wrong type
-export const updateConfig5 = {
+export const updateConfig7 = {
   args: ["gateway.port","1420"] satisfies RefusedArgs<"updateConfig">,
   response: {"error":{"expected":"an integer from 1024 to 65535","key":"gateway.port","kind":"configValue","message":"config key gateway.port expects an integer from 1024 to 65535"},"status":"error"} satisfies Response<"updateConfig">,
 };

@@ -366,6 +366,8 @@ fn typed_config_keys_are_exactly_the_settable_leaves() {
     let providers = config.as_object_mut().unwrap().remove("providers").unwrap();
     let mut runtime = Vec::new();
     leaves("", &config, &mut runtime);
+    // Read-only: says whether the gateway token (a secret) is stored.
+    runtime.retain(|key| key != "gateway.tokenSet");
     runtime.sort();
     let typed_json = serde_json::to_value(ConfigValues::default()).unwrap();
     let mut typed: Vec<String> = typed_json.as_object().unwrap().keys().cloned().collect();
@@ -391,4 +393,71 @@ fn typed_config_keys_are_exactly_the_settable_leaves() {
     let mut declared: Vec<String> = PROVIDER_FIELDS.iter().map(|f| f.to_string()).collect();
     declared.sort();
     assert_eq!(provider_fields, declared);
+}
+
+/// The gateway token is a secret: made on request, stored beside the API
+/// keys (never in config.toml), reported only as `gateway.tokenSet`.
+#[test]
+fn the_gateway_token_is_a_secret_and_rotates() {
+    let (dir, manager) = fresh();
+    assert!(manager.gateway_token().is_none());
+    assert!(!manager.get().gateway.token_set);
+    let token = manager.ensure_gateway_token().unwrap();
+    assert_eq!(token.expose().len(), 64, "256 bits as hex");
+    assert!(token.expose().chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(manager.ensure_gateway_token().unwrap(), token, "made once");
+    assert!(manager.get().gateway.token_set);
+    let rotated = manager.rotate_gateway_token().unwrap();
+    assert_ne!(rotated, token);
+    assert_eq!(manager.gateway_token(), Some(rotated.clone()));
+    assert!(!format!("{rotated:?}").contains(rotated.expose()));
+
+    manager
+        .update("gateway.enabled", serde_json::json!(true))
+        .unwrap();
+    let toml = std::fs::read_to_string(manager.file_path()).unwrap();
+    assert!(
+        !toml.contains(rotated.expose()) && !toml.contains("tokenSet"),
+        "{toml}"
+    );
+    let json = serde_json::to_string(&*manager.get()).unwrap();
+    assert!(!json.contains(rotated.expose()));
+    let err = manager
+        .update("gateway.tokenSet", serde_json::json!(false))
+        .unwrap_err();
+    assert!(matches!(err, AppError::ConfigKey { .. }), "{err:?}");
+
+    // Kept across a restart.
+    let again = ConfigManager::load(manager.file_path().parent().unwrap());
+    assert_eq!(again.gateway_token(), Some(rotated));
+    assert!(again.get().gateway.token_set && again.get().gateway.enabled);
+    drop(dir);
+}
+
+#[test]
+fn gateway_host_is_an_ip_or_a_host_name() {
+    let (_dir, manager) = fresh();
+    assert_eq!(manager.get().gateway.host, "127.0.0.1");
+    assert!(!manager.get().gateway.enabled);
+    for good in [
+        "0.0.0.0",
+        "::1",
+        "localhost",
+        "my-box.local",
+        "192.168.1.20",
+    ] {
+        manager
+            .update("gateway.host", serde_json::json!(good))
+            .unwrap_or_else(|e| panic!("{good}: {e:?}"));
+    }
+    for bad in ["", "http://x", "a b", "-x", "1.2.3", "[::1]", "host:80"] {
+        let err = manager
+            .update("gateway.host", serde_json::json!(bad))
+            .unwrap_err();
+        match err {
+            AppError::ConfigValue { key, .. } => assert_eq!(key, "gateway.host"),
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+    assert_eq!(manager.get().gateway.host, "192.168.1.20");
 }

@@ -31,6 +31,13 @@ pub async fn command(
     };
     match dispatch(&desk, &name, &body).await {
         Ok(value) => (StatusCode::OK, Json(value)).into_response(),
+        Err(Refused::WindowOnly) => {
+            let err = AppError::invalid_argument(
+                "command",
+                format!("{name} is available only in the app's window"),
+            );
+            (StatusCode::FORBIDDEN, Json(err)).into_response()
+        }
         Err(Refused::UnknownCommand) => {
             let err = AppError::invalid_argument("command", format!("no command named {name:?}"));
             (StatusCode::NOT_FOUND, Json(err)).into_response()
@@ -41,6 +48,9 @@ pub async fn command(
 
 enum Refused {
     UnknownCommand,
+    /// The token's own commands: whoever holds a token must not be able to
+    /// read a new one or lock the window's user out.
+    WindowOnly,
     Failed(AppError),
 }
 
@@ -104,6 +114,7 @@ async fn dispatch(desk: &ClawDesk, name: &str, body: &[u8]) -> Result<Value, Ref
         "get_channels" => reply(desk.get_channels().await),
         "get_health" => reply(desk.get_health().await),
         "get_metrics" => reply(desk.get_metrics().await),
+        "get_gateway_token" | "rotate_gateway_token" => Err(Refused::WindowOnly),
         _ => Err(Refused::UnknownCommand),
     }
 }

@@ -17,8 +17,11 @@
 mod args;
 mod auth;
 mod commands;
+mod control;
 mod events;
 mod server;
 pub mod status;
 
+pub use auth::Token;
+pub use control::GatewayController;
 pub use server::{router, Gateway, GatewayOptions, DEFAULT_BODY_LIMIT};

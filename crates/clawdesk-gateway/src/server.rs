@@ -1,6 +1,6 @@
 //! The router and a running listener.
 
-use crate::auth::{guard, Access};
+use crate::auth::{guard, Access, Token};
 use crate::{commands, events};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -10,6 +10,7 @@ use clawdesk_core::types::ChannelStatus;
 use clawdesk_core::ClawDesk;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -23,32 +24,38 @@ pub struct GatewayOptions {
     /// Where to listen; loopback unless someone chose otherwise.
     pub addr: SocketAddr,
     /// What `Authorization: Bearer` must carry.
-    pub token: String,
+    pub token: Token,
     pub body_limit: usize,
+    /// The host name the gateway was configured with (`gateway.host`), which
+    /// requests may also carry as their `Host`.
+    pub host_name: Option<String>,
 }
 
 impl GatewayOptions {
     /// `127.0.0.1:<port>` (0: any free port) with `token`.
-    pub fn loopback(port: u16, token: impl Into<String>) -> Self {
+    pub fn loopback(port: u16, token: impl Into<Token>) -> Self {
         Self {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
             token: token.into(),
             body_limit: DEFAULT_BODY_LIMIT,
+            host_name: None,
         }
     }
 }
 
 /// Every route, behind the [`guard`] (unknown paths too: without the token
 /// nothing, not even which routes exist, is revealed) for a gateway bound
-/// to `bound`. Event streams end when `stop` is cancelled.
+/// to `bound` (and named `host_name`). Event streams end when `stop` is
+/// cancelled.
 pub fn router(
     desk: ClawDesk,
-    token: String,
+    token: Token,
     bound: SocketAddr,
+    host_name: Option<&str>,
     body_limit: usize,
     stop: CancellationToken,
 ) -> Router {
-    let access = Arc::new(Access::new(token, bound));
+    let access = Arc::new(Access::new(token, bound).with_name(host_name, bound));
     Router::new()
         .route("/v1/commands/{name}", post(commands::command))
         .route("/v1/events", get(events::events))
@@ -63,6 +70,8 @@ pub struct Gateway {
     local_addr: SocketAddr,
     stop: CancellationToken,
     task: JoinHandle<()>,
+    /// Set when whoever replaces this gateway reports the channel itself.
+    superseded: Arc<AtomicBool>,
 }
 
 impl Gateway {
@@ -83,10 +92,13 @@ impl Gateway {
             desk,
             options.token,
             local_addr,
+            options.host_name.as_deref(),
             options.body_limit,
             stop.clone(),
         );
         let stopped = stop.clone();
+        let superseded = Arc::new(AtomicBool::new(false));
+        let quiet = superseded.clone();
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app)
                 .with_graceful_shutdown(async move { stopped.cancelled().await });
@@ -100,18 +112,30 @@ impl Gateway {
                     (ChannelStatus::Error, format!("the gateway stopped: {err}"))
                 }
             };
-            let _ = channels.set_status(GATEWAY_CHANNEL, status, Some(detail));
+            if !quiet.load(Ordering::SeqCst) {
+                let _ = channels.set_status(GATEWAY_CHANNEL, status, Some(detail));
+            }
         });
         Ok(Self {
             local_addr,
             stop,
             task,
+            superseded,
         })
     }
 
     /// The bound address (the port, when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Stops listening and ends every event stream without waiting, and
+    /// leaves the `gateway` channel to the caller (who is replacing this
+    /// gateway or reporting why it stopped). Safe from inside a request
+    /// this gateway is serving.
+    pub fn stop_superseded(self) {
+        self.superseded.store(true, Ordering::SeqCst);
+        self.stop.cancel();
     }
 
     /// Stops listening, ends every event stream and returns once the

@@ -41,3 +41,21 @@ pub async fn get_models(state: State<'_, AppState>) -> Result<Vec<ModelInfo>, Ap
 pub async fn get_channels(state: State<'_, AppState>) -> Result<Vec<ChannelInfo>, AppError> {
     state.get_channels().await
 }
+
+/// The gateway's bearer token (`Authorization: Bearer <token>`), for the
+/// user to copy into a script or a browser; made now if there is none.
+/// Only the window can ask: the HTTP gateway does not serve this command.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_gateway_token(state: State<'_, AppState>) -> Result<String, AppError> {
+    state.get_gateway_token().await
+}
+
+/// Replaces the gateway's bearer token with a new random one and returns
+/// it; the old token stops working at once. Only the window can ask: the
+/// HTTP gateway does not serve this command.
+#[tauri::command]
+#[specta::specta]
+pub async fn rotate_gateway_token(state: State<'_, AppState>) -> Result<String, AppError> {
+    state.rotate_gateway_token().await
+}

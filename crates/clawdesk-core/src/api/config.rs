@@ -15,10 +15,15 @@ impl ClawDesk {
     }
 
     /// Sets one dotted camelCase key. Unknown key: `configKey`; wrong type
-    /// or out of range: `configValue`; either way nothing changes.
+    /// or out of range: `configValue`; either way nothing changes. A
+    /// `gateway.*` change moves the running gateway first: an address in
+    /// use is a `configValue` error and changes nothing.
     // The key is logged, never the value: it may be an API key.
     #[tracing::instrument(name = "update_config", skip_all, fields(%key))]
     pub async fn update_config(&self, key: String, value: JsonValue) -> AppResult<()> {
+        if super::gateway::is_gateway_key(&key) {
+            return self.track(self.update_gateway_config(key, value)).await;
+        }
         let manager = self.config_manager.clone();
         self.track(async move {
             // File writes and fsync block; keep them off the async workers.

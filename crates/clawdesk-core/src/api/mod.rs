@@ -10,6 +10,7 @@
 mod chat;
 mod config;
 mod events;
+mod gateway;
 mod sessions;
 mod system;
 
@@ -22,11 +23,12 @@ use crate::AppResult;
 use arc_swap::ArcSwap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 use tokio::sync::broadcast;
 
 pub use events::EVENT_BUFFER;
+pub use gateway::GatewayControl;
 
 /// The backend every transport reaches: the seed's `AppState`, with the
 /// commands as methods. Cloning is cheap (shared handles), so each transport
@@ -45,6 +47,10 @@ pub struct ClawDesk {
     /// window, in the app) and every [`ClawDesk::subscribe`]r.
     pub stream_sink: Arc<dyn StreamSink>,
     events: broadcast::Sender<StreamEvent>,
+    /// Who moves the gateway's listener when `gateway.*` changes, if anyone.
+    gateway_control: Arc<Mutex<Weak<dyn GatewayControl>>>,
+    /// `gateway.*` updates one at a time: each binds before it is stored.
+    gateway_update: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl ClawDesk {
@@ -102,6 +108,8 @@ impl ClawDesk {
             agent_pipeline,
             stream_sink,
             events,
+            gateway_control: Arc::new(Mutex::new(gateway::no_control())),
+            gateway_update: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 

@@ -69,6 +69,12 @@ fn merge_into(path: &mut Vec<String>, target: &mut Value, new: Value) -> Result<
             "is read-only; set providers.<name>.apiKey instead",
         ));
     }
+    if refs == ["gateway", "tokenSet"] {
+        return Err(AppError::config_key(
+            key,
+            "is read-only; the token is made on first enable and replaced with rotate_gateway_token",
+        ));
+    }
     if !same_json_type(target, &new) {
         return Err(AppError::config_value(key, expectation(&refs, target)));
     }
@@ -216,7 +222,7 @@ pub(crate) fn overlay_file(defaults: &mut Value, file: Value, path: &mut Vec<Str
 }
 
 /// The JSON of a config as it goes into the TOML file: no derived
-/// `apiKeySet`, no nulls (TOML has none; a missing key means the default).
+/// `apiKeySet` or `tokenSet`, no nulls (TOML has none; a missing key means the default).
 pub(crate) fn to_file_json(config_json: &Value) -> Value {
     fn strip(value: &Value, parent_is_provider: bool) -> Option<Value> {
         match value {
@@ -231,6 +237,9 @@ pub(crate) fn to_file_json(config_json: &Value) -> Value {
         }
     }
     let mut out = strip(config_json, false).unwrap_or(Value::Null);
+    if let Some(gateway) = out.get_mut("gateway").and_then(Value::as_object_mut) {
+        gateway.remove("tokenSet");
+    }
     if let Some(providers) = out.get_mut("providers").and_then(Value::as_object_mut) {
         for entry in providers.values_mut() {
             if let Some(map) = entry.as_object_mut() {

@@ -119,17 +119,7 @@ impl ConfigManager {
         let current = self.current.load_full();
         let current_json = serde_json::to_value(&*current).map_err(AppError::internal)?;
         let next_json = keys::apply(&current_json, key, value)?;
-        let mut next: AppConfig = serde_json::from_value(next_json.clone()).map_err(|err| {
-            let expected = expected_from_serde(&err.to_string());
-            let old = lookup(&current_json, &parts).unwrap_or(Value::Null);
-            let expected = if old.is_null() && expected.is_some() {
-                expected.unwrap_or_default()
-            } else {
-                keys::expectation(&parts, &old)
-            };
-            AppError::config_value(key, expected)
-        })?;
-        validate(&next).map_err(|invalid| AppError::config_value(invalid.key, invalid.expected))?;
+        let mut next = self.parse_candidate(key, &parts, &current_json, next_json)?;
 
         let removed_providers: Vec<String> = current
             .providers
@@ -156,6 +146,76 @@ impl ConfigManager {
         }
         self.current.store(Arc::new(next));
         Ok(())
+    }
+
+    /// The gateway's bearer token, if one was made.
+    pub fn gateway_token(&self) -> Option<Secret> {
+        self.secrets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(GATEWAY_TOKEN)
+            .cloned()
+    }
+
+    /// The gateway's bearer token, made (and stored) now if there is none.
+    pub fn ensure_gateway_token(&self) -> AppResult<Secret> {
+        let _guard = self.update_lock.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(token) = self.gateway_token() {
+            return Ok(token);
+        }
+        self.store_gateway_token(new_gateway_token()?)
+    }
+
+    /// Replaces the gateway's bearer token with a new random one; the old
+    /// one stops working at once.
+    pub fn rotate_gateway_token(&self) -> AppResult<Secret> {
+        let _guard = self.update_lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.store_gateway_token(new_gateway_token()?)
+    }
+
+    fn store_gateway_token(&self, token: Secret) -> AppResult<Secret> {
+        let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
+        let mut next_secrets = secrets.clone();
+        next_secrets.insert(GATEWAY_TOKEN.to_string(), token.clone());
+        self.secrets_file.save(&next_secrets)?;
+        *secrets = next_secrets;
+        let mut next = (*self.current.load_full()).clone();
+        mark_api_keys(&mut next, &secrets);
+        self.current.store(Arc::new(next));
+        Ok(token)
+    }
+
+    /// The config `update(key, value)` would make, validated, without
+    /// storing anything: for checks that must pass before a change is kept
+    /// (the gateway binding its new address).
+    pub fn preview(&self, key: &str, value: Value) -> AppResult<AppConfig> {
+        let parts = split_key(key)?;
+        let current = self.current.load_full();
+        let current_json = serde_json::to_value(&*current).map_err(AppError::internal)?;
+        let next_json = keys::apply(&current_json, key, value)?;
+        let next = self.parse_candidate(key, &parts, &current_json, next_json)?;
+        Ok(next)
+    }
+
+    fn parse_candidate(
+        &self,
+        key: &str,
+        parts: &[&str],
+        current_json: &Value,
+        next_json: Value,
+    ) -> AppResult<AppConfig> {
+        let next: AppConfig = serde_json::from_value(next_json).map_err(|err| {
+            let expected = expected_from_serde(&err.to_string());
+            let old = lookup(current_json, parts).unwrap_or(Value::Null);
+            let expected = if old.is_null() && expected.is_some() {
+                expected.unwrap_or_default()
+            } else {
+                keys::expectation(parts, &old)
+            };
+            AppError::config_value(key, expected)
+        })?;
+        validate(&next).map_err(|invalid| AppError::config_value(invalid.key, invalid.expected))?;
+        Ok(next)
     }
 
     fn update_api_key(&self, key: &str, provider: &str, value: Value) -> AppResult<()> {
@@ -204,6 +264,21 @@ fn mark_api_keys(config: &mut AppConfig, secrets: &BTreeMap<String, Secret>) {
     for (name, provider) in config.providers.iter_mut() {
         provider.api_key_set = secrets.contains_key(name);
     }
+    config.gateway.token_set = secrets.contains_key(GATEWAY_TOKEN);
+}
+
+/// The gateway token's entry among the secrets. Provider names cannot
+/// contain a dot, so it never collides with a provider's API key.
+const GATEWAY_TOKEN: &str = "gateway.token";
+
+/// A new gateway token: 256 bits from the operating system's generator,
+/// as 64 hex digits.
+fn new_gateway_token() -> AppResult<Secret> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|err| AppError::internal(format!("no random numbers for the token: {err}")))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Secret::new(hex))
 }
 
 fn lookup(json: &Value, path: &[&str]) -> Option<Value> {

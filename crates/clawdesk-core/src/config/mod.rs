@@ -12,3 +12,4 @@ mod validate;
 pub use manager::{ConfigLoadIssue, ConfigManager};
 pub use secrets::Secret;
 pub use types::*;
+pub use validate::is_host;

@@ -16,6 +16,11 @@ use specta::Type;
 /// [`ProviderSettings`] and [`NewProvider`].
 #[derive(Debug, Clone, Default, Serialize, Type)]
 pub struct ConfigValues {
+    #[serde(rename = "gateway.enabled")]
+    pub gateway_enabled: bool,
+    /// An IP address or host name; anything but loopback must be chosen here.
+    #[serde(rename = "gateway.host")]
+    pub gateway_host: String,
     #[serde(rename = "gateway.port")]
     pub gateway_port: u16,
     /// A model id, provider-qualified (`"ollama/llama3.2"`).

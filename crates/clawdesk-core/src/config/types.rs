@@ -21,8 +21,22 @@ pub struct AppConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct GatewayConfig {
+    /// Serve the commands and events over HTTP (`POST /v1/commands/<name>`,
+    /// `GET /v1/events`). Off by default.
+    pub enabled: bool,
+    /// The address to listen on: an IP address or a host name. Loopback
+    /// (`127.0.0.1`) by default; any other address must be set here
+    /// explicitly, and exposes the gateway to that network.
+    pub host: String,
     pub port: u16,
+    /// Whether a gateway token is stored. Read-only: the token itself is a
+    /// secret, read with `get_gateway_token` and replaced with
+    /// `rotate_gateway_token`, never part of the config.
+    pub token_set: bool,
 }
+
+/// The gateway's default address: loopback only.
+pub const DEFAULT_GATEWAY_HOST: &str = "127.0.0.1";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -157,7 +171,12 @@ impl Default for AppConfig {
             provider(ProviderKind::Ollama, "http://127.0.0.1:11434"),
         );
         AppConfig {
-            gateway: GatewayConfig { port: 1420 },
+            gateway: GatewayConfig {
+                enabled: false,
+                host: DEFAULT_GATEWAY_HOST.into(),
+                port: 1420,
+                token_set: false,
+            },
             providers,
             defaults: DefaultsConfig {
                 model: "anthropic/claude-sonnet-4-5".into(),

@@ -21,9 +21,33 @@ fn is_http_url(value: &str) -> bool {
         && !value.chars().any(char::is_whitespace)
 }
 
+const HOST_EXPECTATION: &str = "an IP address or a host name, e.g. \"127.0.0.1\"";
+
+/// An IP address (v4 or v6, without brackets) or a DNS host name.
+pub fn is_host(value: &str) -> bool {
+    if value.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    let name = value.strip_suffix('.').unwrap_or(value);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        // All digits and dots but not an IP (`1.2.3`): a typo, not a name.
+        && !name.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
 pub fn validate(config: &AppConfig) -> Result<(), Invalid> {
     if config.gateway.port < 1024 {
         return invalid("gateway.port", "an integer from 1024 to 65535");
+    }
+    if !is_host(&config.gateway.host) {
+        return invalid("gateway.host", HOST_EXPECTATION);
     }
     for (name, provider) in &config.providers {
         if name.is_empty()
@@ -89,6 +113,8 @@ pub fn validate(config: &AppConfig) -> Result<(), Invalid> {
 pub fn leaf_expectation(path: &[&str]) -> Option<&'static str> {
     Some(match path {
         ["gateway", "port"] => "an integer from 1024 to 65535",
+        ["gateway", "enabled"] => "a boolean",
+        ["gateway", "host"] => HOST_EXPECTATION,
         ["providers", _, "kind"] => "one of \"anthropic\", \"openai\", \"ollama\"",
         ["providers", _, "baseUrl"] => "an http:// or https:// URL",
         ["providers", _, "enabled" | "includeUsage"] => "a boolean",

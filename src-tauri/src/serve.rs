@@ -1,0 +1,90 @@
+//! `clawdesk serve`: the HTTP gateway with no window, on the same config
+//! and data directories as the app.
+
+use crate::paths::{AppPaths, ServeArgs};
+use crate::state;
+use clawdesk_core::api::GatewayControl;
+use clawdesk_core::pipeline::{StreamEvent, StreamSink};
+use clawdesk_gateway::GatewayController;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// No window: stream events reach only the gateway's `/v1/events` clients.
+struct NoWindow;
+
+impl StreamSink for NoWindow {
+    fn emit(&self, _event: StreamEvent) {}
+}
+
+/// Serves until interrupted (Ctrl-C, SIGTERM). The listener follows
+/// `gateway.host` and `gateway.port` (or `--host`/`--port`, which are not
+/// stored), whatever `gateway.enabled` says: running `serve` is the ask.
+pub fn serve(paths: AppPaths, args: ServeArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("clawdesk: cannot start: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(paths, args))
+}
+
+async fn run(paths: AppPaths, args: ServeArgs) -> ExitCode {
+    let desk = state::initialize(&paths, Arc::new(NoWindow)).await;
+    desk.provider_registry.latest_probe();
+    let token = {
+        let manager = desk.config_manager.clone();
+        tokio::task::spawn_blocking(move || manager.ensure_gateway_token()).await
+    };
+    if let Err(err) = token
+        .map_err(|e| e.to_string())
+        .and_then(|t| t.map_err(|e| e.to_string()))
+    {
+        eprintln!("clawdesk: cannot make the gateway token: {err}");
+        return ExitCode::FAILURE;
+    }
+    let gateway = GatewayController::attach(&desk);
+    let mut config = desk.config.load().gateway.clone();
+    config.enabled = true;
+    config.host = args.host.unwrap_or(config.host);
+    config.port = args.port.unwrap_or(config.port);
+    if let Err(err) = gateway.apply(&config).await {
+        eprintln!("clawdesk: the gateway cannot listen: {err}");
+        return ExitCode::FAILURE;
+    }
+    let addr = gateway
+        .local_addr()
+        .await
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    println!("ClawDesk gateway listening on http://{addr}");
+    println!(
+        "Bearer token: \"gateway.token\" in {}",
+        paths.config_dir.join("secrets.toml").display()
+    );
+    println!("Config: {}", desk.config_manager.file_path().display());
+    wait_for_stop().await;
+    eprintln!("clawdesk: stopping");
+    desk.agent_pipeline.cancel_all();
+    gateway.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
