@@ -292,6 +292,8 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
 			updateConfig: (key, value) => call("update_config", { key, value }),
 			getModels: () => call("get_models", {}),
 			getChannels: () => call("get_channels", {}),
+			getGatewayToken: () => call("get_gateway_token", {}),
+			rotateGatewayToken: () => call("rotate_gateway_token", {}),
 			getHealth: () => call("get_health", {}),
 			getMetrics: () => call("get_metrics", {}),
 		},
