@@ -3,6 +3,7 @@
 //! `gateway.enabled`, `gateway.host` or `gateway.port`, without a restart.
 
 use crate::auth::Token;
+use crate::limits::DEFAULT_MAX_STREAMS_PER_CLIENT;
 use crate::server::{Gateway, GatewayOptions, DEFAULT_BODY_LIMIT};
 use async_trait::async_trait;
 use clawdesk_core::api::GatewayControl;
@@ -97,6 +98,7 @@ impl GatewayController {
             token: Token::Stored(self.desk.config_manager.clone()),
             body_limit: DEFAULT_BODY_LIMIT,
             host_name: Some(host.to_string()),
+            max_streams_per_client: DEFAULT_MAX_STREAMS_PER_CLIENT,
         };
         Gateway::start(self.desk.clone(), options).await
     }

@@ -1,18 +1,22 @@
 //! `GET /v1/events`: the stream events as Server-Sent Events, each with the
 //! window's event name (`stream-chunk`, ...) and its payload JSON as is.
 
+use crate::limits::StreamLimits;
 use crate::status::ErrorResponse;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
+use axum::{Extension, Json};
 use clawdesk_core::ids::SessionId;
 use clawdesk_core::pipeline::StreamEvent;
 use clawdesk_core::{AppError, ClawDesk};
 use futures_util::{stream, StreamExt};
 use serde::Deserialize;
 use std::convert::Infallible;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 use tokio_util::sync::CancellationToken;
@@ -26,6 +30,8 @@ pub struct Filter {
 pub async fn events(
     State(desk): State<ClawDesk>,
     Extension(stop): Extension<CancellationToken>,
+    Extension(limits): Extension<Arc<StreamLimits>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     filter: Result<Query<Filter>, QueryRejection>,
 ) -> Response {
     let filter = match filter {
@@ -40,15 +46,34 @@ pub async fn events(
         Some(Ok(id)) => Some(id),
         Some(Err(err)) => return ErrorResponse(err).into_response(),
     };
+    // Served without connection info (a router mounted elsewhere): every
+    // caller counts as one client.
+    let client = peer.map_or(
+        Ipv4Addr::UNSPECIFIED.into(),
+        |Extension(ConnectInfo(addr))| addr.ip(),
+    );
+    let Some(slot) = limits.acquire(client) else {
+        let err = AppError::invalid_argument(
+            "events",
+            format!(
+                "this client already has {} event streams open; close one first",
+                limits.max()
+            ),
+        );
+        return (StatusCode::TOO_MANY_REQUESTS, Json(err)).into_response();
+    };
     // Subscribed before the response starts: an event emitted after this
     // request was answered is never missed.
     let receiver = desk.subscribe();
-    let events = stream::unfold((receiver, only), |(mut receiver, only)| async move {
+    // The slot lives in the stream's state: it is given back when the
+    // stream ends or the client goes away and the body is dropped.
+    let state = (receiver, only, slot);
+    let events = stream::unfold(state, |(mut receiver, only, slot)| async move {
         let event = next_event(&mut receiver, only.as_ref()).await?;
         let sse = Event::default()
             .event(event.name())
             .data(event.payload_json());
-        Some((Ok::<_, Infallible>(sse), (receiver, only)))
+        Some((Ok::<_, Infallible>(sse), (receiver, only, slot)))
     });
     // The gateway stopping ends the stream, so shutting down never waits on
     // a client that only listens.

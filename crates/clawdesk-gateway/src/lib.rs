@@ -13,15 +13,20 @@
 //!   is `401 unauthenticated`. Its `Host` must be the bound address
 //!   (`localhost` too, on loopback): another name is `421`, so a web page
 //!   using DNS rebinding gets nowhere.
+//! - One client (peer IP) holds at most
+//!   [`GatewayOptions::max_streams_per_client`] event streams at once; the
+//!   next is `429` with an `invalidArgument` `AppError` on field `events`.
 
 mod args;
 mod auth;
 mod commands;
 mod control;
 mod events;
+mod limits;
 mod server;
 pub mod status;
 
 pub use auth::Token;
 pub use control::GatewayController;
+pub use limits::DEFAULT_MAX_STREAMS_PER_CLIENT;
 pub use server::{router, Gateway, GatewayOptions, DEFAULT_BODY_LIMIT};

@@ -1,6 +1,7 @@
 //! The router and a running listener.
 
 use crate::auth::{guard, Access, Token};
+use crate::limits::{StreamLimits, DEFAULT_MAX_STREAMS_PER_CLIENT};
 use crate::{commands, events};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -29,6 +30,8 @@ pub struct GatewayOptions {
     /// The host name the gateway was configured with (`gateway.host`), which
     /// requests may also carry as their `Host`.
     pub host_name: Option<String>,
+    /// Event streams one client (peer IP) may hold open at once.
+    pub max_streams_per_client: usize,
 }
 
 impl GatewayOptions {
@@ -39,6 +42,7 @@ impl GatewayOptions {
             token: token.into(),
             body_limit: DEFAULT_BODY_LIMIT,
             host_name: None,
+            max_streams_per_client: DEFAULT_MAX_STREAMS_PER_CLIENT,
         }
     }
 }
@@ -46,13 +50,15 @@ impl GatewayOptions {
 /// Every route, behind the [`guard`] (unknown paths too: without the token
 /// nothing, not even which routes exist, is revealed) for a gateway bound
 /// to `bound` (and named `host_name`). Event streams end when `stop` is
-/// cancelled.
+/// cancelled; each client (peer IP, when served with connect info) holds at
+/// most `max_streams` of them.
 pub fn router(
     desk: ClawDesk,
     token: Token,
     bound: SocketAddr,
     host_name: Option<&str>,
     body_limit: usize,
+    max_streams: usize,
     stop: CancellationToken,
 ) -> Router {
     let access = Arc::new(Access::new(token, bound).with_name(host_name, bound));
@@ -61,6 +67,7 @@ pub fn router(
         .route("/v1/events", get(events::events))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(Extension(stop))
+        .layer(Extension(StreamLimits::new(max_streams)))
         .layer(axum::middleware::from_fn_with_state(access, guard))
         .with_state(desk)
 }
@@ -94,12 +101,14 @@ impl Gateway {
             local_addr,
             options.host_name.as_deref(),
             options.body_limit,
+            options.max_streams_per_client,
             stop.clone(),
         );
         let stopped = stop.clone();
         let superseded = Arc::new(AtomicBool::new(false));
         let quiet = superseded.clone();
         let task = tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let serving = axum::serve(listener, app)
                 .with_graceful_shutdown(async move { stopped.cancelled().await });
             let (status, detail) = match serving.await {

@@ -3,6 +3,7 @@
 
 mod common;
 
+use clawdesk_gateway::GatewayOptions;
 use common::{Served, SseReader, TOKEN};
 use provider_double::{ProviderDouble, Script};
 use reqwest::StatusCode;
@@ -195,4 +196,57 @@ async fn shutting_down_ends_open_event_streams() {
         .await
         .unwrap();
     assert_eq!(ended, None);
+}
+
+/// One client (peer IP) holds a bounded number of event streams: the next
+/// is `429` with an `invalidArgument` `AppError` on `events`, and a stream
+/// that ends gives its place back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_streams_per_client_are_bounded() {
+    let s = Served::with_options(|options| GatewayOptions {
+        max_streams_per_client: 3,
+        ..options
+    })
+    .await;
+    let open_one = || async {
+        s.http
+            .get(format!("{}/v1/events", s.base))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+    };
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        let response = open_one().await;
+        assert_eq!(response.status(), StatusCode::OK);
+        open.push(response);
+    }
+    let refused = open_one().await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.headers()["content-type"], "application/json");
+    let err: Value = refused.json().await.unwrap();
+    assert_eq!(err["kind"], "invalidArgument", "{err}");
+    assert_eq!(err["field"], "events", "{err}");
+    assert!(err["message"].as_str().unwrap().contains('3'), "{err}");
+
+    // Commands are not streams: they still go through.
+    assert_eq!(s.call("get_health", json!({})).await.0, StatusCode::OK);
+
+    // A client that goes away frees its place, once the server notices
+    // (at the latest when its next keep-alive cannot be written).
+    drop(open.pop());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let response = open_one().await;
+        if response.status() == StatusCode::OK {
+            break;
+        }
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the closed stream's place was never given back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
