@@ -18,8 +18,9 @@ use crate::types::{MessageFailure, MessageResponse, MessageStatus, Role, Usage};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How often the growing reply is written while it streams: a crash loses
-/// at most this much of it.
+/// How often the growing reply is written while it streams (its first text
+/// at once): a crash loses at most this much of it, and nothing that was
+/// sent before the last write.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 
 pub(crate) struct ReplyRun {
@@ -57,7 +58,8 @@ struct Collector<'a> {
     text: String,
     input_tokens: Option<u32>,
     output_tokens: Option<u32>,
-    last_flush: Instant,
+    /// When the reply was last saved; `None` until its first text.
+    last_flush: Option<Instant>,
 }
 
 impl ReplyReceiver for Collector<'_> {
@@ -66,14 +68,14 @@ impl ReplyReceiver for Collector<'_> {
             self.run.metrics.first_chunk(self.run.started.elapsed());
         }
         self.text.push_str(&delta);
-        self.run.sink.emit(StreamEvent::Chunk(StreamChunk {
-            session_id: self.run.session_id.clone(),
-            message_id: self.run.message_id.clone(),
-            content: delta,
-            index,
-        }));
-        if self.last_flush.elapsed() >= FLUSH_INTERVAL {
-            self.last_flush = Instant::now();
+        // Saved before it is sent when a save is due (the first text, then
+        // every FLUSH_INTERVAL): a client never holds a prefix the store
+        // lacks, save for the text of the last interval.
+        if self
+            .last_flush
+            .is_none_or(|last| last.elapsed() >= FLUSH_INTERVAL)
+        {
+            self.last_flush = Some(Instant::now());
             // A failed intermediate write is not fatal: the final write
             // decides, and reports a storage failure if it fails too.
             if let Err(err) = self
@@ -90,6 +92,12 @@ impl ReplyReceiver for Collector<'_> {
                 eprintln!("clawdesk: could not save the reply in progress: {err}");
             }
         }
+        self.run.sink.emit(StreamEvent::Chunk(StreamChunk {
+            session_id: self.run.session_id.clone(),
+            message_id: self.run.message_id.clone(),
+            content: delta,
+            index,
+        }));
     }
 
     fn usage(&mut self, input_tokens: Option<u32>, output_tokens: Option<u32>) {
@@ -158,7 +166,7 @@ impl ReplyRun {
             text: String::new(),
             input_tokens: None,
             output_tokens: None,
-            last_flush: Instant::now(),
+            last_flush: None,
         };
         let outcome = stream_with_retries(
             self.routed.provider.as_ref(),
