@@ -152,7 +152,6 @@ async fn client(
             Err(_) => return,
         }
         // This reply's events, until it ends or the server is gone.
-        let mut current = None::<String>;
         loop {
             if let Some(end) = buffer.find("\n\n") {
                 let frame: String = buffer.drain(..end + 2).collect();
@@ -171,8 +170,7 @@ async fn client(
                 let mut seen = seen.lock().unwrap();
                 match name.as_str() {
                     "stream-start" => {
-                        seen.replies.insert(id.clone(), String::new());
-                        current = Some(id);
+                        seen.replies.insert(id, String::new());
                     }
                     "stream-chunk" => {
                         let text = seen.replies.entry(id).or_default();
@@ -192,7 +190,6 @@ async fn client(
                 _ => return,
             }
         }
-        let _ = current;
     }
 }
 
@@ -268,6 +265,8 @@ fn sigkill_mid_stream_loses_no_accepted_message_nor_any_streamed_prefix() {
     let server = Server::start(&config_dir, &data_dir);
     let at = (server.url.as_str(), server.token.as_str());
     let (mut users, mut in_flight, mut completed, mut chunks_seen) = (0, 0, 0, 0);
+    // For the replies cut off: bytes received by clients, bytes stored.
+    let (mut cut_received, mut cut_stored) = (0, 0);
     for (session, seen) in sessions.iter().zip(&seen) {
         let seen = seen.lock().unwrap();
         let stored = runtime.block_on(call(
@@ -309,13 +308,16 @@ fn sigkill_mid_stream_loses_no_accepted_message_nor_any_streamed_prefix() {
             } else {
                 assert_eq!(reply["status"], "failed", "{reply}");
                 in_flight += 1;
+                cut_received += received.len();
+                cut_stored += text.len();
             }
         }
     }
     println!(
         "SIGKILL with {CLIENTS} clients streaming: {users} accepted user messages all stored; \
          {completed} finished replies stored complete; {in_flight} replies cut mid-stream \
-         stored as failed with at least their received prefix; {chunks_seen} chunks received in all"
+         stored as failed with at least their received prefix ({cut_received} bytes received, \
+         {cut_stored} stored); {chunks_seen} chunks received in all"
     );
     assert!(in_flight > 0, "the kill came while replies were streaming");
 }
