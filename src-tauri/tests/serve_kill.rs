@@ -6,89 +6,18 @@
 
 #![cfg(unix)]
 
+mod common;
+
+use common::serve::ServeProcess as Server;
+use common::HERMETIC_CONFIG;
 use provider_double::{ProviderDouble, Script};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Lines};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const CLIENTS: usize = 10;
-
-/// Tests reach only loopback servers they start.
-const HERMETIC_CONFIG: &str = "\
-[providers.anthropic]
-enabled = false
-
-[providers.openai]
-enabled = false
-
-[providers.ollama]
-enabled = false
-";
-
-/// A running `clawdesk serve`, killed if the test ends before it did.
-struct Server {
-    child: Child,
-    url: String,
-    token: String,
-    /// Held so the server can keep writing to its stdout.
-    _stdout: Lines<BufReader<ChildStdout>>,
-}
-
-impl Server {
-    fn start(config_dir: &Path, data_dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clawdesk"))
-            .args(["serve", "--port", "0"])
-            .env("CLAWDESK_CONFIG_DIR", config_dir)
-            .env("CLAWDESK_DATA_DIR", data_dir)
-            .env_remove("CLAWDESK_DB_PATH")
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().expect("serve printed its address").unwrap();
-        let url = first
-            .split_whitespace()
-            .find(|word| word.starts_with("http://127.0.0.1:"))
-            .unwrap_or_else(|| panic!("no URL in {first:?}"))
-            .to_string();
-        let _secrets_line = lines.next();
-        let text = std::fs::read_to_string(config_dir.join("secrets.toml")).unwrap();
-        let token = text
-            .lines()
-            .find_map(|line| line.strip_prefix("\"gateway.token\" = "))
-            .unwrap_or_else(|| panic!("no gateway.token in {text}"))
-            .trim_matches('"')
-            .to_string();
-        Self {
-            child,
-            url,
-            token,
-            _stdout: lines,
-        }
-    }
-
-    /// SIGKILL: no shutdown code runs.
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 async fn call(http: &reqwest::Client, server: (&str, &str), name: &str, args: Value) -> Value {
     let response = http

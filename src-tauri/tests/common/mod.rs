@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod serve;
+
 use clawdesk_core::registry::DESKTOP_CHANNEL;
 use clawdesk_core::types::ChannelStatus;
 use clawdesk_lib::bindings::specta_builder;
@@ -83,7 +85,7 @@ impl TestApp {
 /// Tests reach only loopback servers they start themselves: the built-in
 /// providers (the real Anthropic and OpenAI hosts, an Ollama on
 /// 127.0.0.1:11434) start disabled unless the test wrote its own config.
-const HERMETIC_CONFIG: &str = "\
+pub const HERMETIC_CONFIG: &str = "\
 [providers.anthropic]
 enabled = false
 
@@ -94,7 +96,7 @@ enabled = false
 enabled = false
 ";
 
-fn write_hermetic_config(config_dir: &std::path::Path) {
+pub fn write_hermetic_config(config_dir: &std::path::Path) {
     let file = config_dir.join("config.toml");
     if !file.exists() {
         std::fs::create_dir_all(config_dir).unwrap();

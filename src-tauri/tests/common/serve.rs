@@ -1,0 +1,77 @@
+//! A `clawdesk serve` process (the built binary, no window) on directories
+//! of the test's, for the tests of the headless gateway.
+
+use std::io::{BufRead, BufReader, Lines};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+/// A running `clawdesk serve`, killed if the test ends before it did.
+pub struct ServeProcess {
+    pub child: Child,
+    /// `http://127.0.0.1:<port>`, as serve printed it.
+    pub url: String,
+    /// The second line serve printed: where the token is.
+    pub token_notice: String,
+    /// The gateway token, read where serve said it is.
+    pub token: String,
+    /// Held so the server can keep writing to its stdout.
+    _stdout: Lines<BufReader<ChildStdout>>,
+}
+
+impl ServeProcess {
+    /// Starts serve on a port of the OS's choosing; returns once it printed
+    /// its address (it is listening then).
+    pub fn start(config_dir: &Path, data_dir: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clawdesk"))
+            .args(["serve", "--port", "0"])
+            .env("CLAWDESK_CONFIG_DIR", config_dir)
+            .env("CLAWDESK_DATA_DIR", data_dir)
+            .env_remove("CLAWDESK_DB_PATH")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().expect("serve printed its address").unwrap();
+        let url = first
+            .split_whitespace()
+            .find(|word| word.starts_with("http://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("no URL in {first:?}"))
+            .to_string();
+        let token_notice = lines
+            .next()
+            .expect("serve said where the token is")
+            .unwrap();
+        let text = std::fs::read_to_string(config_dir.join("secrets.toml")).unwrap();
+        let token = text
+            .lines()
+            .find_map(|line| line.strip_prefix("\"gateway.token\" = "))
+            .unwrap_or_else(|| panic!("no gateway.token in {text}"))
+            .trim_matches('"')
+            .to_string();
+        Self {
+            child,
+            url,
+            token_notice,
+            token,
+            _stdout: lines,
+        }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
