@@ -20,14 +20,28 @@ use std::sync::Arc;
 use stream_sink::TauriStreamSink;
 use tauri::Manager;
 
+/// Log lines to stderr: `info` and above by default, or what `RUST_LOG`
+/// asks for (e.g. `RUST_LOG=clawdesk_core=debug`). Commands have spans
+/// (`ClawDesk`'s methods); messages and keys are never logged.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second call (tests that start the app twice) keeps the first.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// Runs what the command line asks: the desktop app, or `clawdesk serve`.
 pub fn main() -> std::process::ExitCode {
+    init_logging();
     let cli = Cli::from_args_and_env(std::env::args_os());
     match cli.command {
         Some(Command::Serve(args)) => match AppPaths::without_tauri(cli.paths) {
             Ok(paths) => serve::serve(paths, args),
             Err(err) => {
-                eprintln!("clawdesk: {err}");
+                tracing::error!("{err}");
                 std::process::ExitCode::FAILURE
             }
         },
@@ -49,7 +63,7 @@ pub fn run(overrides: paths::PathOverrides) {
         let path = bindings::bindings_path();
         if path.parent().is_some_and(|dir| dir.is_dir()) {
             if let Err(err) = bindings::export_bindings(&builder, &path) {
-                eprintln!("clawdesk: could not export bindings: {err}");
+                tracing::warn!("could not export bindings: {err}");
             }
         }
     }
@@ -75,7 +89,7 @@ pub fn run(overrides: paths::PathOverrides) {
                 // the `gateway` channel; the window works either way.
                 let gateway = GatewayController::attach(&state);
                 if let Err(err) = gateway.start_from_config().await {
-                    eprintln!("clawdesk: the gateway is not running: {err}");
+                    tracing::warn!("the gateway is not running: {err}");
                 }
                 (state, gateway)
             });

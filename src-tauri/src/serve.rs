@@ -26,7 +26,7 @@ pub fn serve(paths: AppPaths, args: ServeArgs) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("clawdesk: cannot start: {err}");
+            tracing::error!("cannot start: {err}");
             return ExitCode::FAILURE;
         }
     };
@@ -44,7 +44,7 @@ async fn run(paths: AppPaths, args: ServeArgs) -> ExitCode {
         .map_err(|e| e.to_string())
         .and_then(|t| t.map_err(|e| e.to_string()))
     {
-        eprintln!("clawdesk: cannot make the gateway token: {err}");
+        tracing::error!("cannot make the gateway token: {err}");
         return ExitCode::FAILURE;
     }
     let gateway = GatewayController::attach(&desk);
@@ -53,7 +53,7 @@ async fn run(paths: AppPaths, args: ServeArgs) -> ExitCode {
     config.host = args.host.unwrap_or(config.host);
     config.port = args.port.unwrap_or(config.port);
     if let Err(err) = gateway.apply(&config).await {
-        eprintln!("clawdesk: the gateway cannot listen: {err}");
+        tracing::error!("the gateway cannot listen: {err}");
         return ExitCode::FAILURE;
     }
     let addr = gateway
@@ -68,7 +68,7 @@ async fn run(paths: AppPaths, args: ServeArgs) -> ExitCode {
     );
     println!("Config: {}", desk.config_manager.file_path().display());
     wait_for_stop().await;
-    eprintln!("clawdesk: stopping");
+    tracing::info!("stopping");
     desk.agent_pipeline.cancel_all();
     gateway.shutdown().await;
     ExitCode::SUCCESS

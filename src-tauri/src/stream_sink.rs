@@ -28,7 +28,7 @@ impl<R: Runtime> StreamSink for TauriStreamSink<R> {
             StreamEvent::Compacted(payload) => SessionCompacted(payload).emit(&self.app),
         };
         if let Err(err) = result {
-            eprintln!("clawdesk: could not emit a stream event: {err}");
+            tracing::warn!("could not emit a stream event: {err}");
         }
     }
 }

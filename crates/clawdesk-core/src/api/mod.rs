@@ -73,13 +73,13 @@ impl ClawDesk {
                 // resume; keep its text and say honestly that it failed.
                 if let Ok(recovered) = store.recover_interrupted().await {
                     if recovered > 0 {
-                        eprintln!("clawdesk: marked {recovered} interrupted replies as failed");
+                        tracing::info!("marked {recovered} interrupted replies as failed");
                     }
                 }
                 Arc::new(store)
             }
             Err(err) => {
-                eprintln!("clawdesk: {err}");
+                tracing::error!("the store is unavailable: {err}");
                 Arc::new(UnavailableStore::new(err))
             }
         };

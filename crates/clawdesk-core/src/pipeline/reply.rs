@@ -89,7 +89,7 @@ impl ReplyReceiver for Collector<'_> {
                 )
                 .await
             {
-                eprintln!("clawdesk: could not save the reply in progress: {err}");
+                tracing::warn!("could not save the reply in progress: {err}");
             }
         }
         self.run.sink.emit(StreamEvent::Chunk(StreamChunk {
@@ -194,7 +194,7 @@ impl ReplyRun {
                 live
             }
             Err(err) => {
-                eprintln!("clawdesk: could not read the session to compact it: {err}");
+                tracing::warn!("could not read the session to compact it: {err}");
                 return false;
             }
         };
@@ -213,7 +213,7 @@ impl ReplyRun {
             Ok(result) if result.messages_after < result.messages_before => result,
             Ok(_) => return false,
             Err(err) => {
-                eprintln!("clawdesk: {what} failed: {err}");
+                tracing::warn!("{what} failed: {err}");
                 return false;
             }
         };
@@ -298,7 +298,7 @@ impl ReplyRun {
             .fail_message(&self.message_id, &text, status, usage, &why)
             .await
         {
-            eprintln!("clawdesk: could not save the ended reply: {err}");
+            tracing::warn!("could not save the ended reply: {err}");
         }
         self.end_with_error(failure, Err(error))
     }
