@@ -13,8 +13,9 @@
 
 mod common;
 
-use clawdesk_gateway::{status, Gateway, GatewayOptions};
+use clawdesk_gateway::{Gateway, GatewayOptions};
 use clawdesk_lib::events::{SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart};
+use common::http::{post_command, HttpAnswer};
 use common::{record_event, EventLog, TestApp};
 use provider_double::{ProviderDouble, Script};
 use regex::Regex;
@@ -69,32 +70,21 @@ impl Transport {
         if cmd == "create_session" && body["channelId"].is_null() {
             body["channelId"] = json!("desktop");
         }
-        let url = format!("http://{}/v1/commands/{cmd}", gateway.local_addr());
-        let request = client.post(url).bearer_auth(HTTP_TOKEN).json(&body.clone());
-        let sent = body;
-        tauri::async_runtime::block_on(async {
-            let response = request.send().await.unwrap();
-            let code = response.status();
-            let body: Value = response.json().await.unwrap();
-            if code.is_success() {
-                return Ok(body);
-            }
-            // The gateway token is the window's to show and rotate: over HTTP
-            // those commands are refused (403), and the replay takes the
-            // window's answer so the rest of the recording stays comparable.
-            if code == reqwest::StatusCode::FORBIDDEN {
+        match post_command(client, gateway, HTTP_TOKEN, cmd, &body) {
+            HttpAnswer::Ok(data) => Ok(data),
+            // The gateway token is the window's to show and rotate: over
+            // HTTP those commands are refused (403), and the replay takes
+            // the window's answer so the rest of the recording stays comparable.
+            HttpAnswer::WindowOnly(refusal) => {
                 assert!(
                     WINDOW_ONLY.contains(&cmd),
-                    "{cmd} refused over HTTP: {body}"
+                    "{cmd} refused over HTTP: {refusal}"
                 );
-                assert_eq!(body["kind"], "invalidArgument", "{body}");
-                return app.invoke(cmd, sent);
+                assert_eq!(refusal["kind"], "invalidArgument", "{refusal}");
+                app.invoke(cmd, body)
             }
-            let err: clawdesk_core::AppError = serde_json::from_value(body.clone())
-                .unwrap_or_else(|e| panic!("{cmd}: not an AppError ({e}): {body}"));
-            assert_eq!(code, status::status(&err), "{cmd}: {body}");
-            Err(body)
-        })
+            HttpAnswer::Failed(error) => Err(error),
+        }
     }
 }
 

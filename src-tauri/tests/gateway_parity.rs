@@ -4,7 +4,8 @@
 
 mod common;
 
-use clawdesk_gateway::{status, Gateway, GatewayOptions};
+use clawdesk_gateway::{Gateway, GatewayOptions};
+use common::http::{post_command, HttpAnswer};
 use common::TestApp;
 use serde_json::{json, Value};
 
@@ -36,24 +37,11 @@ impl Both {
     /// The HTTP answer as the window's shape: `Ok(data)` or `Err(error)`,
     /// with the status checked against the error's kind.
     fn http(&self, cmd: &str, args: &Value) -> Result<Value, Value> {
-        let url = format!("http://{}/v1/commands/{cmd}", self.gateway.local_addr());
-        let request = self.http.post(url).bearer_auth(TOKEN).json(args);
-        tauri::async_runtime::block_on(async {
-            let response = request.send().await.unwrap();
-            let code = response.status();
-            let body: Value = response.json().await.unwrap();
-            if code.is_success() {
-                return Ok(body);
-            }
-            let err: clawdesk_core::AppError = serde_json::from_value(body.clone())
-                .unwrap_or_else(|e| panic!("{cmd}: not an AppError ({e}): {body}"));
-            assert_eq!(
-                code.as_u16(),
-                status::status(&err).as_u16(),
-                "{cmd}: {body}"
-            );
-            Err(body)
-        })
+        match post_command(&self.http, &self.gateway, TOKEN, cmd, args) {
+            HttpAnswer::Ok(data) => Ok(data),
+            HttpAnswer::WindowOnly(body) => panic!("{cmd} refused over HTTP: {body}"),
+            HttpAnswer::Failed(error) => Err(error),
+        }
     }
 
     /// Calls both transports and asserts they answered alike.

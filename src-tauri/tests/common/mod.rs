@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod http;
 pub mod serve;
 
 use clawdesk_core::registry::DESKTOP_CHANNEL;
