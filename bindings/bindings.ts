@@ -172,6 +172,8 @@ export type ConfigValues = {
 	/**  An IP address or host name; anything but loopback must be chosen here. */
 	"gateway.host": string,
 	"gateway.port": number,
+	/**  Web origins allowed to call the gateway from a browser (CORS). */
+	"gateway.allowedOrigins": string[],
 	/**  A model id, provider-qualified (`"ollama/llama3.2"`). */
 	"defaults.model": string,
 	"defaults.systemPrompt": string,
@@ -235,6 +237,13 @@ export type GatewayConfig = {
 	 */
 	host: string,
 	port: number,
+	/**
+	 *  Web origins (`"https://tool.example"`, scheme and host, and the port
+	 *  if not the scheme's own) whose pages may call the gateway from a
+	 *  browser. Empty by default: no CORS headers at all. The frontend the
+	 *  gateway serves itself needs none.
+	 */
+	allowedOrigins: string[],
 	/**
 	 *  Whether a gateway token is stored. Read-only: the token itself is a
 	 *  secret, read with `get_gateway_token` and replaced with

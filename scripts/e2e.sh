@@ -2,6 +2,8 @@
 # End-to-end tests of the real app window: tauri-driver + WebKitWebDriver
 # drive target/debug/clawdesk under Xvfb; the tests are tests/e2e/*.e2e.mjs
 # (node:test + webdriverio). Expects the app built (`make e2e` does it).
+# browser.e2e.mjs drives the same frontend in headless Chromium
+# (chromium-driver) over the gateway that `clawdesk serve` runs.
 # The chat scenarios run against provider-double (CLAWDESK_E2E_CHAT=0 skips them);
 # bench.e2e.mjs writes its figures to test-results/e2e-bench.json.
 set -euo pipefail
@@ -10,6 +12,7 @@ mkdir -p test-results
 
 [ -x .tools/bin/tauri-driver ] || command -v tauri-driver >/dev/null ||
   cargo install tauri-driver --locked --root .tools
+command -v chromedriver >/dev/null || { echo "e2e: chromedriver missing (apt packages chromium chromium-driver; run scripts/setup.sh)"; exit 1; }
 command -v WebKitWebDriver >/dev/null || { echo "e2e: WebKitWebDriver missing (apt package webkit2gtk-driver; run scripts/setup.sh)"; exit 1; }
 export PATH="$PWD/.tools/bin:$PATH"
 
@@ -30,4 +33,4 @@ trap cleanup EXIT
 timeout --kill-after=10 "${CLAWDESK_E2E_TIMEOUT:-900}" \
   xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
   node --test --test-concurrency=1 --test-timeout=300000 \
-  tests/e2e/app.e2e.mjs tests/e2e/chat.e2e.mjs tests/e2e/bench.e2e.mjs
+  tests/e2e/app.e2e.mjs tests/e2e/chat.e2e.mjs tests/e2e/browser.e2e.mjs tests/e2e/bench.e2e.mjs

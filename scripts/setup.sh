@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ClawDesk needs to build, run and test on Debian/Ubuntu:
-# WebKitGTK and friends for Tauri, Xvfb for headless window tests, sqlite3
+# WebKitGTK and friends for Tauri, Xvfb for headless window tests,
+# Chromium and its driver (the frontend in a browser, over the gateway), sqlite3
 # (the e2e benchmark seeds a database with it), and the
 # npm packages. Safe to run again: it skips what is already there.
 set -euo pipefail
@@ -11,6 +12,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libayatana-appindicator3-dev
   xvfb xauth x11-utils imagemagick
   webkit2gtk-driver
+  chromium chromium-driver
   sqlite3
 )
 

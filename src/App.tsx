@@ -1,5 +1,6 @@
 import { createEffect, createMemo, createSignal, Match, on, onCleanup, onMount, Switch } from "solid-js";
-import { commands, type ModelInfo, type SessionId } from "../bindings/bindings";
+import { type ModelInfo, type SessionId } from "../bindings/bindings";
+import { commands } from "./transport";
 import { errorOf, unwrap, type CommandError } from "./api";
 import { tauriChatBackend, type ChatBackend } from "./chat/backend";
 import { createChatStore } from "./chat/chatStore";

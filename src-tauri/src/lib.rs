@@ -5,6 +5,7 @@
 pub mod bindings;
 pub mod commands;
 pub mod events;
+mod frontend_assets;
 pub mod gateway_client;
 pub mod paths;
 pub mod serve;
@@ -68,6 +69,7 @@ pub fn run(overrides: paths::PathOverrides) {
         }
     }
 
+    let (context, frontend) = frontend_assets::context();
     tauri::Builder::default()
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
@@ -87,7 +89,7 @@ pub fn run(overrides: paths::PathOverrides) {
                 // The HTTP gateway, when `gateway.enabled`; it follows
                 // `update_config` from here on. A failure to listen is on
                 // the `gateway` channel; the window works either way.
-                let gateway = GatewayController::attach(&state);
+                let gateway = GatewayController::attach(&state, Some(frontend));
                 if let Err(err) = gateway.start_from_config().await {
                     tracing::warn!("the gateway is not running: {err}");
                 }
@@ -101,7 +103,7 @@ pub fn run(overrides: paths::PathOverrides) {
             app.manage(gateway);
             Ok(())
         })
-        .build(tauri::generate_context!())
+        .build(context)
         .expect("error while building the ClawDesk application")
         .run(|app, event| {
             // Closing the app stops running replies, so each is stored as

@@ -47,7 +47,10 @@ async fn run(paths: AppPaths, args: ServeArgs) -> ExitCode {
         tracing::error!("cannot make the gateway token: {err}");
         return ExitCode::FAILURE;
     }
-    let gateway = GatewayController::attach(&desk);
+    // The window's frontend, for browsers; the rest of the context is not
+    // needed without a window.
+    let (_, frontend) = crate::frontend_assets::context();
+    let gateway = GatewayController::attach(&desk, Some(frontend));
     let mut config = desk.config.load().gateway.clone();
     config.enabled = true;
     config.host = args.host.unwrap_or(config.host);

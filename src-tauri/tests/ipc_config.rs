@@ -16,7 +16,7 @@ fn get_config_has_the_documented_shape_and_no_secrets() {
     let config = app.ok("get_config", json!({}));
     assert_eq!(
         config["gateway"],
-        json!({ "enabled": false, "host": "127.0.0.1", "port": 1420, "tokenSet": false })
+        json!({ "enabled": false, "host": "127.0.0.1", "port": 1420, "allowedOrigins": [], "tokenSet": false })
     );
     assert_eq!(
         config["providers"]["anthropic"],

@@ -1,7 +1,8 @@
 // What the chat needs from the backend, built from the generated bindings.
 // Sending, stopping and compacting go through the generated
 // `sendMessageStreaming` / `cancelStream` / `compactSession`.
-import { commands, type Message, type SessionId } from "../../bindings/bindings";
+import { type Message, type SessionId } from "../../bindings/bindings";
+import { commands } from "../transport";
 import { unwrap } from "../api";
 
 /** What compacting a session did (the contract's `CompactionResult`). */

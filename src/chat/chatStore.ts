@@ -3,7 +3,8 @@
 // stops replies through a ChatBackend. What the user types lives in drafts.ts.
 import { batch, createSignal } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
-import { events, type Message, type SessionId } from "../../bindings/bindings";
+import { type Message, type SessionId } from "../../bindings/bindings";
+import { events } from "../transport";
 import { errorOf, type CommandError } from "../api";
 import type { ChatBackend, CompactionSummary } from "./backend";
 import {

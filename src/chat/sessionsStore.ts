@@ -1,6 +1,7 @@
 // The sessions list (sidebar), most recently active first.
 import { createSignal } from "solid-js";
-import { commands, type SessionId, type SessionInfo } from "../../bindings/bindings";
+import { type SessionId, type SessionInfo } from "../../bindings/bindings";
+import { commands } from "../transport";
 import { errorOf, unwrap, type CommandError } from "../api";
 
 export type SessionsStore = ReturnType<typeof createSessionsStore>;

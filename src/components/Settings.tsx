@@ -1,6 +1,7 @@
 import { createSignal, For, type JSX, Match, onMount, Show, Switch } from "solid-js";
 import type { ModelInfo, NewProvider, ProviderConfig, ProviderHealth, ProviderKind, ProviderSettings } from "../../bindings/bindings";
-import { commands } from "../../bindings/bindings";
+import { commands, transport } from "../transport";
+import { forgetToken } from "../gatewaySignIn";
 import { describeError, errorOf, unwrap, type CommandError } from "../api";
 import type { ConfigKeyFor, SettingsStore } from "../settings/settingsStore";
 import { ErrorNote } from "./ErrorNote";
@@ -186,6 +187,29 @@ function ApiKeyField(props: { store: SettingsStore; provider: string; isSet: boo
         </button>
       </div>
       <FieldStatus store={props.store} configKey={key()} />
+    </div>
+  );
+}
+
+/** In a browser: the token is read and rotated only in the app's window;
+ * here it can only be forgotten, so the next visit asks for it again. */
+function BrowserTokenField() {
+  return (
+    <div class="field" data-config-key="gateway.token">
+      <span class="field-label">Gateway token</span>
+      <span class="field-hint muted">
+        This browser is connected over HTTP with a saved token. It is shown and rotated only in the desktop app.
+      </span>
+      <button
+        type="button"
+        class="small"
+        onClick={() => {
+          forgetToken();
+          window.location.reload();
+        }}
+      >
+        Forget the token in this browser
+      </button>
     </div>
   );
 }
@@ -431,7 +455,9 @@ export function SettingsPanel(props: SettingsPanelProps) {
                 />
                 <NumberField store={props.store} configKey="gateway.port" label="Gateway port" value={cfg().gateway.port} />
               </div>
-              <GatewayTokenField store={props.store} isSet={cfg().gateway.tokenSet} />
+              <Show when={transport === "ipc"} fallback={<BrowserTokenField />}>
+                <GatewayTokenField store={props.store} isSet={cfg().gateway.tokenSet} />
+              </Show>
               <TextField
                 store={props.store}
                 configKey="storage.databasePath"

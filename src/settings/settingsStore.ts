@@ -2,13 +2,13 @@
 import { createSignal } from "solid-js";
 import { createStore } from "solid-js/store";
 import {
-  commands,
   type AppConfig,
   type ConfigKey,
   type ConfigValueOf,
   type ConfigValues,
   type ProviderSettings,
 } from "../../bindings/bindings";
+import { commands } from "../transport";
 import { errorOf, unwrap, type CommandError } from "../api";
 
 export type FieldState =

@@ -1,6 +1,7 @@
 // Health, metrics and channels, re-read periodically.
 import { batch, createSignal } from "solid-js";
-import { commands, type ChannelInfo, type HealthStatus, type Metrics } from "../../bindings/bindings";
+import { type ChannelInfo, type HealthStatus, type Metrics } from "../../bindings/bindings";
+import { commands } from "../transport";
 import { errorOf, unwrap, type CommandError } from "../api";
 
 export type StatusStore = ReturnType<typeof createStatusStore>;

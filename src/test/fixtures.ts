@@ -63,7 +63,7 @@ export const models: ModelInfo[] = [
 
 export function config(): AppConfig {
   return {
-    gateway: { enabled: false, host: "127.0.0.1", port: 1420, tokenSet: false },
+    gateway: { enabled: false, host: "127.0.0.1", port: 1420, allowedOrigins: [], tokenSet: false },
     providers: {
       anthropic: { kind: "anthropic", baseUrl: "https://api.anthropic.com", enabled: true, apiKeySet: false, includeUsage: false },
       ollama: { kind: "ollama", baseUrl: "http://127.0.0.1:11434", enabled: true, apiKeySet: false, includeUsage: false },

@@ -105,13 +105,13 @@ export function pidsMentioning(needle) {
  * scripts/e2e.sh can end it even if this Node process is killed.
  * @param {number} pid
  */
-function recordPid(pid) {
+export function recordPid(pid) {
   const file = process.env.CLAWDESK_E2E_PIDFILE;
   if (file && pid) fs.appendFileSync(file, `${pid}\n`);
 }
 
 /** @param {number} pid @param {NodeJS.Signals} signal */
-function kill(pid, signal) {
+export function kill(pid, signal) {
   try {
     process.kill(pid, signal);
   } catch {

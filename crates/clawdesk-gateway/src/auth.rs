@@ -88,17 +88,30 @@ impl Access {
     }
 }
 
-/// Lets a request through only when its `Host` is the bound address and it
-/// has `Authorization: Bearer <token>`. A web page on another name resolving
-/// to 127.0.0.1 (DNS rebinding) is refused before its token is looked at; a
-/// missing, malformed or wrong token gets the same `401 unauthenticated`.
-pub async fn guard(State(access): State<Arc<Access>>, request: Request, next: Next) -> Response {
+/// Lets a request through only when its `Host` is the bound address: a web
+/// page on another name resolving to 127.0.0.1 (DNS rebinding) is refused
+/// before anything else is looked at, the frontend's files included.
+pub async fn host_guard(
+    State(access): State<Arc<Access>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let host = request.headers().get(HOST).and_then(|v| v.to_str().ok());
     if !access.host_allowed(host) {
         let err =
             AppError::invalid_argument("host", "this gateway answers only at its own address");
         return (StatusCode::MISDIRECTED_REQUEST, Json(err)).into_response();
     }
+    next.run(request).await
+}
+
+/// Lets a request through only with `Authorization: Bearer <token>`; a
+/// missing, malformed or wrong token gets the same `401 unauthenticated`.
+pub async fn token_guard(
+    State(access): State<Arc<Access>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let presented = request
         .headers()
         .get(AUTHORIZATION)

@@ -3,6 +3,7 @@
 //! `gateway.enabled`, `gateway.host` or `gateway.port`, without a restart.
 
 use crate::auth::Token;
+use crate::frontend::FrontendAssets;
 use crate::limits::DEFAULT_MAX_STREAMS_PER_CLIENT;
 use crate::server::{Gateway, GatewayOptions, DEFAULT_BODY_LIMIT};
 use async_trait::async_trait;
@@ -21,6 +22,8 @@ use tokio::sync::Mutex;
 /// (the app, `clawdesk serve`) keeps the `Arc`; the core holds it weakly.
 pub struct GatewayController {
     desk: ClawDesk,
+    /// Served at `/` by every listener this controller starts.
+    frontend: Option<Arc<dyn FrontendAssets>>,
     running: Mutex<Option<Gateway>>,
     /// Where the last listener we stopped was, and when: its socket closes
     /// a moment after, so binding there again right away may need a retry.
@@ -29,11 +32,13 @@ pub struct GatewayController {
 
 impl GatewayController {
     /// A controller for `desk`, linked so that `update_config` of a
-    /// `gateway` key goes through [`GatewayControl::apply`]. Starts nothing:
-    /// see [`GatewayController::start_from_config`].
-    pub fn attach(desk: &ClawDesk) -> Arc<Self> {
+    /// `gateway` key goes through [`GatewayControl::apply`], serving
+    /// `frontend` (if any) at `/`. Starts nothing: see
+    /// [`GatewayController::start_from_config`].
+    pub fn attach(desk: &ClawDesk, frontend: Option<Arc<dyn FrontendAssets>>) -> Arc<Self> {
         let controller = Arc::new(Self {
             desk: desk.clone(),
+            frontend,
             running: Mutex::new(None),
             last_stopped: std::sync::Mutex::new(None),
         });
@@ -92,23 +97,25 @@ impl GatewayController {
             .set_status(GATEWAY_CHANNEL, status, Some(detail));
     }
 
-    async fn start(&self, addr: SocketAddr, host: &str) -> io::Result<Gateway> {
+    async fn start(&self, addr: SocketAddr, config: &GatewayConfig) -> io::Result<Gateway> {
         let options = GatewayOptions {
             addr,
             token: Token::Stored(self.desk.config_manager.clone()),
             body_limit: DEFAULT_BODY_LIMIT,
-            host_name: Some(host.to_string()),
+            host_name: Some(config.host.clone()),
             max_streams_per_client: DEFAULT_MAX_STREAMS_PER_CLIENT,
+            frontend: self.frontend.clone(),
+            allowed_origins: config.allowed_origins.clone(),
         };
         Gateway::start(self.desk.clone(), options).await
     }
 
     /// Binds `addr`, retrying briefly while a listener we just stopped
     /// still holds it.
-    async fn start_after(&self, addr: SocketAddr, host: &str) -> io::Result<Gateway> {
+    async fn start_after(&self, addr: SocketAddr, config: &GatewayConfig) -> io::Result<Gateway> {
         let mut tries = 0;
         loop {
-            match self.start(addr, host).await {
+            match self.start(addr, config).await {
                 Err(err) if err.kind() == io::ErrorKind::AddrInUse && tries < 20 => {
                     tries += 1;
                     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -175,10 +182,12 @@ impl GatewayControl for GatewayController {
                 return Err(err);
             }
         };
-        if running.as_ref().is_some_and(|g| g.local_addr() == addr) {
+        if running.as_ref().is_some_and(|g| {
+            g.local_addr() == addr && g.allowed_origins() == config.allowed_origins.as_slice()
+        }) {
             return Ok(());
         }
-        let started = match self.start(addr, &config.host).await {
+        let started = match self.start(addr, config).await {
             // The old listener holds the port (`0.0.0.0` and `127.0.0.1`
             // overlap): let it go first, and take it back if that fails.
             Err(err)
@@ -190,18 +199,18 @@ impl GatewayControl for GatewayController {
                 let old = running.take().expect("checked above");
                 let old_addr = old.local_addr();
                 self.stopped(old);
-                match self.start_after(addr, &config.host).await {
+                match self.start_after(addr, config).await {
                     Ok(gateway) => Ok(gateway),
                     Err(err) => {
-                        let old_host = self.desk.config.load().gateway.host.clone();
-                        *running = self.start_after(old_addr, &old_host).await.ok();
+                        let old_config = self.desk.config.load().gateway.clone();
+                        *running = self.start_after(old_addr, &old_config).await.ok();
                         Err(err)
                     }
                 }
             }
             // A listener we stopped a moment ago may still hold the port.
             Err(err) if err.kind() == io::ErrorKind::AddrInUse && self.just_stopped(addr) => {
-                self.start_after(addr, &config.host).await
+                self.start_after(addr, config).await
             }
             other => other,
         };

@@ -13,6 +13,10 @@
 //!   is `401 unauthenticated`. Its `Host` must be the bound address
 //!   (`localhost` too, on loopback): another name is `421`, so a web page
 //!   using DNS rebinding gets nowhere.
+//! - `GET /` serves the built frontend, when given one: the window's app,
+//!   which in a browser asks for the token once. Its files are public; the
+//!   API behind them is not.
+//! - No CORS headers unless `gateway.allowedOrigins` lists web origins.
 //! - One client (peer IP) holds at most
 //!   [`GatewayOptions::max_streams_per_client`] event streams at once; the
 //!   next is `429` with an `invalidArgument` `AppError` on field `events`.
@@ -21,12 +25,15 @@ mod args;
 mod auth;
 mod commands;
 mod control;
+mod cors;
 mod events;
+mod frontend;
 mod limits;
 mod server;
 pub mod status;
 
 pub use auth::Token;
 pub use control::GatewayController;
+pub use frontend::FrontendAssets;
 pub use limits::DEFAULT_MAX_STREAMS_PER_CLIENT;
-pub use server::{router, Gateway, GatewayOptions, DEFAULT_BODY_LIMIT};
+pub use server::{Gateway, GatewayOptions, DEFAULT_BODY_LIMIT};

@@ -1,9 +1,11 @@
 //! The router and a running listener.
 
-use crate::auth::{guard, Access, Token};
+use crate::auth::{host_guard, token_guard, Access, Token};
+use crate::frontend::{serve_frontend, FrontendAssets};
 use crate::limits::{StreamLimits, DEFAULT_MAX_STREAMS_PER_CLIENT};
-use crate::{commands, events};
+use crate::{commands, cors, events};
 use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use clawdesk_core::registry::GATEWAY_CHANNEL;
@@ -32,6 +34,11 @@ pub struct GatewayOptions {
     pub host_name: Option<String>,
     /// Event streams one client (peer IP) may hold open at once.
     pub max_streams_per_client: usize,
+    /// The built frontend to serve at `/`, if any.
+    pub frontend: Option<Arc<dyn FrontendAssets>>,
+    /// Web origins (`https://tool.example`) whose pages may call the
+    /// gateway from a browser; none means no CORS headers at all.
+    pub allowed_origins: Vec<String>,
 }
 
 impl GatewayOptions {
@@ -43,38 +50,48 @@ impl GatewayOptions {
             body_limit: DEFAULT_BODY_LIMIT,
             host_name: None,
             max_streams_per_client: DEFAULT_MAX_STREAMS_PER_CLIENT,
+            frontend: None,
+            allowed_origins: Vec::new(),
         }
     }
 }
 
-/// Every route, behind the [`guard`] (unknown paths too: without the token
-/// nothing, not even which routes exist, is revealed) for a gateway bound
-/// to `bound` (and named `host_name`). Event streams end when `stop` is
-/// cancelled; each client (peer IP, when served with connect info) holds at
-/// most `max_streams` of them.
-pub fn router(
+/// Every route, for a gateway bound to `bound`. Outermost first: the
+/// `Host` check, CORS (only for configured origins), the frontend's files,
+/// then the token guard in front of the API (unknown paths too: without the
+/// token nothing, not even which routes exist, is revealed). Event streams
+/// end when `stop` is cancelled; each client (peer IP, when served with
+/// connect info) holds at most `max_streams_per_client` of them.
+fn router(
     desk: ClawDesk,
-    token: Token,
+    options: &GatewayOptions,
     bound: SocketAddr,
-    host_name: Option<&str>,
-    body_limit: usize,
-    max_streams: usize,
     stop: CancellationToken,
 ) -> Router {
-    let access = Arc::new(Access::new(token, bound).with_name(host_name, bound));
-    Router::new()
+    let access = Arc::new(
+        Access::new(options.token.clone(), bound).with_name(options.host_name.as_deref(), bound),
+    );
+    let mut app = Router::new()
         .route("/v1/commands/{name}", post(commands::command))
         .route("/v1/events", get(events::events))
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(DefaultBodyLimit::max(options.body_limit))
         .layer(Extension(stop))
-        .layer(Extension(StreamLimits::new(max_streams)))
-        .layer(axum::middleware::from_fn_with_state(access, guard))
+        .layer(Extension(StreamLimits::new(options.max_streams_per_client)))
+        .layer(from_fn_with_state(access.clone(), token_guard));
+    if let Some(frontend) = &options.frontend {
+        app = app.layer(from_fn_with_state(frontend.clone(), serve_frontend));
+    }
+    if let Some(cors) = cors::layer(&options.allowed_origins) {
+        app = app.layer(cors);
+    }
+    app.layer(from_fn_with_state(access, host_guard))
         .with_state(desk)
 }
 
 /// A gateway serving on its own task until shut down or dropped.
 pub struct Gateway {
     local_addr: SocketAddr,
+    allowed_origins: Vec<String>,
     stop: CancellationToken,
     task: JoinHandle<()>,
     /// Set when whoever replaces this gateway reports the channel itself.
@@ -95,15 +112,8 @@ impl Gateway {
             Some(format!("listening on http://{local_addr}")),
         );
         let stop = CancellationToken::new();
-        let app = router(
-            desk,
-            options.token,
-            local_addr,
-            options.host_name.as_deref(),
-            options.body_limit,
-            options.max_streams_per_client,
-            stop.clone(),
-        );
+        let app = router(desk, &options, local_addr, stop.clone());
+        let allowed_origins = options.allowed_origins;
         let stopped = stop.clone();
         let superseded = Arc::new(AtomicBool::new(false));
         let quiet = superseded.clone();
@@ -127,6 +137,7 @@ impl Gateway {
         });
         Ok(Self {
             local_addr,
+            allowed_origins,
             stop,
             task,
             superseded,
@@ -136,6 +147,11 @@ impl Gateway {
     /// The bound address (the port, when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The web origins this listener answers CORS requests from.
+    pub fn allowed_origins(&self) -> &[String] {
+        &self.allowed_origins
     }
 
     /// Stops listening and ends every event stream without waiting, and

@@ -76,7 +76,7 @@ async fn refused(port: u16) -> bool {
 async fn enable_move_refuse_and_disable_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let desk = desk(dir.path()).await;
-    let controller = GatewayController::attach(&desk);
+    let controller = GatewayController::attach(&desk, None);
     controller.start_from_config().await.unwrap();
     assert_eq!(controller.local_addr().await, None, "off by default");
     assert_eq!(gateway_channel(&desk).await.0, ChannelStatus::Inactive);
@@ -219,7 +219,7 @@ async fn start_up_on_a_port_in_use_reports_and_goes_on() {
     desk.config_manager
         .update("gateway.enabled", json!(true))
         .unwrap();
-    let controller = GatewayController::attach(&desk);
+    let controller = GatewayController::attach(&desk, None);
     let err = controller.start_from_config().await.unwrap_err();
     assert!(matches!(err, AppError::ConfigValue { .. }), "{err:?}");
     let (status, detail) = gateway_channel(&desk).await;

@@ -23,6 +23,9 @@ pub struct ConfigValues {
     pub gateway_host: String,
     #[serde(rename = "gateway.port")]
     pub gateway_port: u16,
+    /// Web origins allowed to call the gateway from a browser (CORS).
+    #[serde(rename = "gateway.allowedOrigins")]
+    pub gateway_allowed_origins: Vec<String>,
     /// A model id, provider-qualified (`"ollama/llama3.2"`).
     #[serde(rename = "defaults.model")]
     pub defaults_model: String,

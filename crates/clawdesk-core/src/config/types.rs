@@ -29,6 +29,11 @@ pub struct GatewayConfig {
     /// explicitly, and exposes the gateway to that network.
     pub host: String,
     pub port: u16,
+    /// Web origins (`"https://tool.example"`, scheme and host, and the port
+    /// if not the scheme's own) whose pages may call the gateway from a
+    /// browser. Empty by default: no CORS headers at all. The frontend the
+    /// gateway serves itself needs none.
+    pub allowed_origins: Vec<String>,
     /// Whether a gateway token is stored. Read-only: the token itself is a
     /// secret, read with `get_gateway_token` and replaced with
     /// `rotate_gateway_token`, never part of the config.
@@ -175,6 +180,7 @@ impl Default for AppConfig {
                 enabled: false,
                 host: DEFAULT_GATEWAY_HOST.into(),
                 port: 1420,
+                allowed_origins: Vec::new(),
                 token_set: false,
             },
             providers,

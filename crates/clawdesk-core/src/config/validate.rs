@@ -21,6 +21,36 @@ fn is_http_url(value: &str) -> bool {
         && !value.chars().any(char::is_whitespace)
 }
 
+const ORIGINS_EXPECTATION: &str =
+    "a list of web origins like \"https://tool.example\" or \"http://localhost:3000\"";
+
+/// A web origin as browsers send it in `Origin`: `http(s)://host[:port]`,
+/// no path, no trailing slash, no credentials.
+pub fn is_origin(value: &str) -> bool {
+    let Some(rest) = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        // `[::1]:3000` splits at the port; a bare `[::1]` has no port.
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok());
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .map_or(host, |v6| v6);
+    let host_ok = if rest.starts_with('[') {
+        host.parse::<std::net::Ipv6Addr>().is_ok()
+    } else {
+        is_host(host) && !host.contains(':')
+    };
+    port_ok && host_ok
+}
+
 const HOST_EXPECTATION: &str = "an IP address or a host name, e.g. \"127.0.0.1\"";
 
 /// An IP address (v4 or v6, without brackets) or a DNS host name.
@@ -48,6 +78,9 @@ pub fn validate(config: &AppConfig) -> Result<(), Invalid> {
     }
     if !is_host(&config.gateway.host) {
         return invalid("gateway.host", HOST_EXPECTATION);
+    }
+    if !config.gateway.allowed_origins.iter().all(|o| is_origin(o)) {
+        return invalid("gateway.allowedOrigins", ORIGINS_EXPECTATION);
     }
     for (name, provider) in &config.providers {
         if name.is_empty()
@@ -115,6 +148,7 @@ pub fn leaf_expectation(path: &[&str]) -> Option<&'static str> {
         ["gateway", "port"] => "an integer from 1024 to 65535",
         ["gateway", "enabled"] => "a boolean",
         ["gateway", "host"] => HOST_EXPECTATION,
+        ["gateway", "allowedOrigins"] => ORIGINS_EXPECTATION,
         ["providers", _, "kind"] => "one of \"anthropic\", \"openai\", \"ollama\"",
         ["providers", _, "baseUrl"] => "an http:// or https:// URL",
         ["providers", _, "enabled" | "includeUsage"] => "a boolean",
@@ -129,4 +163,38 @@ pub fn leaf_expectation(path: &[&str]) -> Option<&'static str> {
         ["storage", "databasePath"] => "a file path, or null for the default",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_origin;
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        for ok in [
+            "https://tool.example",
+            "http://localhost:3000",
+            "http://127.0.0.1:8080",
+            "http://[::1]:5173",
+            "https://[::1]",
+        ] {
+            assert!(is_origin(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "*",
+            "tool.example",
+            "ftp://tool.example",
+            "https://tool.example/",
+            "https://tool.example/app",
+            "https://user:pw@tool.example",
+            "https://tool.example:",
+            "https://tool.example:99999",
+            "http://[::1",
+            "https://tool example",
+            "null",
+        ] {
+            assert!(!is_origin(bad), "{bad}");
+        }
+    }
 }
