@@ -104,6 +104,7 @@ export type AppConfig = {
 	compaction: CompactionConfig,
 	network: NetworkConfig,
 	storage: StorageConfig,
+	logging: LoggingConfig,
 };
 
 export type AppError = 
@@ -188,6 +189,8 @@ export type ConfigValues = {
 	"network.maxRetryWaitMs": number,
 	/**  `null` puts the database back in the app's data directory. */
 	"storage.databasePath": string | null,
+	/**  Read at start-up; `RUST_LOG` wins when set. */
+	"logging.level": LogLevel,
 };
 
 export type DefaultsConfig = {
@@ -272,6 +275,11 @@ export type HealthStatus = {
 	checks: HealthCheck[],
 	/**  Every configured provider entry and whether it can answer. */
 	providers: ProviderHealth[],
+	/**
+	 *  Where this backend writes its log files (to attach to a bug report);
+	 *  `null` when it logs to stderr only.
+	 */
+	logDirectory: string | null,
 };
 
 export type JsonValue = null | boolean | number | null | string | JsonValue[] | { [key in string]: JsonValue };
@@ -285,6 +293,18 @@ export type LatencySummary = {
 	p50Us: number,
 	p95Us: number,
 	maxUs: number,
+};
+
+export type LogLevel = "error" | "warn" | "info" | "debug" | "trace";
+
+export type LoggingConfig = {
+	/**
+	 *  The least severe events written to the log file (and stderr). Read at
+	 *  start-up; `RUST_LOG`, when set, wins. At every level up to `info` the
+	 *  log holds ids, providers, timings and outcomes, never message text,
+	 *  keys or credentials.
+	 */
+	level: LogLevel,
 };
 
 export type Message = {

@@ -2,7 +2,8 @@
 # End-to-end tests of the real app window: tauri-driver + WebKitWebDriver
 # drive target/debug/clawdesk under Xvfb; the tests are tests/e2e/*.e2e.mjs
 # (node:test + webdriverio). Expects the app built (`make e2e` does it).
-# browser.e2e.mjs drives the same frontend in headless Chromium
+# The run has its own D-Bus session bus (dbus-run-session), which the
+# single-instance test needs. browser.e2e.mjs drives the same frontend in headless Chromium
 # (chromium-driver) over the gateway that `clawdesk serve` runs.
 # The chat scenarios run against provider-double (CLAWDESK_E2E_CHAT=0 skips them);
 # bench.e2e.mjs writes its figures to test-results/e2e-bench.json.
@@ -31,6 +32,7 @@ cleanup() {
 trap cleanup EXIT
 
 timeout --kill-after=10 "${CLAWDESK_E2E_TIMEOUT:-900}" \
+  dbus-run-session -- \
   xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
   node --test --test-concurrency=1 --test-timeout=300000 \
-  tests/e2e/app.e2e.mjs tests/e2e/chat.e2e.mjs tests/e2e/browser.e2e.mjs tests/e2e/bench.e2e.mjs
+  tests/e2e/app.e2e.mjs tests/e2e/chat.e2e.mjs tests/e2e/browser.e2e.mjs tests/e2e/desktop.e2e.mjs tests/e2e/bench.e2e.mjs

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   xvfb xauth x11-utils imagemagick
   webkit2gtk-driver
   chromium chromium-driver
+  dbus-daemon
   sqlite3
 )
 

@@ -7,8 +7,10 @@ pub mod commands;
 pub mod events;
 mod frontend_assets;
 pub mod gateway_client;
+mod logging;
 pub mod paths;
 pub mod serve;
+mod single_instance;
 pub mod state;
 pub mod stream_sink;
 
@@ -21,40 +23,40 @@ use std::sync::Arc;
 use stream_sink::TauriStreamSink;
 use tauri::Manager;
 
-/// Log lines to stderr: `info` and above by default, or what `RUST_LOG`
-/// asks for (e.g. `RUST_LOG=clawdesk_core=debug`). Commands have spans
-/// (`ClawDesk`'s methods); messages and keys are never logged.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // A second call (tests that start the app twice) keeps the first.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
 /// Runs what the command line asks: the desktop app, or `clawdesk serve`.
 pub fn main() -> std::process::ExitCode {
-    init_logging();
     let cli = Cli::from_args_and_env(std::env::args_os());
+    let serving = matches!(cli.command, Some(Command::Serve(_)));
+    let level = match AppPaths::without_tauri(cli.paths.clone()) {
+        Ok(paths) => logging::configured_level(&paths.config_dir),
+        Err(_) => Default::default(),
+    };
+    let log_dir = logging::init(
+        logging::LogTargets {
+            dir: paths::log_dir(&cli.paths),
+            // A server's log is read where it runs; the app's is the file's
+            // job, except while developing it.
+            stderr: serving || cfg!(debug_assertions),
+        },
+        level,
+    );
     match cli.command {
         Some(Command::Serve(args)) => match AppPaths::without_tauri(cli.paths) {
-            Ok(paths) => serve::serve(paths, args),
+            Ok(paths) => serve::serve(paths, args, log_dir),
             Err(err) => {
                 tracing::error!("{err}");
                 std::process::ExitCode::FAILURE
             }
         },
         None => {
-            run(cli.paths);
+            run(cli.paths, log_dir);
             std::process::ExitCode::SUCCESS
         }
     }
 }
 
 /// Starts the desktop app.
-pub fn run(overrides: paths::PathOverrides) {
+pub fn run(overrides: paths::PathOverrides, log_dir: Option<std::path::PathBuf>) {
     let builder = bindings::specta_builder::<tauri::Wry>();
 
     // Debug builds run from the source tree keep the committed bindings in
@@ -71,6 +73,13 @@ pub fn run(overrides: paths::PathOverrides) {
 
     let (context, frontend) = frontend_assets::context();
     tauri::Builder::default()
+        // First, so a second launch on the same data hands over before
+        // anything else starts.
+        .plugin(single_instance::plugin(&overrides))
+        // Size, position and maximized state, saved on close and restored.
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        // "Open logs folder" (and, later, links in replies).
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
@@ -81,7 +90,8 @@ pub fn run(overrides: paths::PathOverrides) {
             );
             let sink = Arc::new(TauriStreamSink::new(app.handle().clone()));
             let (state, gateway) = tauri::async_runtime::block_on(async {
-                let state = state::initialize(&paths, sink).await;
+                let mut state = state::initialize(&paths, sink).await;
+                state.log_directory = log_dir;
                 // Ask the providers now, in the background, so the first
                 // health check and model list have answers instead of
                 // `checking`.
@@ -101,6 +111,7 @@ pub fn run(overrides: paths::PathOverrides) {
             app.manage(state);
             // Kept alive with the app; the core only holds it weakly.
             app.manage(gateway);
+            exit_on_sigterm(app.handle().clone());
             Ok(())
         })
         .build(context)
@@ -114,4 +125,22 @@ pub fn run(overrides: paths::PathOverrides) {
                 }
             }
         });
+}
+
+/// A `SIGTERM` (logging out, a service manager, `kill`) closes the app the
+/// way its window's close button does: running replies are stored as
+/// `cancelled` and the window's size and place are saved.
+fn exit_on_sigterm(app: tauri::AppHandle) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            if term.recv().await.is_some() {
+                tracing::info!("SIGTERM: closing");
+                app.exit(0);
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = app;
 }

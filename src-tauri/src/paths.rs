@@ -12,6 +12,7 @@ use std::path::PathBuf;
 pub const ENV_CONFIG_DIR: &str = "CLAWDESK_CONFIG_DIR";
 pub const ENV_DATA_DIR: &str = "CLAWDESK_DATA_DIR";
 pub const ENV_DB_PATH: &str = "CLAWDESK_DB_PATH";
+pub const ENV_LOG_DIR: &str = "CLAWDESK_LOG_DIR";
 
 /// The app's identifier (`tauri.conf.json`), the name of its directories.
 pub const IDENTIFIER: &str = "dev.clawdesk.app";
@@ -49,7 +50,7 @@ pub struct ServeArgs {
 }
 
 /// Overrides given on the command line or in the environment.
-#[derive(Debug, Clone, Default, PartialEq, Args)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Args)]
 pub struct PathOverrides {
     /// Directory of config.toml and secrets.toml.
     #[arg(long, global = true, env = ENV_CONFIG_DIR, value_name = "DIR")]
@@ -60,6 +61,10 @@ pub struct PathOverrides {
     /// The database file.
     #[arg(long = "db", global = true, env = ENV_DB_PATH, value_name = "FILE")]
     pub db_path: Option<PathBuf>,
+    /// Directory of the log files (default: the platform's log directory
+    /// for the app).
+    #[arg(long, global = true, env = ENV_LOG_DIR, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
 }
 
 impl Cli {
@@ -119,6 +124,7 @@ impl Cli {
             &mut cli.paths.config_dir,
             &mut cli.paths.data_dir,
             &mut cli.paths.db_path,
+            &mut cli.paths.log_dir,
         ] {
             if slot.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
                 *slot = None;
@@ -189,6 +195,23 @@ impl AppPaths {
             .clone()
             .or_else(|| configured.map(PathBuf::from))
             .unwrap_or_else(|| self.data_dir.join("clawdesk.db"))
+    }
+}
+
+/// Where the log files go: `--log-dir`/`CLAWDESK_LOG_DIR`, else the
+/// directory Tauri calls the app's log directory (Linux
+/// `~/.local/share/dev.clawdesk.app/logs`, macOS
+/// `~/Library/Logs/dev.clawdesk.app`, Windows
+/// `%LOCALAPPDATA%\dev.clawdesk.app\logs`). `None` when the system has no
+/// such directory: then the log goes to stderr only.
+pub fn log_dir(overrides: &PathOverrides) -> Option<PathBuf> {
+    if let Some(dir) = &overrides.log_dir {
+        return Some(dir.clone());
+    }
+    if cfg!(target_os = "macos") {
+        dirs::home_dir().map(|home| home.join("Library/Logs").join(IDENTIFIER))
+    } else {
+        dirs::data_local_dir().map(|dir| dir.join(IDENTIFIER).join("logs"))
     }
 }
 

@@ -6,6 +6,7 @@ use crate::state;
 use clawdesk_core::api::GatewayControl;
 use clawdesk_core::pipeline::{StreamEvent, StreamSink};
 use clawdesk_gateway::GatewayController;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ impl StreamSink for NoWindow {
 /// Serves until interrupted (Ctrl-C, SIGTERM). The listener follows
 /// `gateway.host` and `gateway.port` (or `--host`/`--port`, which are not
 /// stored), whatever `gateway.enabled` says: running `serve` is the ask.
-pub fn serve(paths: AppPaths, args: ServeArgs) -> ExitCode {
+pub fn serve(paths: AppPaths, args: ServeArgs, log_dir: Option<PathBuf>) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -30,11 +31,12 @@ pub fn serve(paths: AppPaths, args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(paths, args))
+    runtime.block_on(run(paths, args, log_dir))
 }
 
-async fn run(paths: AppPaths, args: ServeArgs) -> ExitCode {
-    let desk = state::initialize(&paths, Arc::new(NoWindow)).await;
+async fn run(paths: AppPaths, args: ServeArgs, log_dir: Option<PathBuf>) -> ExitCode {
+    let mut desk = state::initialize(&paths, Arc::new(NoWindow)).await;
+    desk.log_directory = log_dir;
     desk.provider_registry.latest_probe();
     let token = {
         let manager = desk.config_manager.clone();

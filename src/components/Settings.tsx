@@ -1,5 +1,6 @@
 import { createSignal, For, type JSX, Match, onMount, Show, Switch } from "solid-js";
-import type { ModelInfo, NewProvider, ProviderConfig, ProviderHealth, ProviderKind, ProviderSettings } from "../../bindings/bindings";
+import { openPath } from "@tauri-apps/plugin-opener";
+import type { LogLevel, ModelInfo, NewProvider, ProviderConfig, ProviderHealth, ProviderKind, ProviderSettings } from "../../bindings/bindings";
 import { commands, transport } from "../transport";
 import { forgetToken } from "../gatewaySignIn";
 import { describeError, errorOf, unwrap, type CommandError } from "../api";
@@ -187,6 +188,66 @@ function ApiKeyField(props: { store: SettingsStore; provider: string; isSet: boo
         </button>
       </div>
       <FieldStatus store={props.store} configKey={key()} />
+    </div>
+  );
+}
+
+const LOG_LEVELS: LogLevel[] = ["error", "warn", "info", "debug", "trace"];
+
+function LogLevelField(props: { store: SettingsStore; value: LogLevel }) {
+  return (
+    <Field
+      store={props.store}
+      configKey="logging.level"
+      label="Log level"
+      hint="Read at the next start (RUST_LOG wins when set). Up to info, logs hold ids, timings and outcomes: never messages or keys."
+    >
+      <select
+        id={fieldId("logging.level")}
+        value={props.value}
+        aria-describedby={`${fieldId("logging.level")}-status`}
+        onChange={(e) => void props.store.update("logging.level", e.currentTarget.value as LogLevel)}
+      >
+        <For each={LOG_LEVELS}>{(level) => <option value={level}>{level}</option>}</For>
+      </select>
+    </Field>
+  );
+}
+
+/** Where the log files are, to attach to a bug report; in the app's window,
+ * a button opens the folder in the system's file manager. */
+function LogsFolderField() {
+  const [dir, setDir] = createSignal<string | null>(null);
+  const [error, setError] = createSignal<CommandError | null>(null);
+  onMount(async () => {
+    try {
+      setDir((await unwrap(commands.getHealth())).logDirectory);
+    } catch (e) {
+      setError(errorOf(e));
+    }
+  });
+  const open = async () => {
+    const path = dir();
+    if (!path) return;
+    try {
+      await openPath(path);
+      setError(null);
+    } catch (e) {
+      setError({ kind: "internal", message: `Could not open ${path}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  };
+  return (
+    <div class="field" data-testid="logs-folder">
+      <span class="field-label">Log files</span>
+      <code class="field-hint" data-testid="logs-folder-path">
+        {dir() ?? "Logs go to the terminal only (no log directory on this system)."}
+      </code>
+      <Show when={transport === "ipc" && dir()}>
+        <button type="button" class="small" onClick={() => void open()}>
+          Open logs folder
+        </button>
+      </Show>
+      <Show when={error()}>{(e) => <span class="field-error" role="alert">{describeError(e())}</span>}</Show>
     </div>
   );
 }
@@ -467,6 +528,11 @@ export function SettingsPanel(props: SettingsPanelProps) {
                 emptyIsNull
                 value={cfg().storage.databasePath ?? ""}
               />
+            </section>
+            <section class="card">
+              <h2>Logs</h2>
+              <LogLevelField store={props.store} value={cfg().logging.level} />
+              <LogsFolderField />
             </section>
           </>
         )}

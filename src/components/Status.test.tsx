@@ -24,6 +24,7 @@ const freshInstall: HealthStatus = {
     { name: "ollama", kind: "ollama", status: "unreachable", detail: "http://127.0.0.1:11434: connection refused", checkedAt: "2026-11-23T20:00:01.000Z" },
     { name: "openai", kind: "openai", status: "needsKey", detail: "add an API key for OpenAI in Settings", checkedAt: null },
   ],
+  logDirectory: null,
 };
 
 /** Just started: the reachability check of Ollama is still running. */

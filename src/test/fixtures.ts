@@ -72,6 +72,7 @@ export function config(): AppConfig {
     compaction: { auto: true, thresholdPercent: 80, keepRecent: 8, summaryPrompt: "Summarize." },
     network: { connectTimeoutMs: 10000, firstByteTimeoutMs: 60000, idleTimeoutMs: 30000, maxRetries: 2, maxRetryWaitMs: 30000 },
     storage: { databasePath: null },
+    logging: { level: "info" },
   };
 }
 
@@ -88,6 +89,7 @@ export const health: HealthStatus = {
     { name: "anthropic", kind: "anthropic", status: "needsKey", detail: "add an API key for Anthropic in Settings", checkedAt: null },
     { name: "ollama", kind: "ollama", status: "ready", detail: "answered in 3 ms, serving 1 model", checkedAt: "2026-11-23T19:00:00.000Z" },
   ],
+  logDirectory: "/home/u/.local/share/dev.clawdesk.app/logs",
 };
 
 export const channels: ChannelInfo[] = [

@@ -247,6 +247,9 @@ pub struct HealthStatus {
     pub checks: Vec<HealthCheck>,
     /// Every configured provider entry and whether it can answer.
     pub providers: Vec<ProviderHealth>,
+    /// Where this backend writes its log files (to attach to a bug report);
+    /// `null` when it logs to stderr only.
+    pub log_directory: Option<String>,
 }
 
 /// Whether a provider entry can answer, as the latest check found it.

@@ -18,6 +18,7 @@ async fn health(h: &Harness, registry: &clawdesk_core::registry::ProviderRegistr
         providers: registry,
         channels: &ChannelRegistry::new(),
         uptime: Duration::from_secs(1),
+        log_directory: None,
     })
     .await
 }

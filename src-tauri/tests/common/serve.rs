@@ -20,12 +20,15 @@ pub struct ServeProcess {
 
 impl ServeProcess {
     /// Starts serve on a port of the OS's choosing; returns once it printed
-    /// its address (it is listening then).
+    /// its address (it is listening then). Its log files go to
+    /// `<data_dir>/logs` (never the user's log directory).
     pub fn start(config_dir: &Path, data_dir: &Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_clawdesk"))
             .args(["serve", "--port", "0"])
             .env("CLAWDESK_CONFIG_DIR", config_dir)
             .env("CLAWDESK_DATA_DIR", data_dir)
+            .env("CLAWDESK_LOG_DIR", data_dir.join("logs"))
+            .env_remove("RUST_LOG")
             .env_remove("CLAWDESK_DB_PATH")
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")

@@ -51,6 +51,8 @@ pub struct ClawDesk {
     gateway_control: Arc<Mutex<Weak<dyn GatewayControl>>>,
     /// `gateway.*` updates one at a time: each binds before it is stored.
     gateway_update: Arc<tokio::sync::Mutex<()>>,
+    /// Where the transport writes the log files, which `get_health` reports.
+    pub log_directory: Option<PathBuf>,
 }
 
 impl ClawDesk {
@@ -110,6 +112,7 @@ impl ClawDesk {
             events,
             gateway_control: Arc::new(Mutex::new(gateway::no_control())),
             gateway_update: Arc::new(tokio::sync::Mutex::new(())),
+            log_directory: None,
         }
     }
 
@@ -123,10 +126,18 @@ impl ClawDesk {
     /// Runs a command body, counting it (and its failure) in the metrics;
     /// a failure is also noted in the command's span.
     async fn track<T>(&self, body: impl Future<Output = AppResult<T>>) -> AppResult<T> {
+        let started = Instant::now();
         let result = body.await;
         self.metrics.command(result.is_ok());
-        if let Err(err) = &result {
-            tracing::debug!(kind = err.kind(), %err, "command failed");
+        let elapsed_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
+        match &result {
+            // The kind only: an error's message may quote what the user
+            // sent (a model id, a config value).
+            Err(err) => {
+                tracing::info!(kind = err.kind(), elapsed_ms, "command failed");
+                tracing::debug!(%err, "command failed");
+            }
+            Ok(_) => tracing::debug!(elapsed_ms, "command done"),
         }
         result
     }

@@ -17,6 +17,7 @@ impl ClawDesk {
                 providers: &self.provider_registry,
                 channels: &self.channel_registry,
                 uptime: self.metrics.uptime(),
+                log_directory: self.log_directory.as_deref(),
             })
             .await)
         })

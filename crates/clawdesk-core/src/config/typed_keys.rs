@@ -7,7 +7,7 @@
 //! through the generic JSON walk in `keys.rs`, and a test checks that the
 //! two agree on every key.
 
-use super::types::ProviderKind;
+use super::types::{LogLevel, ProviderKind};
 use serde::Serialize;
 use specta::Type;
 
@@ -52,6 +52,9 @@ pub struct ConfigValues {
     /// `null` puts the database back in the app's data directory.
     #[serde(rename = "storage.databasePath")]
     pub storage_database_path: Option<String>,
+    /// Read at start-up; `RUST_LOG` wins when set.
+    #[serde(rename = "logging.level")]
+    pub logging_level: LogLevel,
 }
 
 /// The value type of each field of a provider entry,

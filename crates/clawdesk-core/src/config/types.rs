@@ -16,6 +16,7 @@ pub struct AppConfig {
     pub compaction: CompactionConfig,
     pub network: NetworkConfig,
     pub storage: StorageConfig,
+    pub logging: LoggingConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
@@ -148,6 +149,40 @@ pub struct StorageConfig {
     pub database_path: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggingConfig {
+    /// The least severe events written to the log file (and stderr). Read at
+    /// start-up; `RUST_LOG`, when set, wins. At every level up to `info` the
+    /// log holds ids, providers, timings and outcomes, never message text,
+    /// keys or credentials.
+    pub level: LogLevel,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    #[default]
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    /// The level's name as `RUST_LOG` and `tracing` spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warn => "warn",
+            Self::Info => "info",
+            Self::Debug => "debug",
+            Self::Trace => "trace",
+        }
+    }
+}
+
 pub const DEFAULT_SUMMARY_PROMPT: &str =
     "Summarize the conversation so far for your own later use. \
 Keep every fact, decision, name, number, code identifier and open question; drop pleasantries. \
@@ -203,6 +238,9 @@ impl Default for AppConfig {
             },
             storage: StorageConfig {
                 database_path: None,
+            },
+            logging: LoggingConfig {
+                level: LogLevel::Info,
             },
         }
     }

@@ -161,6 +161,7 @@ pub fn leaf_expectation(path: &[&str]) -> Option<&'static str> {
         ["network", "maxRetries"] => "an integer from 0 to 10",
         ["network", _] => "milliseconds from 100 to 600000",
         ["storage", "databasePath"] => "a file path, or null for the default",
+        ["logging", "level"] => "one of \"error\", \"warn\", \"info\", \"debug\", \"trace\"",
         _ => return None,
     })
 }

@@ -22,6 +22,7 @@ pub struct HealthInputs<'a> {
     pub providers: &'a ProviderRegistry,
     pub channels: &'a ChannelRegistry,
     pub uptime: Duration,
+    pub log_directory: Option<&'a std::path::Path>,
 }
 
 pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
@@ -78,6 +79,9 @@ pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
             .count() as u32,
         checks,
         providers: provider_list,
+        log_directory: inputs
+            .log_directory
+            .map(|dir| dir.to_string_lossy().into_owned()),
     }
 }
 

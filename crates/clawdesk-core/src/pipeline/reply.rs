@@ -230,6 +230,22 @@ impl ReplyRun {
         true
     }
 
+    /// One line per reply for the log: ids, where it went, how long it
+    /// took and how it ended; never its text or the provider's message
+    /// (which may quote the request).
+    fn log_end(&self, outcome: &str, code: Option<FailureCode>, elapsed: Duration) {
+        tracing::info!(
+            session_id = %self.session_id,
+            message_id = %self.message_id,
+            provider = %self.routed.provider_name,
+            model = %self.routed.model,
+            elapsed_ms = elapsed.as_millis() as u64,
+            outcome,
+            code = code.map(|c| format!("{c:?}")),
+            "reply ended"
+        );
+    }
+
     fn estimate_input_tokens(&self) -> u32 {
         count_request_tokens(&self.request)
     }
@@ -249,6 +265,7 @@ impl ReplyRun {
             return self.end_with_error(failure, Err(err));
         }
         let elapsed = self.started.elapsed();
+        self.log_end("complete", None, elapsed);
         self.metrics
             .assistant_message(usage.input_tokens, usage.output_tokens);
         self.metrics
@@ -313,6 +330,12 @@ impl ReplyRun {
         } else {
             StreamOutcome::Failed
         };
+        let label = if failure.is_cancel() {
+            "cancelled"
+        } else {
+            "failed"
+        };
+        self.log_end(label, Some(failure.code), self.started.elapsed());
         self.metrics
             .stream_finished(outcome, self.started.elapsed());
         let message = match &result {
