@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh Debian/Ubuntu machine:
 #   make run   install what is needed, build, and launch the app
 #   make test  install what is needed and run every test
-.PHONY: setup frontend run test test-rust test-ts lint smoke e2e bench bindings contract
+.PHONY: setup frontend run test test-rust test-ts lint smoke e2e package package-test bench bindings contract
 
 setup:
 	./scripts/setup.sh
@@ -12,7 +12,7 @@ frontend: setup
 run: frontend
 	cargo run -p clawdesk
 
-test: setup lint test-rust test-ts smoke e2e
+test: setup lint test-rust test-ts smoke e2e package-test
 	@echo "make test: all suites passed"
 
 lint: frontend
@@ -39,6 +39,16 @@ smoke: frontend
 e2e: frontend
 	cargo build -p clawdesk -p provider-double
 	./scripts/hermetic-guard.py -- ./scripts/e2e.sh
+
+# A Debian package (release build) in target/release/bundle/deb/, with
+# the desktop entry, icons and the app's dependencies declared.
+package: setup
+	npx tauri build --bundles deb
+
+# Builds the package (debug, reusing the tests' build), installs it with
+# apt, runs the window smoke test on the installed binary, removes it.
+package-test: frontend
+	./scripts/package-test.sh
 
 bench:
 	cargo bench -p clawdesk-core

@@ -19,8 +19,11 @@ export DISPLAY=$DISPLAY_NUM
 # reach only servers they started (see scripts/hermetic-guard.py).
 mkdir -p "$TMP/config/dev.clawdesk.app"
 printf '[providers.%s]\nenabled = false\n\n' anthropic openai ollama >"$TMP/config/dev.clawdesk.app/config.toml"
+# Its own D-Bus session bus, as a desktop session has: without one, GLib
+# autolaunches a bus with dbus-launch (when dbus-x11 is installed), which
+# can block the app's start for good.
 HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data" \
-  "$BIN" >"$TMP/app.log" 2>&1 &
+  dbus-run-session -- "$BIN" >"$TMP/app.log" 2>&1 &
 APP_PID=$!
 
 for _ in $(seq 1 60); do
@@ -29,7 +32,8 @@ for _ in $(seq 1 60); do
     kill -0 "$APP_PID" || { echo "smoke: app exited"; cat "$TMP/app.log"; exit 1; }
     import -window root "$OUT/window.png" 2>/dev/null || true
     [ -f "$TMP/data/dev.clawdesk.app/clawdesk.db" ] || { echo "smoke: no database in the app data dir"; cat "$TMP/app.log"; exit 1; }
-    echo "smoke: window opened, database created, screenshot in $OUT/window.png"
+    ls "$TMP"/data/dev.clawdesk.app/logs/clawdesk.*.log >/dev/null 2>&1 || { echo "smoke: no log file in the app's log dir"; find "$TMP"; cat "$TMP/app.log"; exit 1; }
+    echo "smoke: window opened, database and log file created, screenshot in $OUT/window.png"
     exit 0
   fi
   kill -0 "$APP_PID" 2>/dev/null || { echo "smoke: app exited early"; cat "$TMP/app.log"; exit 1; }
