@@ -1,4 +1,4 @@
-import { createEffect, createMemo, createSignal, Match, on, onCleanup, onMount, Switch } from "solid-js";
+import { createEffect, createMemo, createSignal, Match, on, onCleanup, onMount, Show, Switch } from "solid-js";
 import { type ModelInfo, type SessionId } from "../bindings/bindings";
 import { commands } from "./transport";
 import { errorOf, unwrap, type CommandError } from "./api";
@@ -8,6 +8,7 @@ import { createDrafts, type Drafts } from "./chat/drafts";
 import { createSessionsStore } from "./chat/sessionsStore";
 import { ChatView } from "./components/ChatView";
 import { ErrorNote } from "./components/ErrorNote";
+import { FirstRun } from "./components/FirstRun";
 import { ModelPicker } from "./components/ModelPicker";
 import { SettingsPanel } from "./components/Settings";
 import { Sidebar } from "./components/Sidebar";
@@ -136,6 +137,24 @@ export function App(props: AppProps) {
     }),
   );
 
+  // First run: while no provider answers, the chat area shows the ways to
+  // start; as soon as one answers, a chat opens on a model it serves (the
+  // backend picks one when `defaults.model` is not served).
+  const noProviderAnswers = () => status.health()?.providersActive === 0;
+  // Meanwhile, look every second, so a key that works or an Ollama just
+  // started shows at once.
+  createEffect(() => {
+    if (noProviderAnswers()) onCleanup(status.poll(1000));
+  });
+  createEffect(
+    on(
+      () => status.health()?.providersActive ?? null,
+      (now, before) => {
+        if (before === 0 && now !== null && now > 0 && selectedId() === null && view() === "chat") void create();
+      },
+    ),
+  );
+
   onMount(() => {
     let unlisten: (() => void) | undefined;
     let disposed = false;
@@ -208,7 +227,12 @@ export function App(props: AppProps) {
             <StatusPanel status={status} />
           </Match>
           <Match when={view() === "chat"}>
-            <ChatView chat={chat} session={selected()} drafts={drafts} models={models()} />
+            <Show
+              when={!selected() && noProviderAnswers()}
+              fallback={<ChatView chat={chat} session={selected()} drafts={drafts} models={models()} />}
+            >
+              <FirstRun store={settings} providers={providerHealth()} onChanged={() => void status.refresh()} />
+            </Show>
           </Match>
         </Switch>
       </main>
