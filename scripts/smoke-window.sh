@@ -19,7 +19,10 @@ export DISPLAY=$DISPLAY_NUM
 # reach only servers they started (see scripts/hermetic-guard.py).
 mkdir -p "$TMP/config/dev.clawdesk.app"
 printf '[providers.%s]\nenabled = false\n\n' anthropic openai ollama >"$TMP/config/dev.clawdesk.app/config.toml"
+# The real secret-store choice (the keychain if one answers, else the file),
+# under a service name of its own so a user's keychain entries are never read.
 HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data" \
+  CLAWDESK_KEYCHAIN_SERVICE="dev.clawdesk.smoke.$$" \
   "$BIN" >"$TMP/app.log" 2>&1 &
 APP_PID=$!
 

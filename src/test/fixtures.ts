@@ -88,6 +88,7 @@ export const health: HealthStatus = {
     { name: "anthropic", kind: "anthropic", status: "needsKey", detail: "add an API key for Anthropic in Settings", checkedAt: null },
     { name: "ollama", kind: "ollama", status: "ready", detail: "answered in 3 ms, serving 1 model", checkedAt: "2026-11-23T19:00:00.000Z" },
   ],
+  secretStore: { kind: "file", detail: "/home/u/.config/dev.clawdesk.app/secrets.toml (no OS keychain answered: no session bus)" },
 };
 
 export const channels: ChannelInfo[] = [

@@ -116,7 +116,7 @@ export const getGatewayToken0 = {
 // get_health: healthy
 export const getHealth0 = {
   args: [] satisfies Args<"getHealth">,
-  response: {"data":{"channelsActive":1,"checks":[{"detail":"answered in <t> ms","name":"store","status":"healthy"},{"detail":"loaded from <dir>/config/config.toml","name":"config","status":"healthy"},{"detail":"answering: anthropic","name":"providers","status":"healthy"}],"providers":[{"checkedAt":"2026-01-01T00:00:00.000Z","detail":"answered in <t> ms, serving 1 model","kind":"anthropic","name":"anthropic","status":"ready"},{"checkedAt":null,"detail":"turned off in Settings","kind":"ollama","name":"ollama","status":"disabled"},{"checkedAt":null,"detail":"turned off in Settings","kind":"openai","name":"openai","status":"disabled"}],"providersActive":1,"status":"healthy","uptime":0},"status":"ok"} satisfies Response<"getHealth">,
+  response: {"data":{"channelsActive":1,"checks":[{"detail":"answered in <t> ms","name":"store","status":"healthy"},{"detail":"loaded from <dir>/config/config.toml","name":"config","status":"healthy"},{"detail":"answering: anthropic","name":"providers","status":"healthy"}],"providers":[{"checkedAt":"2026-01-01T00:00:00.000Z","detail":"answered in <t> ms, serving 1 model","kind":"anthropic","name":"anthropic","status":"ready"},{"checkedAt":null,"detail":"turned off in Settings","kind":"ollama","name":"ollama","status":"disabled"},{"checkedAt":null,"detail":"turned off in Settings","kind":"openai","name":"openai","status":"disabled"}],"providersActive":1,"secretStore":{"detail":"<dir>/config/secrets.toml (the file store was asked for)","kind":"file"},"status":"healthy","uptime":0},"status":"ok"} satisfies Response<"getHealth">,
 };
 
 // get_messages: empty session

@@ -78,6 +78,7 @@ pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
             .count() as u32,
         checks,
         providers: provider_list,
+        secret_store: inputs.config.secret_store_status().clone(),
     }
 }
 
