@@ -53,4 +53,7 @@ if [ "$owner" != true ]; then
 fi
 echo "test-keychain: gnome-keyring-daemon (pid $DAEMON_PID) serves the Secret Service on a private session bus"
 
-CLAWDESK_TEST_REQUIRE_KEYCHAIN=1 cargo test -p clawdesk-core --test keychain -- --test-threads=2
+export CLAWDESK_TEST_REQUIRE_KEYCHAIN=1
+cargo test -p clawdesk-core --test keychain -- --test-threads=2
+# The built app: `clawdesk serve` keeps its token in the keychain.
+cargo test -p clawdesk --test serve serve_keeps_its_token_in_the_keychain
