@@ -168,7 +168,14 @@ fn platform_store() -> Result<Arc<CredentialStore>, String> {
     Ok(store)
 }
 
-#[cfg(not(any(unix, target_os = "windows")))]
+#[cfg(not(any(
+    all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    ),
+    target_os = "macos",
+    target_os = "windows"
+)))]
 fn platform_store() -> Result<Arc<CredentialStore>, String> {
     Err("this platform has no supported keychain".into())
 }
