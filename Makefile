@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh Debian/Ubuntu machine:
 #   make run   install what is needed, build, and launch the app
 #   make test  install what is needed and run every test
-.PHONY: setup frontend run test test-rust test-ts lint smoke e2e package package-test bench bindings contract
+.PHONY: setup frontend run test test-rust test-keychain test-ts lint smoke e2e package package-test bench bindings contract
 
 setup:
 	./scripts/setup.sh
@@ -12,7 +12,7 @@ frontend: setup
 run: frontend
 	cargo run -p clawdesk
 
-test: setup lint test-rust test-ts smoke e2e package-test
+test: setup lint test-rust test-keychain test-ts smoke e2e package-test
 	@echo "make test: all suites passed"
 
 lint: frontend
@@ -24,6 +24,12 @@ lint: frontend
 # contacts it: tests reach only loopback servers they started themselves.
 test-rust: frontend
 	./scripts/hermetic-guard.py -- cargo test --workspace
+
+# Secrets in a real Secret Service: gnome-keyring on a private D-Bus session
+# (test-rust runs the same tests without one, where they skip, and the file
+# fallback). Fails if the daemon cannot be started.
+test-keychain: setup
+	./scripts/hermetic-guard.py -- ./scripts/test-keychain.sh
 
 test-ts: setup
 	npm run typecheck

@@ -280,6 +280,8 @@ export type HealthStatus = {
 	 *  `null` when it logs to stderr only.
 	 */
 	logDirectory: string | null,
+	/**  Where the API keys and the gateway token are kept. */
+	secretStore: SecretStoreStatus,
 };
 
 export type JsonValue = null | boolean | number | null | string | JsonValue[] | { [key in string]: JsonValue };
@@ -490,6 +492,25 @@ export type ProviderState =
 "checking";
 
 export type Role = "user" | "assistant" | "system";
+
+export type SecretStoreKind = 
+/**
+ *  The OS keychain: Secret Service (Linux), Keychain (macOS),
+ *  Credential Manager (Windows).
+ */
+"keychain" | 
+/**  `secrets.toml` beside the config, readable by the user only. */
+"file";
+
+/**
+ *  Where the secrets (API keys, the gateway token) are kept, chosen at
+ *  start: the OS keychain when one answers, else the 0600 file.
+ */
+export type SecretStoreStatus = {
+	kind: SecretStoreKind,
+	/**  Which keychain or file, and why it was chosen, for people. */
+	detail: string,
+};
 
 /**
  *  The session was compacted automatically before a reply: the context was

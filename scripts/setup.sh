@@ -2,7 +2,8 @@
 # Installs what ClawDesk needs to build, run and test on Debian/Ubuntu:
 # WebKitGTK and friends for Tauri, Xvfb for headless window tests,
 # Chromium and its driver (the frontend in a browser, over the gateway), sqlite3
-# (the e2e benchmark seeds a database with it), and the
+# (the e2e benchmark seeds a database with it), gnome-keyring and a D-Bus
+# session bus (the keychain tests run against a real Secret Service), and the
 # npm packages. Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ APT_PACKAGES=(
   chromium chromium-driver
   dbus-daemon
   sqlite3
+  gnome-keyring dbus-daemon dbus-bin dbus-x11
 )
 
 missing=()

@@ -21,8 +21,11 @@ mkdir -p "$TMP/config/dev.clawdesk.app"
 printf '[providers.%s]\nenabled = false\n\n' anthropic openai ollama >"$TMP/config/dev.clawdesk.app/config.toml"
 # Its own D-Bus session bus, as a desktop session has: without one, GLib
 # autolaunches a bus with dbus-launch (when dbus-x11 is installed), which
-# can block the app's start for good.
+# can block the app's start for good. The real secret-store choice (the
+# keychain if one answers, else the file), under a service name of its own
+# so a user's keychain entries are never read.
 HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data" \
+  CLAWDESK_KEYCHAIN_SERVICE="dev.clawdesk.smoke.$$" \
   dbus-run-session -- "$BIN" >"$TMP/app.log" 2>&1 &
 APP_PID=$!
 

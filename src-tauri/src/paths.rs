@@ -5,7 +5,8 @@
 //! and data directories).
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clawdesk_core::config::SecretStoreOptions;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -13,6 +14,8 @@ pub const ENV_CONFIG_DIR: &str = "CLAWDESK_CONFIG_DIR";
 pub const ENV_DATA_DIR: &str = "CLAWDESK_DATA_DIR";
 pub const ENV_DB_PATH: &str = "CLAWDESK_DB_PATH";
 pub const ENV_LOG_DIR: &str = "CLAWDESK_LOG_DIR";
+pub const ENV_SECRET_STORE: &str = "CLAWDESK_SECRET_STORE";
+pub const ENV_KEYCHAIN_SERVICE: &str = "CLAWDESK_KEYCHAIN_SERVICE";
 
 /// The app's identifier (`tauri.conf.json`), the name of its directories.
 pub const IDENTIFIER: &str = "dev.clawdesk.app";
@@ -65,6 +68,22 @@ pub struct PathOverrides {
     /// for the app).
     #[arg(long, global = true, env = ENV_LOG_DIR, value_name = "DIR")]
     pub log_dir: Option<PathBuf>,
+    /// Where API keys and the gateway token go: the OS keychain when one
+    /// answers, else secrets.toml (`auto`, the default), or always the file.
+    #[arg(long, global = true, env = ENV_SECRET_STORE, value_name = "STORE")]
+    pub secret_store: Option<SecretStoreChoice>,
+    /// The keychain service the secrets are filed under (default
+    /// `dev.clawdesk.app`): another name keeps a second install, or a test,
+    /// apart from the user's entries.
+    #[arg(long, global = true, env = ENV_KEYCHAIN_SERVICE, value_name = "NAME")]
+    pub keychain_service: Option<String>,
+}
+
+/// `--secret-store`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub enum SecretStoreChoice {
+    Auto,
+    File,
 }
 
 impl Cli {
@@ -130,6 +149,14 @@ impl Cli {
                 *slot = None;
             }
         }
+        if cli
+            .paths
+            .keychain_service
+            .as_ref()
+            .is_some_and(|s| s.trim().is_empty())
+        {
+            cli.paths.keychain_service = None;
+        }
         Ok(cli)
     }
 }
@@ -142,6 +169,8 @@ pub struct AppPaths {
     /// Set when the command line or environment names the database file;
     /// otherwise the config decides (see [`AppPaths::database`]).
     pub db_override: Option<PathBuf>,
+    /// Where secrets go: the OS keychain or `secrets.toml` in `config_dir`.
+    pub secrets: SecretStoreOptions,
 }
 
 impl AppPaths {
@@ -150,10 +179,19 @@ impl AppPaths {
         default_config_dir: PathBuf,
         default_data_dir: PathBuf,
     ) -> Self {
+        let secrets = match overrides.secret_store {
+            Some(SecretStoreChoice::File) => SecretStoreOptions::file_only(),
+            Some(SecretStoreChoice::Auto) | None => SecretStoreOptions::auto(
+                overrides
+                    .keychain_service
+                    .unwrap_or_else(|| IDENTIFIER.to_string()),
+            ),
+        };
         Self {
             config_dir: overrides.config_dir.unwrap_or(default_config_dir),
             data_dir: overrides.data_dir.unwrap_or(default_data_dir),
             db_override: overrides.db_path,
+            secrets,
         }
     }
 
@@ -180,13 +218,15 @@ impl AppPaths {
         Ok(Self::new(overrides, config, data))
     }
 
-    /// All files under one directory (tests and portable installs).
+    /// All files under one directory (tests and portable installs), the
+    /// secrets too: the keychain is shared by every install of the user.
     pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
         let dir = dir.into();
         Self {
             config_dir: dir.join("config"),
             data_dir: dir.join("data"),
             db_override: None,
+            secrets: SecretStoreOptions::file_only(),
         }
     }
 
@@ -218,6 +258,7 @@ pub fn log_dir(overrides: &PathOverrides) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clawdesk_core::config::SecretStoreMode;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::parse_lenient(args.iter().map(OsString::from).collect())
@@ -277,6 +318,21 @@ mod tests {
         assert!(paths.config_dir.ends_with(IDENTIFIER));
         assert!(paths.data_dir.ends_with(IDENTIFIER));
         assert_eq!(paths.db_override, None);
+    }
+
+    #[test]
+    fn the_secret_store_is_auto_under_the_identifier_unless_told() {
+        let paths = AppPaths::without_tauri(parse(&["clawdesk"]).unwrap().paths).unwrap();
+        assert_eq!(paths.secrets, SecretStoreOptions::auto(IDENTIFIER));
+        let cli = parse(&["clawdesk", "--keychain-service", "test.svc"]).unwrap();
+        let paths = AppPaths::without_tauri(cli.paths).unwrap();
+        assert_eq!(paths.secrets.mode, SecretStoreMode::Auto);
+        assert_eq!(paths.secrets.service, "test.svc");
+        let cli = parse(&["clawdesk", "serve", "--secret-store", "file"]).unwrap();
+        let paths = AppPaths::without_tauri(cli.paths).unwrap();
+        assert_eq!(paths.secrets, SecretStoreOptions::file_only());
+        assert!(parse(&["clawdesk", "serve", "--secret-store", "vault"]).is_err());
+        assert_eq!(AppPaths::in_dir("/x").secrets.mode, SecretStoreMode::File);
     }
 
     #[test]

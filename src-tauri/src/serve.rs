@@ -5,6 +5,7 @@ use crate::paths::{AppPaths, ServeArgs};
 use crate::state;
 use clawdesk_core::api::GatewayControl;
 use clawdesk_core::pipeline::{StreamEvent, StreamSink};
+use clawdesk_core::types::SecretStoreKind;
 use clawdesk_gateway::GatewayController;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,10 +68,17 @@ async fn run(paths: AppPaths, args: ServeArgs, log_dir: Option<PathBuf>) -> Exit
         .map(|a| a.to_string())
         .unwrap_or_default();
     println!("ClawDesk gateway listening on http://{addr}");
-    println!(
-        "Bearer token: \"gateway.token\" in {}",
-        paths.config_dir.join("secrets.toml").display()
-    );
+    let store = desk.config_manager.secret_store_status();
+    match store.kind {
+        SecretStoreKind::Keychain => println!(
+            "Bearer token: the entry \"gateway.token\" in the OS keychain ({})",
+            store.detail
+        ),
+        SecretStoreKind::File => println!(
+            "Bearer token: \"gateway.token\" in {}",
+            paths.config_dir.join("secrets.toml").display()
+        ),
+    }
     println!("Config: {}", desk.config_manager.file_path().display());
     wait_for_stop().await;
     tracing::info!("stopping");

@@ -56,7 +56,7 @@ mod tests {
             config_dir: Some(PathBuf::from("/tmp/clawdesk-si/config")),
             data_dir: Some(PathBuf::from("/tmp/clawdesk-si/data")),
             db_path: db.map(PathBuf::from),
-            log_dir: None,
+            ..Default::default()
         }
     }
 

@@ -13,8 +13,9 @@ pub type AppState = ClawDesk;
 /// Opens the backend on the app's directories (where they are is decided
 /// here, in the app; what is in them, in the core).
 pub async fn initialize(paths: &AppPaths, stream_sink: Arc<dyn StreamSink>) -> AppState {
-    ClawDesk::initialize(
+    ClawDesk::initialize_with_secrets(
         &paths.config_dir,
+        &paths.secrets,
         |configured| paths.database(configured),
         stream_sink,
     )

@@ -70,3 +70,47 @@ fn serve_answers_get_health_with_its_token() {
         server.child.wait().unwrap();
     }
 }
+
+/// `serve` on the real secret-store choice: with a Secret Service (`make
+/// test-keychain` runs this on a private gnome-keyring) the token goes to
+/// the keychain, no secrets.toml is written, and `get_health` says so. Only
+/// there: elsewhere it would leave an entry in the keychain of whoever runs
+/// the tests.
+#[test]
+fn serve_keeps_its_token_in_the_keychain_where_one_answers() {
+    if std::env::var("CLAWDESK_TEST_REQUIRE_KEYCHAIN").as_deref() != Ok("1") {
+        eprintln!("skipped: runs on the private Secret Service of `make test-keychain`");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config_dir = dir.path().join("config");
+    write_hermetic_config(&config_dir);
+    let service = format!("dev.clawdesk.test.serve.{}", std::process::id());
+    let server = ServeProcess::start_with(&config_dir, &dir.path().join("data"), Some(&service));
+    assert!(
+        server.token_notice.contains("in the OS keychain")
+            && server.token_notice.contains(&service),
+        "{}",
+        server.token_notice
+    );
+    assert!(!server.token_notice.contains(&server.token));
+    assert!(!config_dir.join("secrets.toml").exists());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let body = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}/v1/commands/get_health", server.url))
+            .bearer_auth(&server.token)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    });
+    assert_eq!(body["secretStore"]["kind"], "keychain", "{body}");
+    assert!(body["secretStore"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains(&service));
+}

@@ -53,8 +53,8 @@ export function GatewaySignIn(props: { children: () => JSX.Element }) {
         >
           <h1 id="sign-in-title">ClawDesk</h1>
           <p class="muted">
-            This is the ClawDesk gateway. Enter its token, shown in the desktop app under Settings → Gateway, or in
-            secrets.toml next to a server's config.
+            This is the ClawDesk gateway. Enter its token, shown in the desktop app under Settings → Gateway, or
+            stored where <code>clawdesk serve</code> says (the OS keychain, or secrets.toml next to a server's config).
           </p>
           <label class="field-label" for="gateway-token">
             Gateway token

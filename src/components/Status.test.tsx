@@ -25,6 +25,7 @@ const freshInstall: HealthStatus = {
     { name: "openai", kind: "openai", status: "needsKey", detail: "add an API key for OpenAI in Settings", checkedAt: null },
   ],
   logDirectory: null,
+  secretStore: { kind: "keychain", detail: "Secret Service, service dev.clawdesk.app" },
 };
 
 /** Just started: the reachability check of Ollama is still running. */
@@ -81,6 +82,20 @@ describe("status", () => {
     expect(providerRow("lmstudio").textContent).toContain("turned off");
     expect(providerRow("lmstudio").querySelector(".dot-inactive")).not.toBeNull();
     expect(providerRow("groq").textContent).toContain("API key refused");
+  });
+
+  it("says where the secrets are kept, and why there", async () => {
+    await renderStatus(() => freshInstall);
+    const line = screen.getByTestId("secret-store");
+    expect(line.dataset.kind).toBe("keychain");
+    expect(line.textContent).toBe("Secrets in the OS keychain Secret Service, service dev.clawdesk.app");
+    await renderStatus(() => ({
+      ...freshInstall,
+      secretStore: { kind: "file", detail: "/home/u/.config/dev.clawdesk.app/secrets.toml (no OS keychain answered: no bus)" },
+    }));
+    const fallback = screen.getAllByTestId("secret-store").find((el) => el.dataset.kind === "file")!;
+    expect(fallback.textContent).toContain("in secrets.toml (readable by you only)");
+    expect(fallback.textContent).toContain("no OS keychain answered: no bus");
   });
 
   it("shows a ready provider as ready", async () => {

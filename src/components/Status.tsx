@@ -1,5 +1,5 @@
 import { For, Show } from "solid-js";
-import type { HealthCheck, HealthLevel, HealthStatus, LatencySummary } from "../../bindings/bindings";
+import type { HealthCheck, HealthLevel, HealthStatus, LatencySummary, SecretStoreStatus } from "../../bindings/bindings";
 import { describeError } from "../api";
 import { providerDot, providerLabel, providersPending, providerStateText } from "../status/providers";
 import type { StatusStore } from "../status/statusStore";
@@ -64,6 +64,19 @@ export function checkHint(check: HealthCheck): string | null {
   }
   if (check.name === "config") return "Fix the setting in Settings (or the config file); the rest keeps working.";
   return null;
+}
+
+/** Where the API keys and the gateway token are kept, in a few words; a
+ * kind this build does not know (a newer backend) is shown as it is. */
+export function secretStoreLabel(store: SecretStoreStatus): string {
+  switch (store.kind) {
+    case "keychain":
+      return "in the OS keychain";
+    case "file":
+      return "in secrets.toml (readable by you only)";
+    default:
+      return String(store.kind);
+  }
 }
 
 export function HealthDot(props: { level: HealthLevel | "unknown" | "active" | "inactive" | "error" }) {
@@ -192,6 +205,14 @@ export function StatusPanel(props: { status: StatusStore }) {
                 )}
               </For>
             </ul>
+            {/* Older backends do not report it. */}
+            <Show when={h().secretStore}>
+              {(store) => (
+                <p class="secret-store" data-testid="secret-store" data-kind={store().kind}>
+                  <strong>Secrets</strong> {secretStoreLabel(store())} <span class="muted small">{store().detail}</span>
+                </p>
+              )}
+            </Show>
           </section>
         )}
       </Show>

@@ -90,6 +90,7 @@ export const health: HealthStatus = {
     { name: "ollama", kind: "ollama", status: "ready", detail: "answered in 3 ms, serving 1 model", checkedAt: "2026-11-23T19:00:00.000Z" },
   ],
   logDirectory: "/home/u/.local/share/dev.clawdesk.app/logs",
+  secretStore: { kind: "file", detail: "/home/u/.config/dev.clawdesk.app/secrets.toml (no OS keychain answered: no session bus)" },
 };
 
 export const channels: ChannelInfo[] = [

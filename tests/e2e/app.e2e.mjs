@@ -3,6 +3,7 @@
 // confirmation, settings, and chats surviving a restart.
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { byTestId, clickWhenReady, createSession, Harness, sessionIds, sessionRow, textOf } from "./harness.mjs";
 
@@ -85,5 +86,16 @@ describe("ClawDesk window", { timeout: 240_000 }, () => {
       timeoutMsg: "the chats did not come back after the restart",
     });
     assert.deepEqual(await sessionIds(browser), before);
+  });
+
+  it("says in the status panel where the secrets are kept", async () => {
+    await clickWhenReady(browser.$(byTestId("status-summary")));
+    const line = browser.$(byTestId("secret-store"));
+    await line.waitForDisplayed({ timeoutMsg: "the status panel does not say where the secrets are" });
+    // The harness runs the app with CLAWDESK_SECRET_STORE=file.
+    assert.equal(await line.getAttribute("data-kind"), "file");
+    const text = await textOf(line);
+    assert.match(text, /^Secrets in secrets\.toml \(readable by you only\)/);
+    assert.ok(text.includes(path.join(dirs.configDir, "secrets.toml")), text);
   });
 });

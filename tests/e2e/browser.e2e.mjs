@@ -75,7 +75,8 @@ describe("ClawDesk in a browser, over the gateway", { timeout: 300_000 }, () => 
     fs.appendFileSync(path.join(dirs.configDir, "config.toml"), `\n[gateway]\nport = ${gatewayPort}\n`);
     const serve = await startServer(
       APP,
-      ["--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--db", dirs.db, "serve"],
+      // The token in the test's secrets.toml, never in the runner's keychain.
+      ["--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--db", dirs.db, "--secret-store", "file", "serve"],
       gatewayPort,
       serverLog,
     );

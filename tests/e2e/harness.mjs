@@ -182,6 +182,9 @@ export class Harness {
         XDG_CONFIG_HOME: path.join(home, ".config"),
         XDG_DATA_HOME: path.join(home, ".local/share"),
         XDG_CACHE_HOME: path.join(home, ".cache"),
+        // Secrets in the throw-away config dir, never in the keychain of
+        // whoever runs the tests (the keychain is per user, not per HOME).
+        CLAWDESK_SECRET_STORE: "file",
         // The app's own logs and WebKit's can be loud; keep what helps.
         RUST_BACKTRACE: "1",
         ...this.env,

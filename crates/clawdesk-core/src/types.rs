@@ -250,6 +250,28 @@ pub struct HealthStatus {
     /// Where this backend writes its log files (to attach to a bug report);
     /// `null` when it logs to stderr only.
     pub log_directory: Option<String>,
+    /// Where the API keys and the gateway token are kept.
+    pub secret_store: SecretStoreStatus,
+}
+
+/// Where the secrets (API keys, the gateway token) are kept, chosen at
+/// start: the OS keychain when one answers, else the 0600 file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretStoreStatus {
+    pub kind: SecretStoreKind,
+    /// Which keychain or file, and why it was chosen, for people.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretStoreKind {
+    /// The OS keychain: Secret Service (Linux), Keychain (macOS),
+    /// Credential Manager (Windows).
+    Keychain,
+    /// `secrets.toml` beside the config, readable by the user only.
+    File,
 }
 
 /// Whether a provider entry can answer, as the latest check found it.

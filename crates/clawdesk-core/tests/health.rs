@@ -6,7 +6,7 @@ mod support;
 
 use clawdesk_core::health::{assess, HealthInputs};
 use clawdesk_core::registry::ChannelRegistry;
-use clawdesk_core::types::{HealthLevel, HealthStatus, ProviderState};
+use clawdesk_core::types::{HealthLevel, HealthStatus, ProviderState, SecretStoreKind};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use support::{Harness, Wire};
@@ -78,6 +78,19 @@ async fn an_answering_provider_is_ready_and_counted() {
         .unwrap();
     assert!(ollama.checked_at.is_some());
     assert_eq!(status.checks[2].detail, "answering: ollama");
+    // Where the secrets are: this harness keeps them in its secrets.toml.
+    assert_eq!(status.secret_store.kind, SecretStoreKind::File);
+    assert!(
+        status.secret_store.detail.starts_with(
+            &h.config
+                .file_path()
+                .with_file_name("secrets.toml")
+                .display()
+                .to_string()
+        ),
+        "{}",
+        status.secret_store.detail
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! A `clawdesk serve` process (the built binary, no window) on directories
 //! of the test's, for the tests of the headless gateway.
 
+use clawdesk_core::config::{ConfigManager, SecretStoreOptions};
 use std::io::{BufRead, BufReader, Lines};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -23,7 +24,23 @@ impl ServeProcess {
     /// its address (it is listening then). Its log files go to
     /// `<data_dir>/logs` (never the user's log directory).
     pub fn start(config_dir: &Path, data_dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clawdesk"))
+        Self::start_with(config_dir, data_dir, None)
+    }
+
+    /// [`ServeProcess::start`] with the secrets in the OS keychain under
+    /// `keychain_service` if one answers (`None`: always the test's own
+    /// secrets.toml, never the keychain of whoever runs the tests).
+    pub fn start_with(config_dir: &Path, data_dir: &Path, keychain_service: Option<&str>) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_clawdesk"));
+        match keychain_service {
+            Some(service) => command
+                .env("CLAWDESK_SECRET_STORE", "auto")
+                .env("CLAWDESK_KEYCHAIN_SERVICE", service),
+            None => command
+                .env("CLAWDESK_SECRET_STORE", "file")
+                .env_remove("CLAWDESK_KEYCHAIN_SERVICE"),
+        };
+        let mut child = command
             .args(["serve", "--port", "0"])
             .env("CLAWDESK_CONFIG_DIR", config_dir)
             .env("CLAWDESK_DATA_DIR", data_dir)
@@ -47,13 +64,24 @@ impl ServeProcess {
             .next()
             .expect("serve said where the token is")
             .unwrap();
-        let text = std::fs::read_to_string(config_dir.join("secrets.toml")).unwrap();
-        let token = text
-            .lines()
-            .find_map(|line| line.strip_prefix("\"gateway.token\" = "))
-            .unwrap_or_else(|| panic!("no gateway.token in {text}"))
-            .trim_matches('"')
-            .to_string();
+        let token = match keychain_service {
+            // Read where serve keeps it, through the core's own store.
+            Some(service) if token_notice.contains("OS keychain") => {
+                ConfigManager::load_with(config_dir, &SecretStoreOptions::auto(service))
+                    .gateway_token()
+                    .expect("the token serve made is in the keychain")
+                    .expose()
+                    .to_string()
+            }
+            _ => {
+                let text = std::fs::read_to_string(config_dir.join("secrets.toml")).unwrap();
+                text.lines()
+                    .find_map(|line| line.strip_prefix("\"gateway.token\" = "))
+                    .unwrap_or_else(|| panic!("no gateway.token in {text}"))
+                    .trim_matches('"')
+                    .to_string()
+            }
+        };
         Self {
             child,
             url,

@@ -14,7 +14,7 @@ mod gateway;
 mod sessions;
 mod system;
 
-use crate::config::{AppConfig, ConfigManager};
+use crate::config::{AppConfig, ConfigManager, SecretStoreOptions};
 use crate::metrics::MetricsRecorder;
 use crate::pipeline::{Pipeline, StreamEvent, StreamSink};
 use crate::registry::{ChannelRegistry, ProviderRegistry};
@@ -61,12 +61,45 @@ impl ClawDesk {
     /// files live is the transport's business). Never fails: an unreadable
     /// database gives a store that answers every call with its `storage`
     /// error (and an unhealthy health check) while the file is left untouched.
+    ///
+    /// Secrets stay in `secrets.toml` in `config_dir`; the app, which may use
+    /// the OS keychain, calls [`ClawDesk::initialize_with_secrets`].
     pub async fn initialize(
         config_dir: &Path,
         database: impl FnOnce(Option<&str>) -> PathBuf,
         stream_sink: Arc<dyn StreamSink>,
     ) -> Self {
-        let config_manager = Arc::new(ConfigManager::load(config_dir));
+        Self::initialize_with_secrets(
+            config_dir,
+            &SecretStoreOptions::file_only(),
+            database,
+            stream_sink,
+        )
+        .await
+    }
+
+    /// [`ClawDesk::initialize`], with the secrets where `secrets` chooses
+    /// (the OS keychain when it answers in time). The keychain is probed on
+    /// a blocking thread, so a slow one never stalls the async runtime.
+    pub async fn initialize_with_secrets(
+        config_dir: &Path,
+        secrets: &SecretStoreOptions,
+        database: impl FnOnce(Option<&str>) -> PathBuf,
+        stream_sink: Arc<dyn StreamSink>,
+    ) -> Self {
+        let config_manager = {
+            let (dir, secrets) = (config_dir.to_path_buf(), secrets.clone());
+            let loaded =
+                tokio::task::spawn_blocking(move || ConfigManager::load_with(&dir, &secrets)).await;
+            match loaded {
+                Ok(manager) => Arc::new(manager),
+                // Loading panicked (it never should): the file store at least.
+                Err(err) => {
+                    tracing::error!("loading the config failed ({err}); secrets stay in the file");
+                    Arc::new(ConfigManager::load(config_dir))
+                }
+            }
+        };
         let config = config_manager.shared();
         let db_path = database(config.load().storage.database_path.as_deref());
         let session_store: Arc<dyn SessionStore> = match SqliteStore::open(&db_path).await {

@@ -1,10 +1,12 @@
 //! Loading, updating and persisting the configuration.
 
 use super::keys::{self, split_key};
-use super::secrets::{write_atomically, Secret, SecretsFile};
+use super::secret_store::{SecretStore, SecretStoreOptions};
+use super::secrets::{write_atomically, Secret};
 use super::types::AppConfig;
 use super::validate::validate;
 use crate::error::{AppError, AppResult};
+use crate::types::SecretStoreStatus;
 use arc_swap::ArcSwap;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -13,7 +15,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 const CONFIG_FILE: &str = "config.toml";
 const FILE_HEADER: &str = "# ClawDesk configuration. Edited by the app; hand edits are kept.\n\
-# API keys are not stored here: see secrets.toml (readable by you only).\n\n";
+# API keys are not stored here: they are in the OS keychain, or else in\n\
+# secrets.toml (readable by you only); get_health says which.\n\n";
 
 /// Why the config on disk was not used as it is; reported by `get_health`.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,29 +29,31 @@ pub struct ConfigLoadIssue {
 pub struct ConfigManager {
     file: PathBuf,
     current: Arc<ArcSwap<AppConfig>>,
+    /// Every secret, read at load: the store is written through, never
+    /// read again (the gateway checks its token on every request).
     secrets: RwLock<BTreeMap<String, Secret>>,
-    secrets_file: SecretsFile,
+    secret_store: SecretStore,
+    secret_store_status: SecretStoreStatus,
     load_issues: Vec<ConfigLoadIssue>,
     /// Serializes updates: read-modify-write of the file and the swap.
     update_lock: Mutex<()>,
 }
 
 impl ConfigManager {
-    /// Loads `config.toml` and `secrets.toml` from `dir`. Never fails: a
+    /// Loads `config.toml` from `dir`, with the secrets in `secrets.toml`
+    /// there (never the OS keychain: see [`ConfigManager::load_with`]).
+    pub fn load(dir: &Path) -> Self {
+        Self::load_with(dir, &SecretStoreOptions::file_only())
+    }
+
+    /// Loads `config.toml` from `dir` and the secrets from the store
+    /// `secrets` chooses (the OS keychain if it answers, moving a
+    /// `secrets.toml` there into it; else that file). Never fails: a
     /// missing file means defaults; an unusable one is renamed aside,
     /// defaults are used, and the problem is kept for health reporting.
-    pub fn load(dir: &Path) -> Self {
+    pub fn load_with(dir: &Path, secrets: &SecretStoreOptions) -> Self {
         let file = dir.join(CONFIG_FILE);
-        let secrets_file = SecretsFile::new(dir);
         let mut load_issues = Vec::new();
-
-        let secrets = secrets_file.load().unwrap_or_else(|err| {
-            load_issues.push(ConfigLoadIssue {
-                message: err.to_string(),
-                kept_aside_as: None,
-            });
-            BTreeMap::new()
-        });
 
         let mut config = match read_config_file(&file) {
             Ok(Some(config)) => config,
@@ -69,13 +74,25 @@ impl ConfigManager {
                 AppConfig::default()
             }
         };
-        mark_api_keys(&mut config, &secrets);
+
+        let names: Vec<String> = std::iter::once(GATEWAY_TOKEN.to_string())
+            .chain(config.providers.keys().cloned())
+            .collect();
+        let opened = SecretStore::open(dir, secrets, &names);
+        if let Some(message) = opened.issue {
+            load_issues.push(ConfigLoadIssue {
+                message,
+                kept_aside_as: None,
+            });
+        }
+        mark_api_keys(&mut config, &opened.secrets);
 
         Self {
             file,
             current: Arc::new(ArcSwap::from_pointee(config)),
-            secrets: RwLock::new(secrets),
-            secrets_file,
+            secrets: RwLock::new(opened.secrets),
+            secret_store: opened.store,
+            secret_store_status: opened.status,
             load_issues,
             update_lock: Mutex::new(()),
         }
@@ -96,6 +113,11 @@ impl ConfigManager {
 
     pub fn load_issues(&self) -> &[ConfigLoadIssue] {
         &self.load_issues
+    }
+
+    /// Where the secrets are kept, and why there.
+    pub fn secret_store_status(&self) -> &SecretStoreStatus {
+        &self.secret_store_status
     }
 
     /// The stored API key of a provider entry, if any.
@@ -140,8 +162,10 @@ impl ConfigManager {
             for name in &removed_providers {
                 pruned.remove(name);
             }
-            if self.secrets_file.save(&pruned).is_ok() {
-                *secrets = pruned;
+            let changed: Vec<&str> = removed_providers.iter().map(String::as_str).collect();
+            match self.secret_store.write(&pruned, &changed) {
+                Ok(()) => *secrets = pruned,
+                Err(err) => tracing::warn!("a removed provider's key stays stored: {err}"),
             }
         }
         self.current.store(Arc::new(next));
@@ -177,7 +201,7 @@ impl ConfigManager {
         let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
         let mut next_secrets = secrets.clone();
         next_secrets.insert(GATEWAY_TOKEN.to_string(), token.clone());
-        self.secrets_file.save(&next_secrets)?;
+        self.secret_store.write(&next_secrets, &[GATEWAY_TOKEN])?;
         *secrets = next_secrets;
         let mut next = (*self.current.load_full()).clone();
         mark_api_keys(&mut next, &secrets);
@@ -244,7 +268,7 @@ impl ConfigManager {
             Some(secret) => next_secrets.insert(provider.to_string(), secret),
             None => next_secrets.remove(provider),
         };
-        self.secrets_file.save(&next_secrets)?;
+        self.secret_store.write(&next_secrets, &[provider])?;
         *secrets = next_secrets;
         let mut next = (*current).clone();
         mark_api_keys(&mut next, &secrets);

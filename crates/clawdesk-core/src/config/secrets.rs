@@ -1,9 +1,8 @@
-//! API keys, kept out of the TOML config: a `secrets.toml` next to it that
-//! only the user can read (mode 0600), written atomically.
-//!
-//! A keyring would be nicer on desktops that run a Secret Service, but many
-//! Linux sessions (and every CI machine) have none; a 0600 file works
-//! everywhere and is what the README documents.
+//! The [`Secret`] type, and the file store of secrets: a `secrets.toml`
+//! next to the config that only the user can read (mode 0600), written
+//! atomically. The OS keychain is preferred where one answers (see
+//! `secret_store`); many Linux sessions (and CI machines) have none, and
+//! the file works everywhere.
 
 use crate::error::{AppError, AppResult};
 use std::collections::BTreeMap;
@@ -39,6 +38,26 @@ impl SecretsFile {
     pub fn new(dir: &Path) -> Self {
         Self {
             path: dir.join("secrets.toml"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn exists(&self) -> bool {
+        self.path.exists()
+    }
+
+    /// Deletes the file (after its entries moved elsewhere).
+    pub fn remove(&self) -> AppResult<()> {
+        match std::fs::remove_file(&self.path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(AppError::storage(format!(
+                "cannot remove {}: {e}",
+                self.path.display()
+            ))),
         }
     }
 

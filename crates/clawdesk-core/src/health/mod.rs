@@ -82,6 +82,7 @@ pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
         log_directory: inputs
             .log_directory
             .map(|dir| dir.to_string_lossy().into_owned()),
+        secret_store: inputs.config.secret_store_status().clone(),
     }
 }
 
