@@ -291,3 +291,43 @@ async fn page_queries_are_index_scans() {
         }
     }
 }
+
+#[tokio::test]
+async fn opening_reads_no_session_and_writes_before_the_first_listing_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clawdesk.db");
+    {
+        let store = SqliteStore::open(&path).await.unwrap();
+        seed(&store, 6).await;
+        store.close().await;
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    let id = |i: u32| SessionId::parse(format!("sess_01JBPAGE{i:018}")).unwrap();
+    // Single sessions come from the table until the first listing.
+    let stored = store.get_session(&id(1)).await.unwrap();
+    assert_eq!(stored.title.as_deref(), Some("Session 1"));
+    assert!(store.get_messages(&id(1), None).await.unwrap().is_empty());
+    // Written before anything listed them: the listing has the writes.
+    store
+        .update_session(&id(2), rename("Renamed"))
+        .await
+        .unwrap();
+    store.delete_session(&id(3)).await.unwrap();
+    store.append_message(user(&id(4), "hello")).await.unwrap();
+    let err = store.get_session(&id(3)).await.unwrap_err();
+    assert!(matches!(err, AppError::SessionNotFound { .. }), "{err:?}");
+
+    let listed = store.list_sessions().await.unwrap();
+    assert_eq!(listed.len(), 5);
+    assert!(listed.iter().all(|s| s.id != id(3)));
+    assert_eq!(listed[0].id, id(4), "the latest activity first");
+    assert_eq!(listed[0].message_count, 1);
+    let renamed = listed.iter().find(|s| s.id == id(2)).unwrap();
+    assert_eq!(renamed.title.as_deref(), Some("Renamed"));
+    // The same answers as the table, field for field.
+    for session in &listed {
+        assert_eq!(&store.get_session(&session.id).await.unwrap(), session);
+    }
+    let err = store.get_session(&id(3)).await.unwrap_err();
+    assert!(matches!(err, AppError::SessionNotFound { .. }), "{err:?}");
+}

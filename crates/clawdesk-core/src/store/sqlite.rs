@@ -3,7 +3,7 @@
 //! WAL mode (readers never wait for the writer), foreign keys on, migrations
 //! embedded in the binary and applied at open, each in its own transaction.
 
-use super::index::SessionIndex;
+use super::index::{Known, SessionIndex};
 use super::lock::ProcessLock;
 use super::{
     title_from_first_message, NewMessage, NewSession, NewSummary, SessionStore, SessionUpdate,
@@ -33,13 +33,18 @@ const MESSAGE_COLUMNS: &str = "id, session_id, role, content, model, input_token
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
-    /// Every session's row, kept in step with the table after each commit:
-    /// the sidebar lists all sessions often, and reading 10,000 rows through
-    /// sqlx costs ~50 ms where the index answers in a few (see benches/store.rs).
+    /// Sessions' rows, kept in step with the table after each commit, and
+    /// completed from the table on the first `list_sessions` (reading 10,000
+    /// rows through sqlx costs ~50 ms, which start-up no longer pays: the
+    /// sidebar reads pages). Single sessions are answered from it, or from
+    /// the table while it is not complete.
     index: SessionIndex,
     /// Held for the store's lifetime: one process owns the database, which is
     /// what makes the in-memory index authoritative.
     _lock: ProcessLock,
+    /// Serializes completing the index, so concurrent first listings read
+    /// the table once.
+    filling: tokio::sync::Mutex<()>,
 }
 
 impl SqliteStore {
@@ -69,19 +74,12 @@ impl SqliteStore {
             .await
             .map_err(|e| AppError::storage(format!("cannot open {}: {e}", path.display())))?;
         MIGRATOR.run(&pool).await?;
-        let rows: Vec<SessionRow> =
-            sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM sessions"))
-                .fetch_all(&pool)
-                .await?;
-        let index = SessionIndex::default();
-        for row in rows {
-            index.upsert(row.into_info());
-        }
         Ok(Self {
             pool,
             path: path.to_path_buf(),
-            index,
+            index: SessionIndex::default(),
             _lock: lock,
+            filling: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -100,6 +98,42 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// One session: from the index, or from the table while the index does
+    /// not know it (not written since the store opened, not listed yet).
+    async fn lookup(&self, session_id: &SessionId) -> AppResult<Option<SessionInfo>> {
+        match self.index.get(session_id) {
+            Known::Session(session) => Ok(Some(session)),
+            Known::Absent => Ok(None),
+            Known::Unknown => {
+                let row: Option<SessionRow> = sqlx::query_as(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?"
+                ))
+                .bind(session_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(SessionRow::into_info))
+            }
+        }
+    }
+
+    /// Reads every session into the index, once.
+    async fn complete_index(&self) -> AppResult<()> {
+        if self.index.is_complete() {
+            return Ok(());
+        }
+        let _filling = self.filling.lock().await;
+        if self.index.is_complete() {
+            return Ok(());
+        }
+        let rows: Vec<SessionRow> =
+            sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM sessions"))
+                .fetch_all(&self.pool)
+                .await?;
+        self.index
+            .fill(rows.into_iter().map(SessionRow::into_info).collect());
+        Ok(())
+    }
+
     /// Rewrites a message's content, status, usage and failure in one
     /// statement; `failure: None` clears any earlier one (the message's
     /// failure is always that of its latest end).
@@ -292,6 +326,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn list_sessions(&self) -> AppResult<Vec<SessionInfo>> {
+        self.complete_index().await?;
         Ok(self.index.sorted())
     }
 
@@ -370,8 +405,8 @@ impl SessionStore for SqliteStore {
     }
 
     async fn get_session(&self, session_id: &SessionId) -> AppResult<SessionInfo> {
-        self.index
-            .get(session_id)
+        self.lookup(session_id)
+            .await?
             .ok_or_else(|| AppError::session_not_found(session_id))
     }
 
@@ -403,7 +438,7 @@ impl SessionStore for SqliteStore {
         if limit == Some(0) {
             return Err(AppError::invalid_argument("limit", "must be at least 1"));
         }
-        if self.index.get(session_id).is_none() {
+        if self.lookup(session_id).await?.is_none() {
             return Err(AppError::session_not_found(session_id));
         }
         let rows = match limit {
@@ -434,7 +469,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn get_live_messages(&self, session_id: &SessionId) -> AppResult<Vec<Message>> {
-        if self.index.get(session_id).is_none() {
+        if self.lookup(session_id).await?.is_none() {
             return Err(AppError::session_not_found(session_id));
         }
         let rows = sqlx::query(&format!(
