@@ -14,7 +14,23 @@ export const commands = {
 	createSession: (channelId: string | null, model: string | null) => typedError<SessionInfo, AppError>(__TAURI_INVOKE("create_session", { channelId, model })),
 	/**  Every session, most recently active first. */
 	listSessions: () => typedError<SessionInfo[], AppError>(__TAURI_INVOKE("list_sessions")),
+	/**
+	 *  One page of the sessions, for a list that loads as it scrolls: most
+	 *  recently active first (with `pinnedFirst`, pinned sessions before the
+	 *  rest), up to `limit` (default 50, at most 500). `cursor` is the previous
+	 *  page's `nextCursor`, passed with the same `pinnedFirst`; `null` for the
+	 *  first page. A malformed or mismatched cursor is `invalidArgument`
+	 *  (`cursor`). `list_sessions` still returns every session at once.
+	 */
+	listSessionsPage: (cursor: SessionCursor | null, limit: number | null, pinnedFirst: boolean | null) => typedError<SessionPage, AppError>(__TAURI_INVOKE("list_sessions_page", { cursor, limit, pinnedFirst })),
 	getSession: (sessionId: SessionId) => typedError<SessionInfo, AppError>(__TAURI_INVOKE("get_session", { sessionId })),
+	/**
+	 *  Renames, re-models, pins or sets the system prompt of a session (see
+	 *  `SessionPatch`; at least one field). Validated before anything is
+	 *  written: `invalidArgument` names the bad field, and nothing changes.
+	 *  Returns the session as stored.
+	 */
+	updateSession: (sessionId: SessionId, patch: SessionPatch) => typedError<SessionInfo, AppError>(__TAURI_INVOKE("update_session", { sessionId, patch })),
 	/**  Deletes the session and all of its messages. */
 	deleteSession: (sessionId: SessionId) => typedError<null, AppError>(__TAURI_INVOKE("delete_session", { sessionId })),
 	/**  Messages oldest first; with `limit`, the newest `limit` of them. */
@@ -539,8 +555,51 @@ export type SessionInfo = {
 	 *  resolves to the first usable provider serving it.
 	 */
 	model: string | null,
-	/**  Taken from the first user message. */
+	/**
+	 *  Taken from the first user message, unless the user renamed the chat
+	 *  (`update_session`): a rename wins from then on.
+	 */
 	title: string | null,
+	/**  Kept at the top of the list (`list_sessions_page` with `pinnedFirst`). */
+	pinned: boolean,
+	/**
+	 *  This chat's own system prompt, sent instead of the configured
+	 *  `defaults.systemPrompt`; `null` uses the default.
+	 */
+	systemPrompt: string | null,
+};
+
+/**  One page of the session list. */
+export type SessionPage = {
+	sessions: SessionInfo[],
+	/**  Pass it back for the next page; `null` once this page is the last. */
+	nextCursor: SessionCursor | null,
+};
+
+/**
+ *  What `update_session` changes. Every field is optional: one left out
+ *  stays as it is; at least one must be given.
+ */
+export type SessionPatch = {
+	/**
+	 *  A new title (one line, at most 200 characters, trimmed). From then on
+	 *  it wins over the title taken from the first message.
+	 */
+	title?: string | null,
+	/**
+	 *  The model for the chat's next replies, qualified like
+	 *  `create_session`'s (`"llama3.2"` becomes `"ollama/llama3.2"` when
+	 *  Ollama serves it).
+	 */
+	model?: string | null,
+	/**
+	 *  The chat's own system prompt, sent instead of the configured default.
+	 *  `null` (or a blank string) clears it, so the default applies again;
+	 *  leaving the field out keeps it as it is.
+	 */
+	systemPrompt?: string | null,
+	/**  Keep the chat at the top of the list (`true`) or not. */
+	pinned?: boolean | null,
 };
 
 export type StorageConfig = {
@@ -626,6 +685,9 @@ export type SessionId = string & { readonly __brand: "SessionId" };
 
 /** A `MessageId`: a string on the wire; only ids the backend returned have this type. */
 export type MessageId = string & { readonly __brand: "MessageId" };
+
+/** A `SessionCursor`: a string on the wire; only ids the backend returned have this type. */
+export type SessionCursor = string & { readonly __brand: "SessionCursor" };
 
 
 /** Every key `updateConfig` accepts: a fixed key, a provider entry, or one field of a provider entry. */

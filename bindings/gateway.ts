@@ -281,7 +281,9 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
 		commands: {
 			createSession: (channelId, model) => call("create_session", { channelId, model }),
 			listSessions: () => call("list_sessions", {}),
+			listSessionsPage: (cursor, limit, pinnedFirst) => call("list_sessions_page", { cursor, limit, pinnedFirst }),
 			getSession: (sessionId) => call("get_session", { sessionId }),
+			updateSession: (sessionId, patch) => call("update_session", { sessionId, patch }),
 			deleteSession: (sessionId) => call("delete_session", { sessionId }),
 			getMessages: (sessionId, limit) => call("get_messages", { sessionId, limit }),
 			sendMessage: (sessionId, content) => call("send_message", { sessionId, content }),

@@ -44,7 +44,9 @@ export type CommandFailure<K extends CommandName> = Extract<CommandResult<K>, { 
 export interface CommandArgNames {
   createSession: ["channelId", "model"];
   listSessions: [];
+  listSessionsPage: ["cursor", "limit", "pinnedFirst"];
   getSession: ["sessionId"];
+  updateSession: ["sessionId", "patch"];
   deleteSession: ["sessionId"];
   getMessages: ["sessionId", "limit"];
   getConfig: [];

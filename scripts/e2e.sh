@@ -17,6 +17,12 @@ command -v chromedriver >/dev/null || { echo "e2e: chromedriver missing (apt pac
 command -v WebKitWebDriver >/dev/null || { echo "e2e: WebKitWebDriver missing (apt package webkit2gtk-driver; run scripts/setup.sh)"; exit 1; }
 export PATH="$PWD/.tools/bin:$PATH"
 
+# Every test file, or those named on the command line.
+files=("$@")
+[ ${#files[@]} -gt 0 ] ||
+  files=(tests/e2e/app.e2e.mjs tests/e2e/organise.e2e.mjs tests/e2e/chat.e2e.mjs tests/e2e/browser.e2e.mjs
+    tests/e2e/desktop.e2e.mjs tests/e2e/first-run.e2e.mjs tests/e2e/bench.e2e.mjs)
+
 npx tsc -p tests/e2e/tsconfig.json # the tests are JS with JSDoc types; check them
 
 # Everything the tests start is recorded here (process groups as -pgid) and
@@ -31,8 +37,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-timeout --kill-after=10 "${CLAWDESK_E2E_TIMEOUT:-900}" \
+timeout --kill-after=10 "${CLAWDESK_E2E_TIMEOUT:-1800}" \
   dbus-run-session -- \
   xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
   node --test --test-concurrency=1 --test-timeout=300000 \
-  tests/e2e/app.e2e.mjs tests/e2e/chat.e2e.mjs tests/e2e/browser.e2e.mjs tests/e2e/desktop.e2e.mjs tests/e2e/first-run.e2e.mjs tests/e2e/bench.e2e.mjs
+  "${files[@]}"

@@ -5,7 +5,7 @@ import { errorOf, unwrap, type CommandError } from "./api";
 import { tauriChatBackend, type ChatBackend } from "./chat/backend";
 import { createChatStore } from "./chat/chatStore";
 import { createDrafts, type Drafts } from "./chat/drafts";
-import { createSessionsStore } from "./chat/sessionsStore";
+import { createSessionsStore, isBlank } from "./chat/sessionsStore";
 import { ChatView } from "./components/ChatView";
 import { ErrorNote } from "./components/ErrorNote";
 import { FirstRun } from "./components/FirstRun";
@@ -18,6 +18,10 @@ import { createStatusStore } from "./status/statusStore";
 
 type View = "chat" | "settings" | "status";
 
+/** The User Timing mark set when the sidebar first shows its rows (the
+ * start-up bench, tests/e2e/bench.e2e.mjs, reads it). */
+export const SIDEBAR_ROWS_MARK = "clawdesk:sidebar-rows";
+
 export interface AppProps {
   /** Defaults to the Tauri backend; tests pass their own send/cancel. */
   chatBackend?: ChatBackend;
@@ -25,6 +29,8 @@ export interface AppProps {
   statusIntervalMs?: number;
   /** Defaults to drafts kept in localStorage. */
   drafts?: Drafts;
+  /** How long a deleted chat can be brought back (default 5 s). */
+  undoDeleteMs?: number;
 }
 
 /** Calls `fn` with the next frame; a hidden window gets no frames, so at
@@ -39,7 +45,7 @@ function nextFrame(fn: () => void): void {
 }
 
 export function App(props: AppProps) {
-  const sessions = createSessionsStore();
+  const sessions = createSessionsStore({ undoDeleteMs: props.undoDeleteMs });
   const chat = createChatStore(props.chatBackend ?? tauriChatBackend, {
     onStreamSettled: (sessionId) => void sessions.touch(sessionId),
     onSent: (sessionId) => void sessions.touch(sessionId),
@@ -100,6 +106,17 @@ export function App(props: AppProps) {
   const create = async () => {
     setCreating(true);
     await modelSaved;
+    // "New chat" again and again does not pile up empty chats: one nothing
+    // was written to is handed out again (the selected one first), moved to
+    // the model for new chats if that changed meanwhile.
+    const blank = [selected(), ...sessions.sessions()].find((s) => s !== null && isBlank(s) && drafts.text(s.id) === "");
+    if (blank) {
+      const model = settings.config()?.defaults.model;
+      if (model && blank.model !== model) await sessions.update(blank.id, { model });
+      setCreating(false);
+      select(blank.id);
+      return;
+    }
     // No model: the backend takes `defaults.model`, or, when nothing serves
     // it, a model a running provider offers.
     const s = await sessions.create(null);
@@ -107,17 +124,22 @@ export function App(props: AppProps) {
     if (s) select(s.id);
   };
 
-  const remove = async (id: SessionId) => {
+  // Delete hides the chat at once and runs only after the undo window; the
+  // next chat down opens in its place meanwhile.
+  const remove = (id: SessionId) => {
     const list = sessions.sessions();
     const at = list.findIndex((s) => s.id === id);
-    const ok = await sessions.remove(id);
-    if (ok) drafts.clear(id);
-    if (ok && selectedId() === id) {
+    void sessions.deleteLater(id).then((deleted) => {
+      if (deleted) drafts.clear(id);
+    });
+    if (selectedId() === id) {
       const rest = sessions.sessions();
       select(rest[Math.min(at, rest.length - 1)]?.id ?? null);
     }
-    return ok;
   };
+
+  const rename = async (id: SessionId, title: string) => (await sessions.update(id, { title })) !== null;
+  const togglePin = (id: SessionId, pinned: boolean) => void sessions.update(id, { pinned });
 
   const openView = (v: View) => {
     const was = view();
@@ -169,7 +191,8 @@ export function App(props: AppProps) {
     });
 
     void (async () => {
-      await Promise.all([sessions.refresh(), loadModels(), settings.load()]);
+      const firstRows = sessions.refresh().then(() => performance.mark(SIDEBAR_ROWS_MARK));
+      await Promise.all([firstRows, loadModels(), settings.load()]);
       const first = sessions.sessions()[0];
       // Behind the scenes: a user who already opened Settings stays there.
       if (first && selectedId() === null) show(first.id);
@@ -200,9 +223,15 @@ export function App(props: AppProps) {
           selectedId={view() === "chat" ? selectedId() : null}
           now={now()}
           creating={creating()}
+          hasMore={sessions.hasMore()}
+          pendingDeletes={sessions.pendingDeletes()}
           onSelect={select}
           onCreate={() => void create()}
           onDelete={remove}
+          onUndoDelete={sessions.undoDelete}
+          onRename={rename}
+          onTogglePin={togglePin}
+          onLoadMore={() => void sessions.loadMore()}
           onDismissError={sessions.clearError}
         />
         <footer class="sidebar-foot">

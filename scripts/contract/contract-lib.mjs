@@ -537,6 +537,12 @@ const SCHEMA_ID = "https://clawdesk.local/schemas/ipc.json";
 export const ID_FORMATS = {
   SessionId: { prefix: "sess_", pattern: "^sess_[0-7][0-9A-HJKMNP-TV-Z]{25}$" },
   MessageId: { prefix: "msg_", pattern: "^msg_[0-7][0-9A-HJKMNP-TV-Z]{25}$" },
+  // Opaque to callers; what the backend writes (crates/clawdesk-core/src/page.rs):
+  // order, pinned, activity time in ms, and the session id of a page's last row.
+  SessionCursor: {
+    prefix: "recent:0:0:sess_",
+    pattern: "^(recent|pinned):[01]:(0|[1-9][0-9]*):sess_[0-7][0-9A-HJKMNP-TV-Z]{25}$",
+  },
 };
 
 function typesByName(model) {

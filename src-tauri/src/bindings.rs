@@ -5,7 +5,7 @@ use crate::commands::{chat, config, sessions, system};
 use crate::events::{SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart};
 use crate::gateway_client::GatewayClient;
 use clawdesk_core::config::typed_keys::{self, ConfigValues, NewProvider, ProviderSettings};
-use clawdesk_core::ids;
+use clawdesk_core::{ids, page};
 use specta_typescript::Typescript;
 use std::path::{Path, PathBuf};
 use tauri::Runtime;
@@ -16,7 +16,9 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         .commands(collect_commands![
             sessions::create_session,
             sessions::list_sessions,
+            sessions::list_sessions_page,
             sessions::get_session,
+            sessions::update_session,
             sessions::delete_session,
             sessions::get_messages,
             chat::send_message,
@@ -67,6 +69,7 @@ pub fn typescript() -> Typescript {
 fn id_types() -> String {
     ids::BRANDS
         .iter()
+        .chain(page::BRANDS)
         .map(|brand| {
             format!(
                 "\n/** A `{brand}`: a string on the wire; only ids the backend returned have this type. */\n\

@@ -204,6 +204,7 @@ struct Normalizer {
     millis_pattern: Regex,
     loopback_pattern: Regex,
     token_pattern: Regex,
+    cursor_pattern: Regex,
     temp_dir: String,
     double_url: String,
 }
@@ -217,6 +218,8 @@ impl Normalizer {
             millis_pattern: Regex::new(r"answered in [0-9.]+ ms").unwrap(),
             loopback_pattern: Regex::new(r"http://127\.0\.0\.1:\d+").unwrap(),
             token_pattern: Regex::new(r"^[0-9a-f]{64}$").unwrap(),
+            // A session cursor holds its session's activity time in ms.
+            cursor_pattern: Regex::new(r"^(recent|pinned):([01]):\d+:").unwrap(),
             temp_dir: temp_dir.display().to_string(),
             double_url: double_url.to_string(),
         }
@@ -230,6 +233,7 @@ impl Normalizer {
         if self.token_pattern.is_match(s) {
             return "<gateway-token: 64 hex digits>".into();
         }
+        let s = self.cursor_pattern.replace(s, "$1:$2:1767225600000:");
         let mut out = s
             .replace(&self.temp_dir, "<dir>")
             .replace(&self.double_url, "http://127.0.0.1:<double>");
@@ -362,12 +366,13 @@ fn record_all(over_http: bool) -> (Recorder, PathBuf) {
             vec![("channelId", Value::Null), ("model", Value::Null)],
         )
         .unwrap();
-    r.call(
-        "create_session",
-        "explicit model",
-        vec![("channelId", json!("desktop")), ("model", json!("gpt-4o"))],
-    )
-    .unwrap();
+    let other = r
+        .call(
+            "create_session",
+            "explicit model",
+            vec![("channelId", json!("desktop")), ("model", json!("gpt-4o"))],
+        )
+        .unwrap();
     r.call(
         "create_session",
         "invalidArgument: unknown channel",
@@ -376,6 +381,7 @@ fn record_all(over_http: bool) -> (Recorder, PathBuf) {
     .unwrap_err();
     let id = session["id"].clone();
     r.call("list_sessions", "two sessions", vec![]).unwrap();
+    record_organising(&mut r, &other["id"], &unknown);
     r.call("get_session", "existing", vec![("sessionId", id.clone())])
         .unwrap();
     r.call(
@@ -516,6 +522,94 @@ fn record_all(over_http: bool) -> (Recorder, PathBuf) {
     r.call("delete_session", "sessionNotFound", vec![("sessionId", id)])
         .unwrap_err();
     (r, dir)
+}
+
+/// `update_session` and `list_sessions_page`, on the second session (the
+/// first one's title comes from its first message later on).
+fn record_organising(r: &mut Recorder, other: &Value, unknown: &Value) {
+    let update = |r: &mut Recorder, case: &'static str, patch: Value| {
+        r.call(
+            "update_session",
+            case,
+            vec![("sessionId", other.clone()), ("patch", patch)],
+        )
+    };
+    update(r, "rename", json!({ "title": "Trip plans" })).unwrap();
+    update(
+        r,
+        "pin and set the chat's system prompt",
+        json!({ "pinned": true, "systemPrompt": "Answer in French." }),
+    )
+    .unwrap();
+    update(r, "change the model", json!({ "model": "gpt-4o-mini" })).unwrap();
+    update(
+        r,
+        "clear the system prompt",
+        json!({ "systemPrompt": null }),
+    )
+    .unwrap();
+    update(r, "invalidArgument: empty patch", json!({})).unwrap_err();
+    update(r, "invalidArgument: blank title", json!({ "title": "  " })).unwrap_err();
+    update(
+        r,
+        "invalidArgument: bad model",
+        json!({ "model": "has spaces" }),
+    )
+    .unwrap_err();
+    r.call(
+        "update_session",
+        "sessionNotFound",
+        vec![
+            ("sessionId", unknown.clone()),
+            ("patch", json!({ "title": "Ghost" })),
+        ],
+    )
+    .unwrap_err();
+
+    let page = |cursor: Value, limit: Value, pinned_first: Value| {
+        vec![
+            ("cursor", cursor),
+            ("limit", limit),
+            ("pinnedFirst", pinned_first),
+        ]
+    };
+    let first = r
+        .call(
+            "list_sessions_page",
+            "first page, pinned first",
+            page(Value::Null, json!(1), json!(true)),
+        )
+        .unwrap();
+    r.call(
+        "list_sessions_page",
+        "the next (last) page",
+        page(first["nextCursor"].clone(), json!(1), json!(true)),
+    )
+    .unwrap();
+    r.call(
+        "list_sessions_page",
+        "defaults: one page of everything, most recent first",
+        page(Value::Null, Value::Null, Value::Null),
+    )
+    .unwrap();
+    r.call(
+        "list_sessions_page",
+        "invalidArgument: malformed cursor",
+        page(json!("not-a-cursor"), Value::Null, Value::Null),
+    )
+    .unwrap_err();
+    r.call(
+        "list_sessions_page",
+        "invalidArgument: cursor of the other order",
+        page(first["nextCursor"].clone(), json!(1), json!(false)),
+    )
+    .unwrap_err();
+    r.call(
+        "list_sessions_page",
+        "invalidArgument: limit 0",
+        page(Value::Null, json!(0), Value::Null),
+    )
+    .unwrap_err();
 }
 
 /// The message commands and every stream event, against the loopback

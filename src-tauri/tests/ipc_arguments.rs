@@ -10,6 +10,9 @@ use serde_json::{json, Value};
 
 const SESSION: &str = "sess_01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
+/// Arguments whose type is a boolean.
+const BOOLEAN_ARGS: &[&str] = &["pinnedFirst"];
+
 /// One argument to break: its name, whether it is required, and a number
 /// out of its range (for numeric arguments).
 type Broken = (&'static str, bool, Option<Value>);
@@ -41,7 +44,21 @@ fn cases() -> Vec<Case> {
             vec![("channelId", false, None), ("model", false, None)],
         ),
         case("list_sessions", json!({}), vec![]),
+        case(
+            "list_sessions_page",
+            json!({ "cursor": null, "limit": 10, "pinnedFirst": true }),
+            vec![
+                ("cursor", false, None),
+                ("limit", false, Some(json!(-1))),
+                ("pinnedFirst", false, None),
+            ],
+        ),
         case("get_session", session(), session_arg()),
+        case(
+            "update_session",
+            json!({ "sessionId": SESSION, "patch": { "pinned": true } }),
+            vec![("sessionId", true, None), ("patch", true, None)],
+        ),
         case("delete_session", session(), session_arg()),
         case(
             "get_messages",
@@ -115,7 +132,13 @@ fn missing_wrong_type_and_out_of_range_arguments_are_typed_for_every_command() {
             if *field != "value" {
                 let err = app.err(case.command, with(&case.valid, field, json!([1, 2])));
                 assert_invalid_argument(&err, field, &format!("{what} wrong type"));
-                let err = app.err(case.command, with(&case.valid, field, json!(true)));
+                // `true` is the right type for a flag; a string is not.
+                let wrong = if BOOLEAN_ARGS.contains(field) {
+                    json!("yes")
+                } else {
+                    json!(true)
+                };
+                let err = app.err(case.command, with(&case.valid, field, wrong));
                 assert_invalid_argument(&err, field, &format!("{what} wrong type"));
             }
             if let Some(value) = out_of_range {

@@ -29,9 +29,13 @@ fn create_session_defaults_and_shape() {
             "lastActive",
             "messageCount",
             "model",
+            "pinned",
+            "systemPrompt",
             "title"
         ]
     );
+    assert_eq!(session["pinned"], false);
+    assert_eq!(session["systemPrompt"], Value::Null);
     assert!(session["id"].as_str().unwrap().starts_with("sess_"));
     assert_eq!(session["channelId"], "desktop");
     assert_eq!(session["messageCount"], 0);
@@ -252,4 +256,269 @@ fn unreadable_database_gives_storage_errors_and_is_left_untouched() {
     assert_eq!(health["checks"][0]["name"], "store");
     assert_eq!(health["checks"][0]["status"], "unhealthy");
     assert_eq!(std::fs::read(&db).unwrap(), garbage);
+}
+
+fn seed_user_message(app: &TestApp, id: &str, content: &str) {
+    let store = app.state().session_store.clone();
+    tauri::async_runtime::block_on(store.append_message(NewMessage {
+        session_id: SessionId::parse(id).unwrap(),
+        role: Role::User,
+        content: content.into(),
+        model: None,
+        usage: None,
+        status: MessageStatus::Complete,
+        tokens: None,
+    }))
+    .unwrap();
+}
+
+#[test]
+fn update_session_renames_and_the_rename_wins_over_the_first_message() {
+    let app = TestApp::start();
+    let session = app.ok("create_session", json!({}));
+    let id = session["id"].as_str().unwrap();
+    let renamed = app.ok(
+        "update_session",
+        json!({ "sessionId": id, "patch": { "title": "  Trip plans  " } }),
+    );
+    assert_eq!(renamed["title"], "Trip plans", "trimmed");
+    assert_eq!(renamed["lastActive"], session["lastActive"], "not activity");
+    assert_eq!(renamed["model"], session["model"], "only the title changed");
+    seed_user_message(&app, id, "Where should we go in May?");
+    let after = app.ok("get_session", json!({ "sessionId": id }));
+    assert_eq!(after["title"], "Trip plans");
+    assert_eq!(after["messageCount"], 1);
+
+    // Titled by its first message first, then renamed.
+    let other = app.ok("create_session", json!({}));
+    let other_id = other["id"].as_str().unwrap();
+    seed_user_message(&app, other_id, "How do lifetimes work?");
+    let renamed = app.ok(
+        "update_session",
+        json!({ "sessionId": other_id, "patch": { "title": "Rust notes" } }),
+    );
+    assert_eq!(renamed["title"], "Rust notes");
+    assert_eq!(
+        app.ok("get_session", json!({ "sessionId": other_id })),
+        renamed
+    );
+}
+
+#[test]
+fn update_session_pins_sets_and_clears_the_system_prompt() {
+    let app = TestApp::start();
+    let id = app.ok("create_session", json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let updated = app.ok(
+        "update_session",
+        json!({ "sessionId": id, "patch": { "pinned": true, "systemPrompt": "Answer in French." } }),
+    );
+    assert_eq!(updated["pinned"], true);
+    assert_eq!(updated["systemPrompt"], "Answer in French.");
+    assert_eq!(updated["title"], Value::Null);
+
+    // Absent: kept. null: cleared. Blank: cleared too.
+    let kept = app.ok(
+        "update_session",
+        json!({ "sessionId": id, "patch": { "pinned": false } }),
+    );
+    assert_eq!(kept["systemPrompt"], "Answer in French.");
+    assert_eq!(kept["pinned"], false);
+    let cleared = app.ok(
+        "update_session",
+        json!({ "sessionId": id, "patch": { "systemPrompt": null } }),
+    );
+    assert_eq!(cleared["systemPrompt"], Value::Null);
+    app.ok(
+        "update_session",
+        json!({ "sessionId": id, "patch": { "systemPrompt": "Be brief." } }),
+    );
+    let blank = app.ok(
+        "update_session",
+        json!({ "sessionId": id, "patch": { "systemPrompt": "   " } }),
+    );
+    assert_eq!(blank["systemPrompt"], Value::Null);
+    assert_eq!(app.ok("list_sessions", json!({}))[0], blank);
+}
+
+#[test]
+fn update_session_changes_the_model_qualified_like_create_session() {
+    let app = TestApp::start();
+    let double = tauri::async_runtime::block_on(provider_double::ProviderDouble::start());
+    app.use_double_as_only_provider(&double);
+    let id = app.ok("create_session", json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let updated = app.ok(
+        "update_session",
+        json!({ "sessionId": id, "patch": { "model": "claude-haiku-4-5" } }),
+    );
+    assert_eq!(updated["model"], "anthropic/claude-haiku-4-5");
+    let explicit = app.ok(
+        "update_session",
+        json!({ "sessionId": id, "patch": { "model": "openai/gpt-4o" } }),
+    );
+    assert_eq!(explicit["model"], "openai/gpt-4o", "a qualified id is kept");
+}
+
+#[test]
+fn a_chats_system_prompt_reaches_the_provider() {
+    let app = TestApp::start();
+    let double = tauri::async_runtime::block_on(provider_double::ProviderDouble::start());
+    app.use_double_as_only_provider(&double);
+    let id = app.ok("create_session", json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.ok(
+        "update_session",
+        json!({ "sessionId": id, "patch": { "systemPrompt": "Answer like a pirate." } }),
+    );
+    app.ok("send_message", json!({ "sessionId": id, "content": "hi" }));
+    let requests = double.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].body["system"], "Answer like a pirate.");
+}
+
+#[test]
+fn update_session_refuses_bad_patches_and_changes_nothing() {
+    let app = TestApp::start();
+    let session = app.ok("create_session", json!({}));
+    let id = session["id"].as_str().unwrap();
+    let cases = [
+        (json!({}), "patch"),
+        (json!({ "title": null }), "patch"),
+        (json!({ "title": "" }), "title"),
+        (json!({ "title": "   " }), "title"),
+        (json!({ "title": "two\nlines" }), "title"),
+        (json!({ "title": "x".repeat(201) }), "title"),
+        // A valid field does not carry a bad one through.
+        (json!({ "pinned": true, "title": "" }), "title"),
+        (json!({ "pinned": true, "model": "has spaces" }), "model"),
+        (json!({ "model": "" }), "model"),
+        (
+            json!({ "pinned": true, "systemPrompt": "x".repeat(64 * 1024 + 1) }),
+            "systemPrompt",
+        ),
+        // Unknown fields and wrong types are refused as the patch argument.
+        (json!({ "titel": "typo" }), "patch"),
+        (json!({ "pinned": "yes" }), "patch"),
+    ];
+    for (patch, field) in cases {
+        let err = app.err(
+            "update_session",
+            json!({ "sessionId": id, "patch": patch.clone() }),
+        );
+        assert_eq!(err["kind"], "invalidArgument", "{patch}: {err}");
+        assert_eq!(err["field"], field, "{patch}: {err}");
+    }
+    assert_eq!(app.ok("get_session", json!({ "sessionId": id })), session);
+
+    let err = app.err(
+        "update_session",
+        json!({ "sessionId": UNKNOWN, "patch": { "title": "Ghost" } }),
+    );
+    assert_eq!(err["kind"], "sessionNotFound");
+    assert_eq!(err["sessionId"], UNKNOWN);
+    assert_eq!(app.ok("list_sessions", json!({})), json!([session]));
+}
+
+/// Every session through `list_sessions_page`, following `nextCursor`.
+fn walk_pages(app: &TestApp, limit: u32, pinned_first: bool) -> Vec<Value> {
+    let mut seen = Vec::new();
+    let mut cursor = Value::Null;
+    loop {
+        let page = app.ok(
+            "list_sessions_page",
+            json!({ "cursor": cursor, "limit": limit, "pinnedFirst": pinned_first }),
+        );
+        let sessions = page["sessions"].as_array().unwrap();
+        assert!(sessions.len() <= limit as usize);
+        seen.extend(sessions.iter().cloned());
+        cursor = page["nextCursor"].clone();
+        if cursor.is_null() {
+            return seen;
+        }
+        assert_eq!(sessions.len(), limit as usize, "only full pages go on");
+    }
+}
+
+#[test]
+fn pages_walk_every_session_once_with_pinned_first() {
+    let app = TestApp::start();
+    let mut ids = Vec::new();
+    for i in 0..23 {
+        let id = app.ok("create_session", json!({}))["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if i % 5 == 0 {
+            app.ok(
+                "update_session",
+                json!({ "sessionId": id, "patch": { "pinned": true } }),
+            );
+        }
+        ids.push(id);
+    }
+    // Activity reorders: the oldest chat gets a message and goes up.
+    seed_user_message(&app, &ids[1], "back to this one");
+
+    let everything = app.ok("list_sessions", json!({}));
+    let everything = everything.as_array().unwrap();
+    assert_eq!(everything.len(), 23);
+    for limit in [1, 4, 23, 50] {
+        let recent = walk_pages(&app, limit, false);
+        assert_eq!(&recent, everything, "limit {limit}: list_sessions' order");
+
+        let pinned = walk_pages(&app, limit, true);
+        let mut expected: Vec<Value> = everything.clone();
+        expected.sort_by_key(|s| s["pinned"] != true);
+        assert_eq!(pinned, expected, "limit {limit}: pinned first");
+        let unique: std::collections::HashSet<&str> =
+            pinned.iter().map(|s| s["id"].as_str().unwrap()).collect();
+        assert_eq!(unique.len(), 23, "no duplicates, none missed");
+        assert_eq!(pinned.iter().filter(|s| s["pinned"] == true).count(), 5);
+    }
+    // Defaults: 50 a page, recent order.
+    let page = app.ok("list_sessions_page", json!({}));
+    assert_eq!(page["sessions"].as_array().unwrap(), everything);
+    assert_eq!(page["nextCursor"], Value::Null);
+}
+
+#[test]
+fn bad_cursors_and_limits_are_typed() {
+    let app = TestApp::start();
+    for _ in 0..3 {
+        app.ok("create_session", json!({}));
+    }
+    let page = app.ok(
+        "list_sessions_page",
+        json!({ "limit": 1, "pinnedFirst": false }),
+    );
+    let cursor = page["nextCursor"].clone();
+    assert!(cursor.is_string());
+    for bad in [
+        json!("garbage"),
+        json!(""),
+        json!("recent:0:12:sess_nope"),
+        json!(42),
+    ] {
+        let err = app.err("list_sessions_page", json!({ "cursor": bad }));
+        assert_eq!(err["kind"], "invalidArgument", "{bad}: {err}");
+        assert_eq!(err["field"], "cursor", "{bad}: {err}");
+    }
+    // A cursor made for the other order.
+    let err = app.err(
+        "list_sessions_page",
+        json!({ "cursor": cursor, "pinnedFirst": true }),
+    );
+    assert_eq!(err["field"], "cursor", "{err}");
+    for limit in [json!(0), json!(501), json!(-1)] {
+        let err = app.err("list_sessions_page", json!({ "limit": limit }));
+        assert_eq!(err["kind"], "invalidArgument", "{limit}: {err}");
+        assert_eq!(err["field"], "limit", "{limit}: {err}");
+    }
 }

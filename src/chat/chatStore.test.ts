@@ -13,7 +13,7 @@ const OTHER = asSessionId("sess_02OTHER");
 
 async function setup(backend: Partial<ChatBackend> = {}, messages = conversation(S, 2)) {
   const be = fakeBackend({ messages: { [S]: messages, [OTHER]: [] } });
-  be.sessions.push({ id: S, channelId: "desktop", createdAt: "", lastActive: "", messageCount: 2, model: "anthropic/claude-sonnet-4-5", title: null });
+  be.sessions.push({ id: S, channelId: "desktop", createdAt: "", lastActive: "", messageCount: 2, model: "anthropic/claude-sonnet-4-5", title: null, pinned: false, systemPrompt: null });
   const settled = vi.fn();
   const { chat, dispose } = createRoot((dispose) => ({
     chat: createChatStore({ ...tauriChatBackend, ...backend }, { onStreamSettled: settled }),
@@ -36,7 +36,7 @@ describe("chat store", () => {
   it("shows a long chat's newest page first, then puts the older messages in front", async () => {
     const n = FIRST_PAGE * 3 + 7;
     const be = fakeBackend({ messages: { [S]: conversation(S, n) } });
-    be.sessions.push({ id: S, channelId: "desktop", createdAt: "", lastActive: "", messageCount: n, model: null, title: null });
+    be.sessions.push({ id: S, channelId: "desktop", createdAt: "", lastActive: "", messageCount: n, model: null, title: null, pinned: false, systemPrompt: null });
     let release = () => {};
     const held = new Promise<void>((r) => (release = r));
     const backend: ChatBackend = {
@@ -59,7 +59,7 @@ describe("chat store", () => {
 
   it("applies chunks together when given a scheduler, and everything before a stream's end", async () => {
     const be = fakeBackend({ messages: { [S]: conversation(S, 2) } });
-    be.sessions.push({ id: S, channelId: "desktop", createdAt: "", lastActive: "", messageCount: 2, model: null, title: null });
+    be.sessions.push({ id: S, channelId: "desktop", createdAt: "", lastActive: "", messageCount: 2, model: null, title: null, pinned: false, systemPrompt: null });
     const flushes: Array<() => void> = [];
     const { chat, dispose } = createRoot((dispose) => ({
       chat: createChatStore(tauriChatBackend, { scheduleFlush: (f) => flushes.push(f) }),

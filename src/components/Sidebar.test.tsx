@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor, within } from "@solidjs/testing-library";
+import { fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fail } from "../../bindings/mock";
 import { App } from "../App";
@@ -113,33 +113,127 @@ describe("sessions sidebar", () => {
     );
   });
 
-  it("deletes only after confirmation", async () => {
+  it("deletes only once the undo window passes, and Undo keeps the chat", async () => {
+    const be = fakeBackend({ sessions: [older, newer] });
+    render(() => <App statusIntervalMs={60_000} undoDeleteMs={150} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+
+    // Delete, then Undo: the chat comes back and nothing was deleted.
+    fireEvent.click(screen.getByRole("button", { name: "Delete Tax questions" }));
+    await waitFor(() => expect(items()).toHaveLength(1));
+    expect(screen.getByTestId("undo-toast").textContent).toContain("Tax questions");
+    fireEvent.click(screen.getByRole("button", { name: "Undo deleting Tax questions" }));
+    await waitFor(() => expect(items()).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(be.mock.callsOf("deleteSession")).toEqual([]);
+    expect(be.sessions).toHaveLength(2);
+
+    // Delete and wait: hidden at once, deleted after the window.
+    fireEvent.click(screen.getByRole("button", { name: "Delete Tax questions" }));
+    await waitFor(() => expect(items()).toHaveLength(1));
+    expect(be.mock.callsOf("deleteSession")).toEqual([]);
+    await waitFor(() => expect(be.mock.callsOf("deleteSession")).toEqual([{ sessionId: "sess_01OLD" }]));
+    await waitFor(() => expect(screen.queryByTestId("undo-toast")).toBeNull());
+    expect(items().map((li) => li.dataset.sessionId)).toEqual(["sess_02NEW"]);
+  });
+
+  it("shows a failed delete and brings the chat back", async () => {
+    fakeBackend({ sessions: [older] }, { deleteSession: () => fail({ kind: "storage", message: "database is locked" }) });
+    render(() => <App statusIntervalMs={60_000} undoDeleteMs={10} />);
+    await waitFor(() => expect(items()).toHaveLength(1));
+    fireEvent.click(screen.getByRole("button", { name: "Delete Tax questions" }));
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("could not be read or saved: database is locked"));
+    expect(items()).toHaveLength(1);
+  });
+
+  it("renames in place with double-click or F2: Enter saves, Escape cancels", async () => {
     const be = fakeBackend({ sessions: [older, newer] });
     render(() => <App statusIntervalMs={60_000} />);
     await waitFor(() => expect(items()).toHaveLength(2));
+    const open = (id: string) => document.querySelector<HTMLElement>(`[data-session-id="${id}"] [data-testid="session-open"]`)!;
+    const input = () => screen.getByRole("textbox", { name: "Chat title" }) as HTMLInputElement;
 
-    fireEvent.click(screen.getByRole("button", { name: "Delete Tax questions" }));
-    const confirm = screen.getByRole("group", { name: "Confirm delete" });
-    expect(confirm.textContent).toContain("Tax questions");
-    fireEvent.click(within(confirm).getByRole("button", { name: "Cancel" }));
-    expect(be.mock.callsOf("deleteSession")).toEqual([]);
-    expect(items()).toHaveLength(2);
+    fireEvent.dblClick(open("sess_01OLD"));
+    expect(input().value).toBe("Tax questions");
+    fireEvent.input(input(), { target: { value: "Taxes 2026" } });
+    fireEvent.keyDown(input(), { key: "Enter" });
+    await waitFor(() => expect(open("sess_01OLD").textContent).toContain("Taxes 2026"));
+    expect(be.mock.callsOf("updateSession")).toEqual([{ sessionId: "sess_01OLD", patch: { title: "Taxes 2026" } }]);
 
-    fireEvent.click(screen.getByRole("button", { name: "Delete Tax questions" }));
-    fireEvent.click(within(screen.getByRole("group", { name: "Confirm delete" })).getByRole("button", { name: "Delete" }));
-    await waitFor(() => expect(items()).toHaveLength(1));
-    expect(be.mock.callsOf("deleteSession")).toEqual([{ sessionId: "sess_01OLD" }]);
-    expect(items()[0]!.dataset.sessionId).toBe("sess_02NEW");
+    fireEvent.keyDown(open("sess_02NEW"), { key: "F2" });
+    fireEvent.input(input(), { target: { value: "Never saved" } });
+    fireEvent.keyDown(input(), { key: "Escape" });
+    await waitFor(() => expect(screen.queryByRole("textbox", { name: "Chat title" })).toBeNull());
+    expect(open("sess_02NEW").textContent).toContain("New chat");
+    expect(be.mock.callsOf("updateSession")).toHaveLength(1);
   });
 
-  it("shows a failed delete and keeps the chat", async () => {
-    fakeBackend({ sessions: [older] }, { deleteSession: () => fail({ kind: "storage", message: "database is locked" }) });
+  it("keeps editing and shows the error when a rename is refused", async () => {
+    fakeBackend({ sessions: [older] }, {
+      updateSession: () => fail({ kind: "invalidArgument", field: "title", message: "invalid title: too long" }),
+    });
     render(() => <App statusIntervalMs={60_000} />);
     await waitFor(() => expect(items()).toHaveLength(1));
-    fireEvent.click(screen.getByRole("button", { name: "Delete Tax questions" }));
-    fireEvent.click(screen.getByRole("button", { name: "Delete" }));
-    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("could not be read or saved: database is locked"));
-    expect(items()).toHaveLength(1);
+    fireEvent.click(screen.getByRole("button", { name: "Rename Tax questions" }));
+    const input = screen.getByRole("textbox", { name: "Chat title" });
+    fireEvent.input(input, { target: { value: "x".repeat(150) } });
+    fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("too long"));
+    expect(screen.getByRole("textbox", { name: "Chat title" })).toBeTruthy();
+  });
+
+  it("pins a chat to the top and unpins it", async () => {
+    const be = fakeBackend({ sessions: [older, newer] });
+    render(() => <App statusIntervalMs={60_000} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    const pin = screen.getByRole("button", { name: "Pin Tax questions" });
+    expect(pin.getAttribute("aria-pressed")).toBe("false");
+    fireEvent.click(pin);
+    await waitFor(() => expect(items().map((li) => li.dataset.sessionId)).toEqual(["sess_01OLD", "sess_02NEW"]));
+    expect(screen.getByRole("button", { name: "Unpin Tax questions" }).getAttribute("aria-pressed")).toBe("true");
+    fireEvent.click(screen.getByRole("button", { name: "Unpin Tax questions" }));
+    await waitFor(() => expect(items().map((li) => li.dataset.sessionId)).toEqual(["sess_02NEW", "sess_01OLD"]));
+    expect(be.mock.callsOf("updateSession").map((c) => c.patch)).toEqual([{ pinned: true }, { pinned: false }]);
+  });
+
+  it("hands out the empty chat again instead of piling up new ones", async () => {
+    const be = fakeBackend({ sessions: [older] });
+    render(() => <App statusIntervalMs={60_000} />);
+    await waitFor(() => expect(items()).toHaveLength(1));
+    const newChat = screen.getByRole("button", { name: /New chat/ });
+    fireEvent.click(newChat);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    await waitFor(() => expect(newChat).toHaveProperty("disabled", false));
+    fireEvent.click(newChat);
+    // Leave it for another chat and come back through New chat: the same one.
+    fireEvent.click(document.querySelector<HTMLElement>('[data-session-id="sess_01OLD"] [data-testid="session-open"]')!);
+    fireEvent.click(newChat);
+    await waitFor(() => expect(newChat).toHaveProperty("disabled", false));
+    expect(be.mock.callsOf("createSession")).toHaveLength(1);
+    expect(items()).toHaveLength(2);
+    const blank = be.sessions.find((s) => s.id !== older.id)!;
+    await waitFor(() => expect(items().find((li) => li.classList.contains("selected"))?.dataset.sessionId).toBe(blank.id));
+  });
+
+  it("loads the first page at start and the next ones as the list scrolls", async () => {
+    const base = Date.UTC(2026, 10, 23);
+    const list = Array.from({ length: 230 }, (_, i) =>
+      session({ id: asSessionId(`sess_${String(i).padStart(26, "0")}`), title: `Chat ${i}`, lastActive: new Date(base - i * 60_000).toISOString() }),
+    );
+    const be = fakeBackend({ sessions: list });
+    render(() => <App statusIntervalMs={60_000} />);
+    await waitFor(() => expect(items().length).toBeGreaterThan(5));
+    expect(be.mock.callsOf("listSessions")).toEqual([]);
+    expect(be.mock.callsOf("listSessionsPage")[0]).toEqual({ cursor: null, limit: 50, pinnedFirst: true });
+    const scroller = document.querySelector<HTMLElement>(".session-scroll")!;
+    for (const index of [60, 120, 229]) {
+      scroller.scrollTop = index * 52;
+      scroller.dispatchEvent(new Event("scroll"));
+      await waitFor(() => expect(document.querySelector(`[data-index="${index}"] .session-title`)?.textContent).toBe(`Chat ${index}`));
+    }
+    const cursors = be.mock.callsOf("listSessionsPage").map((c) => c.cursor);
+    expect(new Set(cursors).size).toBe(cursors.length);
+    expect(cursors.length).toBe(5);
   });
 
   it("keeps only a window of 10,000 chats in the DOM", async () => {
@@ -156,9 +250,15 @@ describe("sessions sidebar", () => {
           selectedId={null}
           now={new Date(base)}
           creating={false}
+          hasMore={false}
+          pendingDeletes={[]}
           onSelect={() => {}}
           onCreate={() => {}}
-          onDelete={async () => true}
+          onDelete={() => {}}
+          onUndoDelete={() => {}}
+          onRename={async () => true}
+          onTogglePin={() => {}}
+          onLoadMore={() => {}}
           onDismissError={() => {}}
         />
       ));

@@ -6,10 +6,12 @@ import type {
   Message,
   Metrics,
   ModelInfo,
+  SessionCursor,
   SessionId,
   SessionInfo,
 } from "../../bindings/bindings";
 import { fail, mockCommands, type CommandHandlers, type CommandMock } from "../../bindings/mock";
+import { byRecent } from "../chat/sessionsStore";
 import { asMessageId, testMessageId, testSessionId } from "./ids";
 
 export function session(over: Partial<SessionInfo> = {}): SessionInfo {
@@ -22,6 +24,8 @@ export function session(over: Partial<SessionInfo> = {}): SessionInfo {
     messageCount: 0,
     model: "anthropic/claude-sonnet-4-5",
     title: null,
+    pinned: false,
+    systemPrompt: null,
     ...over,
   };
 }
@@ -146,7 +150,8 @@ export interface FakeBackend {
 /** An in-memory backend answering every command the UI uses. */
 export function fakeBackend(init: { sessions?: SessionInfo[]; messages?: Record<string, Message[]> } = {}, extra: CommandHandlers = {}): FakeBackend {
   const state: Omit<FakeBackend, "mock"> = {
-    sessions: [...(init.sessions ?? [])],
+    // Copies: updateSession changes them, and tests share their fixtures.
+    sessions: (init.sessions ?? []).map((s) => ({ ...s })),
     messages: new Map(Object.entries(init.messages ?? {})),
     config: config(),
   };
@@ -154,6 +159,29 @@ export function fakeBackend(init: { sessions?: SessionInfo[]; messages?: Record<
     state.sessions.find((s) => s.id === sessionId) ?? fail({ kind: "sessionNotFound", message: `session ${sessionId} does not exist`, sessionId });
   const mock = mockCommands({
     listSessions: () => [...state.sessions].sort((a, b) => b.lastActive.localeCompare(a.lastActive)),
+    // Keyset pages as the backend makes them; the cursor is the last id.
+    listSessionsPage: ({ cursor, limit, pinnedFirst }) => {
+      const order = pinnedFirst
+        ? byRecent
+        : (a: SessionInfo, b: SessionInfo) => b.lastActive.localeCompare(a.lastActive) || b.id.localeCompare(a.id);
+      const sorted = [...state.sessions].sort(order);
+      const start = cursor === null ? 0 : sorted.findIndex((s) => (s.id as string) === cursor) + 1;
+      const page = sorted.slice(start, start + (limit ?? 50));
+      const last = page[page.length - 1];
+      const more = start + page.length < sorted.length;
+      return { sessions: page, nextCursor: more && last ? (last.id as string as SessionCursor) : null };
+    },
+    updateSession: ({ sessionId, patch }) => {
+      const s = find(sessionId);
+      if (patch.title !== undefined && patch.title !== null) {
+        if (patch.title.trim() === "") fail({ kind: "invalidArgument", field: "title", message: "invalid title: the title is empty" });
+        s.title = patch.title.trim();
+      }
+      if (patch.model !== undefined && patch.model !== null) s.model = patch.model;
+      if (patch.pinned !== undefined && patch.pinned !== null) s.pinned = patch.pinned;
+      if (patch.systemPrompt !== undefined) s.systemPrompt = patch.systemPrompt?.trim() ? patch.systemPrompt : null;
+      return { ...s };
+    },
     getSession: ({ sessionId }) => find(sessionId),
     createSession: ({ channelId, model }) => {
       const s = session({ channelId: channelId ?? "desktop", model: model ?? state.config.defaults.model, lastActive: new Date().toISOString() });

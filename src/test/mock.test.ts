@@ -11,7 +11,9 @@ import { emitEvent, fail, mockCommands, toSnakeCase, type CommandArgNames, type 
 const declared: { [K in CommandName]?: K extends keyof CommandArgNames ? CommandArgNames[K] : never } = {
   createSession: ["channelId", "model"],
   listSessions: [],
+  listSessionsPage: ["cursor", "limit", "pinnedFirst"],
   getSession: ["sessionId"],
+  updateSession: ["sessionId", "patch"],
   deleteSession: ["sessionId"],
   getMessages: ["sessionId", "limit"],
   getConfig: [],
@@ -55,6 +57,8 @@ describe("bindings/mock", () => {
       messageCount: 0,
       model,
       title: null,
+      pinned: false,
+      systemPrompt: null,
     }));
     const mock = mockCommands({ createSession: handler });
     const r = await commands.createSession(null, "openai/gpt-4o");

@@ -56,13 +56,13 @@ export const compactSession4 = {
 // create_session: default channel and model
 export const createSession0 = {
   args: [null,null] satisfies Args<"createSession">,
-  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000001","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"anthropic/claude-sonnet-4-5","title":null},"status":"ok"} satisfies Response<"createSession">,
+  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000001","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"anthropic/claude-sonnet-4-5","pinned":false,"systemPrompt":null,"title":null},"status":"ok"} satisfies Response<"createSession">,
 };
 
 // create_session: explicit model
 export const createSession1 = {
   args: ["desktop","gpt-4o"] satisfies Args<"createSession">,
-  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o","title":null},"status":"ok"} satisfies Response<"createSession">,
+  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o","pinned":false,"systemPrompt":null,"title":null},"status":"ok"} satisfies Response<"createSession">,
 };
 
 // create_session: invalidArgument: unknown channel
@@ -74,7 +74,7 @@ export const createSession2 = {
 // create_session: model no provider serves
 export const createSession3 = {
   args: [null,"no-such-model"] satisfies Args<"createSession">,
-  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000004","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"no-such-model","title":null},"status":"ok"} satisfies Response<"createSession">,
+  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000004","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"no-such-model","pinned":false,"systemPrompt":null,"title":null},"status":"ok"} satisfies Response<"createSession">,
 };
 
 // delete_session: existing
@@ -152,7 +152,7 @@ export const getMessages4 = {
 // get_metrics: after the calls above
 export const getMetrics0 = {
   args: [] satisfies Args<"getMetrics">,
-  response: {"data":{"activeStreams":0,"commandErrors":12,"commandsTotal":28,"inputTokens":0,"messagesAssistant":0,"messagesUser":0,"outputTokens":0,"sessionsCreated":2,"sessionsDeleted":0,"storeQuery":{"count":9,"maxUs":0,"p50Us":0,"p95Us":0},"streamDuration":{"count":0,"maxUs":0,"p50Us":0,"p95Us":0},"streamsCancelled":0,"streamsCompleted":0,"streamsFailed":0,"timeToFirstChunk":{"count":0,"maxUs":0,"p50Us":0,"p95Us":0},"uptime":0},"status":"ok"} satisfies Response<"getMetrics">,
+  response: {"data":{"activeStreams":0,"commandErrors":19,"commandsTotal":42,"inputTokens":0,"messagesAssistant":0,"messagesUser":0,"outputTokens":0,"sessionsCreated":2,"sessionsDeleted":0,"storeQuery":{"count":18,"maxUs":0,"p50Us":0,"p95Us":0},"streamDuration":{"count":0,"maxUs":0,"p50Us":0,"p95Us":0},"streamsCancelled":0,"streamsCompleted":0,"streamsFailed":0,"timeToFirstChunk":{"count":0,"maxUs":0,"p50Us":0,"p95Us":0},"uptime":0},"status":"ok"} satisfies Response<"getMetrics">,
 };
 
 // get_models: anthropic key set, ollama off
@@ -164,7 +164,7 @@ export const getModels0 = {
 // get_session: existing
 export const getSession0 = {
   args: ["sess_01JC0NTRACT000000000000001"] satisfies Args<"getSession">,
-  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000001","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"anthropic/claude-sonnet-4-5","title":null},"status":"ok"} satisfies Response<"getSession">,
+  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000001","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"anthropic/claude-sonnet-4-5","pinned":false,"systemPrompt":null,"title":null},"status":"ok"} satisfies Response<"getSession">,
 };
 
 // get_session: invalidArgument: malformed id
@@ -194,7 +194,43 @@ export const getSession4 = {
 // list_sessions: two sessions
 export const listSessions0 = {
   args: [] satisfies Args<"listSessions">,
-  response: {"data":[{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o","title":null},{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000001","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"anthropic/claude-sonnet-4-5","title":null}],"status":"ok"} satisfies Response<"listSessions">,
+  response: {"data":[{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o","pinned":false,"systemPrompt":null,"title":null},{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000001","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"anthropic/claude-sonnet-4-5","pinned":false,"systemPrompt":null,"title":null}],"status":"ok"} satisfies Response<"listSessions">,
+};
+
+// list_sessions_page: first page, pinned first
+export const listSessionsPage0 = {
+  args: [null,1,true] satisfies Args<"listSessionsPage">,
+  response: {"data":{"nextCursor":"pinned:1:1767225600000:sess_01JC0NTRACT000000000000003","sessions":[{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o-mini","pinned":true,"systemPrompt":null,"title":"Trip plans"}]},"status":"ok"} satisfies Response<"listSessionsPage">,
+};
+
+// list_sessions_page: the next (last) page
+export const listSessionsPage1 = {
+  args: ["pinned:1:1767225600000:sess_01JC0NTRACT000000000000003",1,true] satisfies Args<"listSessionsPage">,
+  response: {"data":{"nextCursor":null,"sessions":[{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000001","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"anthropic/claude-sonnet-4-5","pinned":false,"systemPrompt":null,"title":null}]},"status":"ok"} satisfies Response<"listSessionsPage">,
+};
+
+// list_sessions_page: defaults: one page of everything, most recent first
+export const listSessionsPage2 = {
+  args: [null,null,null] satisfies Args<"listSessionsPage">,
+  response: {"data":{"nextCursor":null,"sessions":[{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o-mini","pinned":true,"systemPrompt":null,"title":"Trip plans"},{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000001","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"anthropic/claude-sonnet-4-5","pinned":false,"systemPrompt":null,"title":null}]},"status":"ok"} satisfies Response<"listSessionsPage">,
+};
+
+// list_sessions_page: invalidArgument: malformed cursor
+export const listSessionsPage3 = {
+  args: ["not-a-cursor",null,null] satisfies RefusedArgs<"listSessionsPage">,
+  response: {"error":{"field":"cursor","kind":"invalidArgument","message":"invalid cursor: invalid cursor: \"not-a-cursor\" is not a cursor"},"status":"error"} satisfies Response<"listSessionsPage">,
+};
+
+// list_sessions_page: invalidArgument: cursor of the other order
+export const listSessionsPage4 = {
+  args: ["pinned:1:1767225600000:sess_01JC0NTRACT000000000000003",1,false] satisfies RefusedArgs<"listSessionsPage">,
+  response: {"error":{"field":"cursor","kind":"invalidArgument","message":"invalid cursor: the cursor belongs to the other order (pinnedFirst differs)"},"status":"error"} satisfies Response<"listSessionsPage">,
+};
+
+// list_sessions_page: invalidArgument: limit 0
+export const listSessionsPage5 = {
+  args: [null,0,null] satisfies RefusedArgs<"listSessionsPage">,
+  response: {"error":{"field":"limit","kind":"invalidArgument","message":"invalid limit: must be between 1 and 500, not 0"},"status":"error"} satisfies Response<"listSessionsPage">,
 };
 
 // rotate_gateway_token: a new token
@@ -315,6 +351,54 @@ export const updateConfig6 = {
 export const updateConfig7 = {
   args: ["gateway.port","1420"] satisfies RefusedArgs<"updateConfig">,
   response: {"error":{"expected":"an integer from 1024 to 65535","key":"gateway.port","kind":"configValue","message":"config key gateway.port expects an integer from 1024 to 65535"},"status":"error"} satisfies Response<"updateConfig">,
+};
+
+// update_session: rename
+export const updateSession0 = {
+  args: ["sess_01JC0NTRACT000000000000003",{"title":"Trip plans"}] satisfies Args<"updateSession">,
+  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o","pinned":false,"systemPrompt":null,"title":"Trip plans"},"status":"ok"} satisfies Response<"updateSession">,
+};
+
+// update_session: pin and set the chat's system prompt
+export const updateSession1 = {
+  args: ["sess_01JC0NTRACT000000000000003",{"pinned":true,"systemPrompt":"Answer in French."}] satisfies Args<"updateSession">,
+  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o","pinned":true,"systemPrompt":"Answer in French.","title":"Trip plans"},"status":"ok"} satisfies Response<"updateSession">,
+};
+
+// update_session: change the model
+export const updateSession2 = {
+  args: ["sess_01JC0NTRACT000000000000003",{"model":"gpt-4o-mini"}] satisfies Args<"updateSession">,
+  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o-mini","pinned":true,"systemPrompt":"Answer in French.","title":"Trip plans"},"status":"ok"} satisfies Response<"updateSession">,
+};
+
+// update_session: clear the system prompt
+export const updateSession3 = {
+  args: ["sess_01JC0NTRACT000000000000003",{"systemPrompt":null}] satisfies Args<"updateSession">,
+  response: {"data":{"channelId":"desktop","createdAt":"2026-01-01T00:00:00.000Z","id":"sess_01JC0NTRACT000000000000003","lastActive":"2026-01-01T00:00:00.000Z","messageCount":0,"model":"gpt-4o-mini","pinned":true,"systemPrompt":null,"title":"Trip plans"},"status":"ok"} satisfies Response<"updateSession">,
+};
+
+// update_session: invalidArgument: empty patch
+export const updateSession4 = {
+  args: ["sess_01JC0NTRACT000000000000003",{}] satisfies RefusedArgs<"updateSession">,
+  response: {"error":{"field":"patch","kind":"invalidArgument","message":"invalid patch: name at least one of title, model, systemPrompt, pinned"},"status":"error"} satisfies Response<"updateSession">,
+};
+
+// update_session: invalidArgument: blank title
+export const updateSession5 = {
+  args: ["sess_01JC0NTRACT000000000000003",{"title":"  "}] satisfies RefusedArgs<"updateSession">,
+  response: {"error":{"field":"title","kind":"invalidArgument","message":"invalid title: the title is empty"},"status":"error"} satisfies Response<"updateSession">,
+};
+
+// update_session: invalidArgument: bad model
+export const updateSession6 = {
+  args: ["sess_01JC0NTRACT000000000000003",{"model":"has spaces"}] satisfies RefusedArgs<"updateSession">,
+  response: {"error":{"field":"model","kind":"invalidArgument","message":"invalid model: \"has spaces\" is not a model id"},"status":"error"} satisfies Response<"updateSession">,
+};
+
+// update_session: sessionNotFound
+export const updateSession7 = {
+  args: ["sess_01JC0NTRACT000000000000002",{"title":"Ghost"}] satisfies Args<"updateSession">,
+  response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000002 does not exist","sessionId":"sess_01JC0NTRACT000000000000002"},"status":"error"} satisfies Response<"updateSession">,
 };
 
 // event session-compacted

@@ -84,7 +84,16 @@ function resolve(node: TypeNode): TypeNode {
 function rejectedArg(f: CommandFixture): string | undefined {
   if (f.response.status !== "error") return undefined;
   const e = f.response.error;
-  if (e["kind"] === "invalidArgument") return String(e["field"]);
+  if (e["kind"] === "invalidArgument") {
+    // A field inside an object argument (updateSession's patch.title) makes
+    // that argument the wrong one.
+    const field = String(e["field"]);
+    const holder = f.argNames.find((_, i) => {
+      const v = f.args[i];
+      return !f.argNames.includes(field) && v !== null && typeof v === "object" && field in v;
+    });
+    return holder ?? field;
+  }
   if (e["kind"] === "configKey") return "key";
   if (e["kind"] === "configValue") return "value";
   return undefined;
@@ -120,6 +129,9 @@ function wrongTypeFor(value: unknown): unknown {
   if (typeof value === "string") return 42;
   if (typeof value === "number") return String(value);
   if (typeof value === "boolean") return String(value);
+  // An object argument whose fields are all optional (SessionPatch) takes
+  // any object; a string is no object.
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) return "not an object";
   return { notInTheContract: true };
 }
 

@@ -1,12 +1,18 @@
 // @ts-check
 // Browser benchmarks in the real window (WebKitGTK under Xvfb):
+//   - startup: from the app's process start to the sidebar's first rows, on a
+//     database of 10,000 chats and 1,000,000 messages, alternating with one of
+//     60 chats (the issue's target: median under 500 ms, printed and recorded;
+//     asserted: the 10,000 chats add under 100 ms to the best run). The
+//     process start is the kernel's (/proc/<pid>/stat), the rows' time the
+//     page's `clawdesk:sidebar-rows` User Timing mark (src/App.tsx);
 //   - render: from the click on a 5,000-message chat in the sidebar to its
 //     last message on screen (target: median under 300 ms);
 //   - streaming: requestAnimationFrame deltas while a reply streams at 100
 //     chunks per second from the provider double (target: no frame over 50 ms).
-// The 5,000 messages are written into the app's own SQLite database with the
-// `sqlite3` CLI while the app is stopped (schema:
-// crates/clawdesk-core/migrations/0001_init.sql), into chats the app created.
+// The chats and messages are written into the app's own SQLite database with
+// the `sqlite3` CLI while the app is stopped (schema:
+// crates/clawdesk-core/migrations/), after the app created and migrated it.
 // Figures go to test-results/e2e-bench.json and to the test output.
 //
 // WebKit's accelerated compositing is off here (WEBKIT_DISABLE_COMPOSITING_MODE=1)
@@ -20,18 +26,35 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
+  appPid,
   byTestId,
   createSession,
   Harness,
+  processStartMs,
   ProviderDouble,
   RESULTS,
   seededMessageId,
+  seedManySessions,
   seedMessages,
+  seedSession,
   sessionRow,
   writeOllamaConfig,
 } from "./harness.mjs";
 
 const MODEL = "llama3.2";
+const CHATS = 10_000;
+const MESSAGES_PER_CHAT = 100;
+const STARTUP_RUNS = 7;
+const STARTUP_TARGET_MS = 500;
+// The baseline: a database with a page and a bit of chats (both show rows).
+const FEW_CHATS = 60;
+// What 10,000 chats may add to start-up over FEW_CHATS, compared on the best
+// of the runs: on a 2-core machine shared with builds, single start-ups
+// vary by a second with the machine's load, the fastest much less.
+const STARTUP_GROWTH_LIMIT_MS = 100;
+// Two chats of our own, most recently active (so on the first page).
+const BIG_ID = `sess_01JC${"0".repeat(16)}000001`;
+const SMALL_ID = `sess_01JC${"0".repeat(16)}000002`;
 const BIG = 5000;
 const SMALL = 20;
 const RENDER_RUNS = 7;
@@ -65,6 +88,8 @@ describe("ClawDesk browser benchmarks", { timeout: 300_000 }, () => {
   let browser;
   let big = "";
   let small = "";
+  /** @type {import("./harness.mjs").AppDirs} */
+  let fewDirs;
 
   before(async () => {
     h = new Harness("bench", { env: compositing ? {} : { WEBKIT_DISABLE_COMPOSITING_MODE: "1" } });
@@ -75,18 +100,48 @@ describe("ClawDesk browser benchmarks", { timeout: 300_000 }, () => {
     dirs = h.appDirs("profile");
     writeOllamaConfig(dirs, double.url, MODEL);
 
-    // The app creates the database (migrations) and the two chats; stopped,
-    // it gets their messages written straight into the database.
+    // The app creates the databases (migrations); stopped, one gets
+    // FEW_CHATS chats, the start-up baseline, and the other 10,000 older
+    // chats and the two bench chats written into it.
+    fewDirs = h.appDirs("few");
+    writeOllamaConfig(fewDirs, double.url, MODEL);
+    browser = await h.launch(fewDirs);
+    await h.quit();
+    seedManySessions(fewDirs.db, FEW_CHATS, 10);
     browser = await h.launch(dirs);
-    big = await createSession(browser);
-    small = await createSession(browser);
     await h.quit();
     const t0 = Date.now();
+    seedManySessions(dirs.db, CHATS, MESSAGES_PER_CHAT);
+    [big, small] = [BIG_ID, SMALL_ID];
+    seedSession(dirs.db, big);
     seedMessages(dirs.db, big, BIG, `Bench: ${BIG} messages`, MODEL);
+    seedSession(dirs.db, small);
     seedMessages(dirs.db, small, SMALL, `Bench: ${SMALL} messages`, MODEL);
     figures.seedMs = Date.now() - t0;
-    browser = await h.launch(dirs);
   });
+
+  /**
+   * Starts the app on `on` and returns, in ms after its process started, when the
+   * sidebar's first rows were there (`firstRowsMs`; for an empty database,
+   * when the list knew it had none) and when the page began (`webviewMs`).
+   * @returns {Promise<{ firstRowsMs: number, webviewMs: number, rows: number }>}
+   */
+  const timeStartup = async (/** @type {import("./harness.mjs").AppDirs} */ on) => {
+    browser = await h.launch(on);
+    const started = processStartMs(appPid(on));
+    const page = /** @type {{ origin: number, at: number | null, rows: number }} */ (
+      await browser.execute(() => {
+        const mark = performance.getEntriesByName("clawdesk:sidebar-rows")[0];
+        return {
+          origin: performance.timeOrigin,
+          at: mark ? mark.startTime : null,
+          rows: document.querySelectorAll('[data-testid="session-row"]').length,
+        };
+      })
+    );
+    assert.ok(page.at !== null, "the page set no clawdesk:sidebar-rows mark");
+    return { firstRowsMs: page.origin + page.at - started, webviewMs: page.origin - started, rows: page.rows };
+  };
 
   after(async () => {
     fs.mkdirSync(RESULTS, { recursive: true });
@@ -169,6 +224,88 @@ describe("ClawDesk browser benchmarks", { timeout: 300_000 }, () => {
     assert.ok(!r.error, r.error);
     return r;
   };
+
+  // The target is absolute (process start to first rows under 500 ms); what
+  // this code decides is that chats add nothing to it, which is asserted.
+  // The absolute figure and whether it met the target are printed and
+  // recorded: on a debug build under Xvfb, the app and WebKit starting take
+  // ~500-900 ms before the page runs at all, with or without chats.
+  it(`shows the sidebar's first rows after process start as soon with ${CHATS.toLocaleString("en-US")} chats as with ${FEW_CHATS}`, async () => {
+    // Alternating with the baseline, so both see the same machine.
+    /** @type {{ firstRowsMs: number, webviewMs: number, rows: number }[]} */
+    const runs = [];
+    /** @type {{ firstRowsMs: number, webviewMs: number }[]} */
+    const few = [];
+    for (let run = 0; run < STARTUP_RUNS; run++) {
+      const e = await timeStartup(fewDirs);
+      assert.ok(e.rows > 0, "no rows in the baseline's sidebar");
+      few.push(e);
+      await h.quit();
+      const r = await timeStartup(dirs);
+      assert.ok(r.rows > 0, "no rows in the sidebar");
+      runs.push(r);
+      if (run < STARTUP_RUNS - 1) await h.quit();
+    }
+    const fewFirst = few.map((r) => r.firstRowsMs);
+    figures.startupFewChats = {
+      chats: FEW_CHATS,
+      runs: STARTUP_RUNS,
+      medianMs: ms(median(fewFirst)),
+      bestMs: ms(Math.min(...fewFirst)),
+      firstRowsMs: fewFirst.map(ms),
+      webviewPageStartMs: few.map((r) => ms(r.webviewMs)),
+    };
+    console.log(
+      `[e2e bench] start-up with ${FEW_CHATS} chats, process start to the sidebar's first rows: median ${ms(median(fewFirst))} ms, best ${ms(Math.min(...fewFirst))} ms ` +
+        `(runs ${fewFirst.map(ms).join(", ")}; the page began ${few.map((r) => ms(r.webviewMs)).join(", ")} ms after process start)`,
+    );
+    // What the window asks for now, and what it used to ask for, on this database.
+    const calls = /** @type {Record<string, { ms: number, bytes: number, sessions: number }>} */ (
+      await browser.executeAsync((/** @type {(r: unknown) => void} */ done) => {
+        /** @type {any} */
+        const w = window;
+        const time = async (/** @type {string} */ cmd, /** @type {Record<string, unknown>} */ args) => {
+          const t0 = performance.now();
+          const r = await w.__TAURI_INTERNALS__.invoke(cmd, args);
+          const ms = performance.now() - t0;
+          const list = Array.isArray(r) ? r : r.sessions;
+          return { ms, bytes: JSON.stringify(r).length, sessions: list.length };
+        };
+        void (async () => ({
+          listSessionsPage: await time("list_sessions_page", { cursor: null, limit: 50, pinnedFirst: true }),
+          listSessions: await time("list_sessions", {}),
+        }))().then(done, (e) => done({ error: String(e) }));
+      })
+    );
+    const first = runs.map((r) => r.firstRowsMs);
+    const growth = Math.min(...first) - Math.min(...fewFirst);
+    const callFigures = Object.fromEntries(Object.entries(calls).map(([k, v]) => [k, { ...v, ms: ms(v.ms) }]));
+    figures.startup = {
+      chats: CHATS + 2,
+      messages: CHATS * MESSAGES_PER_CHAT + BIG + SMALL,
+      runs: STARTUP_RUNS,
+      medianMs: ms(median(first)),
+      firstRowsMs: first.map(ms),
+      webviewPageStartMs: runs.map((r) => ms(r.webviewMs)),
+      rowsShown: runs[0]?.rows,
+      calls: callFigures,
+      targetMs: STARTUP_TARGET_MS,
+      targetMet: median(first) < STARTUP_TARGET_MS,
+      bestMs: ms(Math.min(...first)),
+      bestOverFewChatsMs: ms(growth),
+      growthLimitMs: STARTUP_GROWTH_LIMIT_MS,
+    };
+    console.log(
+      `[e2e bench] start-up with ${CHATS + 2} chats / ${CHATS * MESSAGES_PER_CHAT + BIG + SMALL} messages, process start to the sidebar's first rows: ` +
+        `median ${ms(median(first))} ms (runs ${first.map(ms).join(", ")}; the page began ${runs.map((r) => ms(r.webviewMs)).join(", ")} ms after process start; ` +
+        `target < ${STARTUP_TARGET_MS} ms: ${median(first) < STARTUP_TARGET_MS ? "met" : "NOT MET"}; ` +
+        `best ${ms(Math.min(...first))} ms, ${ms(growth)} ms over ${FEW_CHATS} chats); calls now: ${JSON.stringify(callFigures)}`,
+    );
+    assert.ok(
+      growth < STARTUP_GROWTH_LIMIT_MS,
+      `${CHATS} chats add ${ms(growth)} ms to the best start-up over ${FEW_CHATS} chats (limit ${STARTUP_GROWTH_LIMIT_MS} ms)`,
+    );
+  });
 
   it(`renders a ${BIG.toLocaleString("en-US")}-message chat in under ${RENDER_TARGET_MS} ms (median)`, async () => {
     await browser.$(sessionRow(big)).waitForExist({ timeoutMsg: "the seeded chat is not in the sidebar" });

@@ -550,3 +550,91 @@ SELECT message_count FROM sessions WHERE id = '${sessionId}';
   const out = execFileSync("sqlite3", ["-batch", "-bail", db], { input: sql, encoding: "utf8", timeout: 60_000 });
   if (out.trim() !== String(count)) throw new Error(`seeding ${sessionId} stored ${out.trim()} messages, not ${count}`);
 }
+
+/**
+ * Fills the database with `count` older chats of `perSession` messages each
+ * (ids `sess_01JA…`, `msg_01JA…`), as a long-time user's database looks:
+ * one statement per table in one transaction, straight into the app's
+ * database with the `sqlite3` CLI, so the app must not be running. Their
+ * activity times lie in 2023, before anything a test creates.
+ * @param {string} db
+ * @param {number} count
+ * @param {number} perSession
+ */
+export function seedManySessions(db, count, perSession) {
+  const base = 1_700_000_000_000;
+  const sql = `
+PRAGMA foreign_keys = ON;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ${count})
+INSERT INTO sessions (id, channel_id, model, title, created_at, last_active, message_count)
+SELECT printf('sess_01JA%022d', i), 'desktop', 'ollama/llama3.2',
+       printf('Archived chat %d about case %d', i, i * 7),
+       ${base} + i * 1000, ${base} + i * 1000 + ${perSession} * 10, ${perSession}
+FROM n;
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ${count * perSession})
+INSERT INTO messages (id, session_id, seq, role, content, model, input_tokens, output_tokens, status, created_at, tokens)
+SELECT printf('msg_01JA%022d', i), printf('sess_01JA%022d', i / ${perSession}), i % ${perSession} + 1,
+       CASE i % 2 WHEN 0 THEN 'user' ELSE 'assistant' END,
+       'A message of ordinary length, about the size people type into a chat box, number ' || i,
+       CASE i % 2 WHEN 0 THEN NULL ELSE 'ollama/llama3.2' END,
+       CASE i % 2 WHEN 0 THEN NULL ELSE 120 END,
+       CASE i % 2 WHEN 0 THEN NULL ELSE 40 END,
+       'complete', ${base} + (i / ${perSession}) * 1000 + (i % ${perSession}) * 10, 20
+FROM n;
+COMMIT;
+ANALYZE;
+SELECT count(*) FROM sessions WHERE id LIKE 'sess_01JA%';
+SELECT count(*) FROM messages WHERE id LIKE 'msg_01JA%';
+`;
+  const out = execFileSync("sqlite3", ["-batch", "-bail", db], { input: sql, encoding: "utf8", timeout: 600_000 });
+  const [sessions, messages] = out.trim().split("\n").map(Number);
+  if (sessions !== count || messages !== count * perSession) {
+    throw new Error(`seeding stored ${sessions} chats and ${messages} messages, not ${count} and ${count * perSession}`);
+  }
+}
+
+/**
+ * Adds an empty chat row (the app stopped), for seedMessages to fill.
+ * @param {string} db
+ * @param {string} sessionId
+ */
+export function seedSession(db, sessionId) {
+  const sql = `INSERT INTO sessions (id, channel_id, model, title, created_at, last_active, message_count)
+VALUES ('${sessionId}', 'desktop', 'ollama/llama3.2', NULL, CAST(strftime('%s', 'now') AS INTEGER) * 1000,
+        CAST(strftime('%s', 'now') AS INTEGER) * 1000, 0);`;
+  execFileSync("sqlite3", ["-batch", "-bail", db], { input: sql, encoding: "utf8", timeout: 60_000 });
+}
+
+/**
+ * When process `pid` started, in ms since the epoch (the kernel counts in
+ * clock ticks since boot: 10 ms resolution).
+ * @param {number} pid
+ */
+export function processStartMs(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) in parentheses.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const startTicks = Number(fields[19]); // field 22 of the whole line
+  const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  const uptimeSeconds = Number(fs.readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+  const bootMs = Date.now() - uptimeSeconds * 1000;
+  return bootMs + (startTicks / ticksPerSecond) * 1000;
+}
+
+/**
+ * The pid of the app binary running on `dirs` (started by tauri-driver).
+ * @param {AppDirs} dirs
+ * @returns {number}
+ */
+export function appPid(dirs) {
+  for (const pid of pidsMentioning(dirs.db)) {
+    try {
+      const argv0 = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] ?? "";
+      if (path.resolve(argv0) === APP || path.basename(argv0) === path.basename(APP)) return pid;
+    } catch {
+      // gone
+    }
+  }
+  throw new Error(`no app process running on ${dirs.db}`);
+}

@@ -125,9 +125,11 @@ fn main() {
             // The identical request, from a session in the same state.
             let live = h.store.get_live_messages(&session).await.unwrap();
             let split = compaction_split(&live, 8).unwrap();
+            let config = config.load();
             let request = summary_request(
                 Wire::Anthropic.model(),
-                &config.load(),
+                &config.defaults.system_prompt,
+                &config,
                 routed.context_window,
                 &live[..split],
             );

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod json;
 pub mod metrics;
 pub mod models;
+pub mod page;
 pub mod pipeline;
 pub mod providers;
 pub mod reachability;

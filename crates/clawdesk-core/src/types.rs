@@ -21,8 +21,66 @@ pub struct SessionInfo {
     /// sessions created before that may hold a bare model id, which still
     /// resolves to the first usable provider serving it.
     pub model: Option<String>,
-    /// Taken from the first user message.
+    /// Taken from the first user message, unless the user renamed the chat
+    /// (`update_session`): a rename wins from then on.
     pub title: Option<String>,
+    /// Kept at the top of the list (`list_sessions_page` with `pinnedFirst`).
+    pub pinned: bool,
+    /// This chat's own system prompt, sent instead of the configured
+    /// `defaults.systemPrompt`; `null` uses the default.
+    pub system_prompt: Option<String>,
+}
+
+/// What `update_session` changes. Every field is optional: one left out
+/// stays as it is; at least one must be given.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionPatch {
+    /// A new title (one line, at most 200 characters, trimmed). From then on
+    /// it wins over the title taken from the first message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub title: Option<String>,
+    /// The model for the chat's next replies, qualified like
+    /// `create_session`'s (`"llama3.2"` becomes `"ollama/llama3.2"` when
+    /// Ollama serves it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub model: Option<String>,
+    /// The chat's own system prompt, sent instead of the configured default.
+    /// `null` (or a blank string) clears it, so the default applies again;
+    /// leaving the field out keeps it as it is.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    // On the wire: absent, `null` or a string.
+    #[specta(optional, type = Option<String>)]
+    pub system_prompt: Option<Option<String>>,
+    /// Keep the chat at the top of the list (`true`) or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub pinned: Option<bool>,
+}
+
+impl SessionPatch {
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none()
+            && self.model.is_none()
+            && self.system_prompt.is_none()
+            && self.pinned.is_none()
+    }
+}
+
+/// A field that is present, `null` included: `Some(None)` for `null`, so
+/// "clear" and "leave as it is" (absent, `None` from `default`) differ.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]

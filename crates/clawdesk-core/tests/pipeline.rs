@@ -6,7 +6,7 @@ mod support;
 use clawdesk_core::ids::SessionId;
 use clawdesk_core::pipeline::{StreamChunk, StreamEnd, StreamError, StreamEvent, StreamStart};
 use clawdesk_core::registry::ProviderRegistry;
-use clawdesk_core::store::NewSession;
+use clawdesk_core::store::{NewSession, SessionUpdate};
 use clawdesk_core::types::{MessageFailure, MessageStatus, ModelSource, Role, Usage};
 use clawdesk_core::{AppError, FailureCode};
 use provider_double::{Ending, ProviderDouble, Script};
@@ -152,6 +152,54 @@ async fn request_carries_history_system_prompt_and_credentials() {
             ("user".into(), "second".into()),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_chats_own_system_prompt_replaces_the_default_until_cleared() {
+    for wire in [
+        Wire::Anthropic,
+        Wire::OpenAi {
+            include_usage: true,
+        },
+    ] {
+        let h = Harness::start(wire).await;
+        let session = h.session().await;
+        let own_prompt = |prompt: Option<&str>| SessionUpdate {
+            system_prompt: Some(prompt.map(String::from)),
+            ..SessionUpdate::default()
+        };
+        h.store
+            .update_session(&session, own_prompt(Some("Answer like a pirate.")))
+            .await
+            .unwrap();
+        h.pipeline.send(&session, "hi", h.sink()).await.unwrap();
+        h.store
+            .update_session(&session, own_prompt(None))
+            .await
+            .unwrap();
+        h.pipeline.send(&session, "again", h.sink()).await.unwrap();
+
+        let systems: Vec<serde_json::Value> = h
+            .double
+            .requests()
+            .iter()
+            .map(|r| match wire {
+                Wire::Anthropic => r.body["system"].clone(),
+                _ => {
+                    assert_eq!(r.body["messages"][0]["role"], "system");
+                    r.body["messages"][0]["content"].clone()
+                }
+            })
+            .collect();
+        assert_eq!(
+            systems,
+            [
+                json!("Answer like a pirate."),
+                json!("You are a test assistant.")
+            ],
+            "{wire:?}"
+        );
+    }
 }
 
 #[tokio::test]

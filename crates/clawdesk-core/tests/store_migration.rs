@@ -76,12 +76,15 @@ async fn an_older_database_upgrades_without_losing_anything() {
             .fetch_all(store.pool())
             .await
             .unwrap();
-    assert_eq!(applied, [1, 2, 3]);
+    assert_eq!(applied, [1, 2, 3, 4]);
 
     let session = store.get_session(&session_id()).await.unwrap();
     assert_eq!(session.message_count, 4);
     assert_eq!(session.title.as_deref(), Some("Old chat"));
     assert_eq!(session.model.as_deref(), Some("claude-sonnet-4-5"));
+    // Sessions from before organising are unpinned and use the default prompt.
+    assert!(!session.pinned);
+    assert_eq!(session.system_prompt, None);
     let messages = store.get_messages(&session_id(), None).await.unwrap();
     let seen: Vec<_> = messages
         .iter()

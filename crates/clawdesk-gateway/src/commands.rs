@@ -85,7 +85,18 @@ async fn dispatch(desk: &ClawDesk, name: &str, body: &[u8]) -> Result<Value, Ref
             reply(desk.create_session(Some(channel_id), model).await)
         }
         "list_sessions" => reply(desk.list_sessions().await),
+        "list_sessions_page" => {
+            let cursor = args.get("cursor").map_err(counted)?;
+            let limit = args.get("limit").map_err(counted)?;
+            let pinned_first = args.get("pinnedFirst").map_err(counted)?;
+            reply(desk.list_sessions_page(cursor, limit, pinned_first).await)
+        }
         "get_session" => reply(desk.get_session(&session()?).await),
+        "update_session" => {
+            let session_id = session()?;
+            let patch = args.get("patch").map_err(counted)?;
+            reply(desk.update_session(&session_id, patch).await)
+        }
         "delete_session" => reply(desk.delete_session(&session()?).await),
         "get_messages" => {
             let session_id = session()?;

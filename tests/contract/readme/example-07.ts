@@ -14,6 +14,7 @@ it("loads a session", async () => {
     getSession: async ({ sessionId }) => ({
       id: sessionId, channelId: "desktop", createdAt: "2026-11-23T20:00:00Z",
       lastActive: "2026-11-23T20:00:00Z", messageCount: 0, model: null, title: null,
+      pinned: false, systemPrompt: null,
     }),
     deleteSession: ({ sessionId }) =>
       fail({ kind: "sessionNotFound", message: "gone", sessionId }),   // a typed AppError

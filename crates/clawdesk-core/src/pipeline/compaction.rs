@@ -64,6 +64,8 @@ pub(crate) struct Compactor<'a> {
     /// token counts use the routed model's own id.
     pub model: &'a str,
     pub config: &'a AppConfig,
+    /// The session's effective system prompt (its own, or the default).
+    pub system_prompt: &'a str,
     pub limits: &'a Limits,
     pub cancel: &'a CancellationToken,
     pub session_id: &'a SessionId,
@@ -108,6 +110,7 @@ impl Compactor<'_> {
         let older = &live[..split];
         let request = summary_request(
             &self.routed.model,
+            self.system_prompt,
             self.config,
             self.routed.context_window,
             older,
@@ -167,6 +170,7 @@ impl Compactor<'_> {
 /// oldest messages are left out of the request (they stay in the history).
 pub fn summary_request(
     model: &str,
+    system_prompt: &str,
     config: &AppConfig,
     context_window: u32,
     older: &[Message],
@@ -186,7 +190,7 @@ pub fn summary_request(
         first -= 1;
     }
     let mut request = if first == 0 {
-        build_request(model, &config.defaults.system_prompt, older)
+        build_request(model, system_prompt, older)
     } else {
         let selected: Vec<Message> = older
             .iter()
@@ -194,7 +198,7 @@ pub fn summary_request(
             .filter(|(i, m)| *i >= first || m.role == Role::System)
             .map(|(_, m)| m.clone())
             .collect();
-        build_request(model, &config.defaults.system_prompt, &selected)
+        build_request(model, system_prompt, &selected)
     };
     // Conversations start with the user.
     let leading_replies = request
@@ -273,7 +277,13 @@ mod tests {
         let mut older = vec![message(Role::System, "earlier summary", 10)];
         older.extend(pairs(50, 100));
         // A window that holds everything.
-        let request = summary_request("m", &config, 200_000, &older);
+        let request = summary_request(
+            "m",
+            &config.defaults.system_prompt,
+            &config,
+            200_000,
+            &older,
+        );
         assert_eq!(request.turns.len(), 101);
         assert_eq!(request.turns[0].content, "q0");
         assert_eq!(
@@ -285,7 +295,7 @@ mod tests {
 
         // 3/4 of 12,000 minus the reply cap leaves room for ~46 messages:
         // the newest ones are sent, the summary stays, the first turn is a question.
-        let request = summary_request("m", &config, 12_000, &older);
+        let request = summary_request("m", &config.defaults.system_prompt, &config, 12_000, &older);
         let turns = request.turns.len() - 1;
         assert!((40..=47).contains(&turns), "{turns}");
         assert_eq!(request.turns[0].role, ChatRole::User);

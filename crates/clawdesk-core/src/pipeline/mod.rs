@@ -127,6 +127,7 @@ impl Pipeline {
             reservation,
             config,
             model,
+            system_prompt,
         } = self.hold(session_id).await?;
         let live = self.store.get_live_messages(session_id).await?;
         let keep_recent = config.compaction.keep_recent.max(2) as usize;
@@ -146,6 +147,7 @@ impl Pipeline {
             routed: &routed,
             model: &routed.qualified_id(),
             config: &config,
+            system_prompt: &system_prompt,
             limits: &limits,
             cancel: reservation.token(),
             session_id,
@@ -173,10 +175,14 @@ impl Pipeline {
         let model = session
             .model
             .unwrap_or_else(|| config.defaults.model.clone());
+        let system_prompt = session
+            .system_prompt
+            .unwrap_or_else(|| config.defaults.system_prompt.clone());
         Ok(Held {
             reservation,
             config,
             model,
+            system_prompt,
         })
     }
 
@@ -192,6 +198,7 @@ impl Pipeline {
             reservation,
             config,
             model,
+            system_prompt,
         } = self.hold(session_id).await?;
         // Routing first: with no provider nothing is stored, and the user
         // keeps their text in the composer with a clear error.
@@ -217,16 +224,15 @@ impl Pipeline {
 
         let limits: Limits = (&config.network).into();
         let history = self.store.get_live_messages(session_id).await?;
-        let system_prompt = &config.defaults.system_prompt;
         // Decided here from the stored counts; the compaction itself runs
         // with the reply (see `ReplyRun::run`), so this call returns at once.
         let compact_first = config.compaction.auto
             && over_threshold(
-                context_tokens(bare, system_prompt, &history),
+                context_tokens(bare, &system_prompt, &history),
                 routed.context_window,
                 config.compaction.threshold_percent,
             );
-        let request = build_request(bare, system_prompt, &history);
+        let request = build_request(bare, &system_prompt, &history);
         let reply = self
             .store
             .append_message(NewMessage {
@@ -247,6 +253,7 @@ impl Pipeline {
             request,
             limits,
             config: config.clone(),
+            system_prompt,
             compact_first,
             session_id: session_id.clone(),
             message_id: reply.id,
@@ -265,6 +272,8 @@ struct Held {
     reservation: active::Reservation,
     config: Arc<AppConfig>,
     model: String,
+    /// The chat's own system prompt, or the configured default.
+    system_prompt: String,
 }
 
 fn validate_content(content: &str) -> AppResult<()> {

@@ -31,6 +31,9 @@ pub(crate) struct ReplyRun {
     pub(super) request: ChatRequest,
     pub(super) limits: Limits,
     pub(super) config: Arc<AppConfig>,
+    /// The session's own system prompt, or the configured default (see
+    /// `Pipeline::hold`); a request rebuilt after compaction uses it too.
+    pub(super) system_prompt: String,
     /// The context is over `compaction.thresholdPercent` of the window:
     /// compact before sending.
     pub(super) compact_first: bool,
@@ -203,6 +206,7 @@ impl ReplyRun {
             routed: &self.routed,
             model: &self.model,
             config: &self.config,
+            system_prompt: &self.system_prompt,
             limits: &self.limits,
             cancel: self.reservation.token(),
             session_id: &self.session_id,
@@ -222,11 +226,7 @@ impl ReplyRun {
         };
         self.sink
             .emit(StreamEvent::compacted(&self.session_id, result));
-        self.request = build_request(
-            &self.routed.model,
-            &self.config.defaults.system_prompt,
-            &live,
-        );
+        self.request = build_request(&self.routed.model, &self.system_prompt, &live);
         true
     }
 

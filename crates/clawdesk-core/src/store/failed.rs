@@ -3,9 +3,10 @@
 //! health reports the reason, and the unreadable file is left untouched for
 //! the user to recover.
 
-use super::{NewMessage, NewSession, NewSummary, SessionStore};
+use super::{NewMessage, NewSession, NewSummary, SessionStore, SessionUpdate};
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};
+use crate::page::{PageOrder, SessionCursor, SessionPage};
 use crate::types::{Message, MessageFailure, MessageStatus, SessionInfo, Usage};
 use async_trait::async_trait;
 use std::time::Duration;
@@ -32,7 +33,18 @@ impl SessionStore for UnavailableStore {
     async fn list_sessions(&self) -> AppResult<Vec<SessionInfo>> {
         self.fail()
     }
+    async fn list_sessions_page(
+        &self,
+        _: PageOrder,
+        _: Option<&SessionCursor>,
+        _: u32,
+    ) -> AppResult<SessionPage> {
+        self.fail()
+    }
     async fn get_session(&self, _: &SessionId) -> AppResult<SessionInfo> {
+        self.fail()
+    }
+    async fn update_session(&self, _: &SessionId, _: SessionUpdate) -> AppResult<SessionInfo> {
         self.fail()
     }
     async fn delete_session(&self, _: &SessionId) -> AppResult<()> {

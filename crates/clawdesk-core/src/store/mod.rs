@@ -8,11 +8,12 @@ mod sqlite;
 mod title;
 
 pub use failed::UnavailableStore;
-pub use sqlite::{SqliteStore, INTERRUPTED};
+pub use sqlite::{page_query_sql, SqliteStore, INTERRUPTED};
 pub use title::title_from_first_message;
 
 use crate::error::AppResult;
 use crate::ids::{MessageId, SessionId};
+use crate::page::{PageOrder, SessionCursor, SessionPage};
 use crate::types::{Message, MessageFailure, MessageStatus, Role, SessionInfo, Usage};
 use async_trait::async_trait;
 use std::time::Duration;
@@ -22,6 +23,18 @@ use std::time::Duration;
 pub struct NewSession {
     pub channel_id: String,
     pub model: Option<String>,
+}
+
+/// A validated change to a session (see `ClawDesk::update_session`); a
+/// `None` field stays as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionUpdate {
+    /// Also marks the title as the user's, so the first message no longer sets it.
+    pub title: Option<String>,
+    pub model: Option<String>,
+    /// `Some(None)` clears the chat's own prompt.
+    pub system_prompt: Option<Option<String>>,
+    pub pinned: Option<bool>,
 }
 
 /// A message to append at the end of a session.
@@ -52,7 +65,22 @@ pub trait SessionStore: Send + Sync {
     async fn create_session(&self, new: NewSession) -> AppResult<SessionInfo>;
     /// Every session, most recently active first.
     async fn list_sessions(&self) -> AppResult<Vec<SessionInfo>>;
+    /// Up to `limit` sessions in `order`, starting after `after` (which must
+    /// have been made for the same order), and the cursor of the next page.
+    async fn list_sessions_page(
+        &self,
+        order: PageOrder,
+        after: Option<&SessionCursor>,
+        limit: u32,
+    ) -> AppResult<SessionPage>;
     async fn get_session(&self, session_id: &SessionId) -> AppResult<SessionInfo>;
+    /// Applies `update` in one statement and returns the session as stored.
+    /// Does not count as activity (`last_active` stays).
+    async fn update_session(
+        &self,
+        session_id: &SessionId,
+        update: SessionUpdate,
+    ) -> AppResult<SessionInfo>;
     /// Deletes the session and all of its messages in one transaction.
     async fn delete_session(&self, session_id: &SessionId) -> AppResult<()>;
     /// Oldest first; with `limit`, only the newest `limit` messages.

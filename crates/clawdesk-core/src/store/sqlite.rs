@@ -3,11 +3,14 @@
 //! WAL mode (readers never wait for the writer), foreign keys on, migrations
 //! embedded in the binary and applied at open, each in its own transaction.
 
-use super::index::SessionIndex;
+use super::index::{Known, SessionIndex};
 use super::lock::ProcessLock;
-use super::{title_from_first_message, NewMessage, NewSession, NewSummary, SessionStore};
+use super::{
+    title_from_first_message, NewMessage, NewSession, NewSummary, SessionStore, SessionUpdate,
+};
 use crate::error::{AppError, AppResult, FailureCode};
 use crate::ids::{MessageId, SessionId};
+use crate::page::{PageOrder, SessionCursor, SessionPage};
 use crate::time::{now_ms, rfc3339_from_ms};
 use crate::tokens::estimate_tokens;
 use crate::types::{Message, MessageFailure, MessageStatus, Role, SessionInfo, Usage};
@@ -23,20 +26,25 @@ use std::time::{Duration, Instant};
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 const SESSION_COLUMNS: &str =
-    "id, channel_id, model, title, created_at, last_active, message_count";
+    "id, channel_id, model, title, created_at, last_active, message_count, pinned, system_prompt";
 const MESSAGE_COLUMNS: &str = "id, session_id, role, content, model, input_tokens, output_tokens, \
      status, created_at, tokens, compacted, summary, failure_code, failure_message";
 
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
-    /// Every session's row, kept in step with the table after each commit:
-    /// the sidebar lists all sessions often, and reading 10,000 rows through
-    /// sqlx costs ~50 ms where the index answers in a few (see benches/store.rs).
+    /// Sessions' rows, kept in step with the table after each commit, and
+    /// completed from the table on the first `list_sessions` (reading 10,000
+    /// rows through sqlx costs ~50 ms, which start-up no longer pays: the
+    /// sidebar reads pages). Single sessions are answered from it, or from
+    /// the table while it is not complete.
     index: SessionIndex,
     /// Held for the store's lifetime: one process owns the database, which is
     /// what makes the in-memory index authoritative.
     _lock: ProcessLock,
+    /// Serializes completing the index, so concurrent first listings read
+    /// the table once.
+    filling: tokio::sync::Mutex<()>,
 }
 
 impl SqliteStore {
@@ -66,18 +74,12 @@ impl SqliteStore {
             .await
             .map_err(|e| AppError::storage(format!("cannot open {}: {e}", path.display())))?;
         MIGRATOR.run(&pool).await?;
-        let rows = sqlx::query(&format!("SELECT {SESSION_COLUMNS} FROM sessions"))
-            .fetch_all(&pool)
-            .await?;
-        let index = SessionIndex::default();
-        for row in &rows {
-            index.upsert(session_from_row(row)?);
-        }
         Ok(Self {
             pool,
             path: path.to_path_buf(),
-            index,
+            index: SessionIndex::default(),
             _lock: lock,
+            filling: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -96,6 +98,42 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// One session: from the index, or from the table while the index does
+    /// not know it (not written since the store opened, not listed yet).
+    async fn lookup(&self, session_id: &SessionId) -> AppResult<Option<SessionInfo>> {
+        match self.index.get(session_id) {
+            Known::Session(session) => Ok(Some(session)),
+            Known::Absent => Ok(None),
+            Known::Unknown => {
+                let row: Option<SessionRow> = sqlx::query_as(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?"
+                ))
+                .bind(session_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(SessionRow::into_info))
+            }
+        }
+    }
+
+    /// Reads every session into the index, once.
+    async fn complete_index(&self) -> AppResult<()> {
+        if self.index.is_complete() {
+            return Ok(());
+        }
+        let _filling = self.filling.lock().await;
+        if self.index.is_complete() {
+            return Ok(());
+        }
+        let rows: Vec<SessionRow> =
+            sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM sessions"))
+                .fetch_all(&self.pool)
+                .await?;
+        self.index
+            .fill(rows.into_iter().map(SessionRow::into_info).collect());
+        Ok(())
+    }
+
     /// Rewrites a message's content, status, usage and failure in one
     /// statement; `failure: None` clears any earlier one (the message's
     /// failure is always that of its latest end).
@@ -139,16 +177,71 @@ impl SqliteStore {
 /// The failure `recover_interrupted` records on a reply the app never finished.
 pub const INTERRUPTED: &str = "the app stopped while this reply was streaming";
 
-fn session_from_row(row: &SqliteRow) -> AppResult<SessionInfo> {
-    Ok(SessionInfo {
-        id: row.try_get(0)?,
-        channel_id: row.try_get(1)?,
-        model: row.try_get(2)?,
-        title: row.try_get(3)?,
-        created_at: rfc3339_from_ms(row.try_get(4)?),
-        last_active: rfc3339_from_ms(row.try_get(5)?),
-        message_count: row.try_get::<i64, _>(6)?.clamp(0, u32::MAX as i64) as u32,
-    })
+/// A `sessions` row as [`SESSION_COLUMNS`] selects it.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: SessionId,
+    channel_id: String,
+    model: Option<String>,
+    title: Option<String>,
+    created_at: i64,
+    last_active: i64,
+    message_count: i64,
+    pinned: bool,
+    system_prompt: Option<String>,
+}
+
+impl SessionRow {
+    /// The cursor of a page that ends with this row.
+    fn cursor(&self, order: PageOrder) -> SessionCursor {
+        SessionCursor {
+            order,
+            pinned: self.pinned,
+            last_active: self.last_active,
+            id: self.id.clone(),
+        }
+    }
+
+    fn into_info(self) -> SessionInfo {
+        SessionInfo {
+            id: self.id,
+            channel_id: self.channel_id,
+            model: self.model,
+            title: self.title,
+            created_at: rfc3339_from_ms(self.created_at),
+            last_active: rfc3339_from_ms(self.last_active),
+            message_count: self.message_count.clamp(0, u32::MAX as i64) as u32,
+            pinned: self.pinned,
+            system_prompt: self.system_prompt,
+        }
+    }
+}
+
+/// The pages' queries: the first page, and a page after a cursor, in each
+/// order. Each is a range scan of the index named, in index order (see
+/// `page_queries_are_index_scans` in tests/store.rs).
+fn page_query(order: PageOrder, after_cursor: bool) -> String {
+    let (keyset, order_by) = match order {
+        // sessions_by_last_active
+        PageOrder::Recent => ("(last_active, id) < (?, ?)", "last_active DESC, id DESC"),
+        // sessions_by_pinned_last_active
+        PageOrder::PinnedFirst => (
+            "(pinned, last_active, id) < (?, ?, ?)",
+            "pinned DESC, last_active DESC, id DESC",
+        ),
+    };
+    let filter = if after_cursor {
+        format!("WHERE {keyset}")
+    } else {
+        String::new()
+    };
+    format!("SELECT {SESSION_COLUMNS} FROM sessions {filter} ORDER BY {order_by} LIMIT ?")
+}
+
+/// The SQL of one page query, for tests that check its plan.
+#[doc(hidden)]
+pub fn page_query_sql(pinned_first: bool, after_cursor: bool) -> String {
+    page_query(PageOrder::new(pinned_first), after_cursor)
 }
 
 fn message_from_row(row: &SqliteRow) -> AppResult<Message> {
@@ -225,18 +318,95 @@ impl SessionStore for SqliteStore {
             message_count: 0,
             model: new.model,
             title: None,
+            pinned: false,
+            system_prompt: None,
         };
         self.index.upsert(session.clone());
         Ok(session)
     }
 
     async fn list_sessions(&self) -> AppResult<Vec<SessionInfo>> {
+        self.complete_index().await?;
         Ok(self.index.sorted())
     }
 
+    async fn list_sessions_page(
+        &self,
+        order: PageOrder,
+        after: Option<&SessionCursor>,
+        limit: u32,
+    ) -> AppResult<SessionPage> {
+        if let Some(after) = after {
+            if after.order != order {
+                return Err(AppError::invalid_argument(
+                    "cursor",
+                    "the cursor belongs to the other order (pinnedFirst differs)",
+                ));
+            }
+        }
+        let sql = page_query(order, after.is_some());
+        let mut query = sqlx::query_as::<_, SessionRow>(&sql);
+        if let Some(after) = after {
+            if order == PageOrder::PinnedFirst {
+                query = query.bind(after.pinned);
+            }
+            query = query.bind(after.last_active).bind(&after.id);
+        }
+        // One row more than asked says whether another page follows, so the
+        // last page says so itself instead of an empty page after it.
+        let mut rows = query
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|row| row.cursor(order))
+        } else {
+            None
+        };
+        Ok(SessionPage {
+            sessions: rows.into_iter().map(SessionRow::into_info).collect(),
+            next_cursor,
+        })
+    }
+
+    async fn update_session(
+        &self,
+        session_id: &SessionId,
+        update: SessionUpdate,
+    ) -> AppResult<SessionInfo> {
+        let (prompt_given, prompt) = match update.system_prompt {
+            Some(prompt) => (true, prompt),
+            None => (false, None),
+        };
+        let updated: Option<SessionRow> = sqlx::query_as(&format!(
+            "UPDATE sessions SET
+                 title = COALESCE(?1, title),
+                 title_set = CASE WHEN ?1 IS NULL THEN title_set ELSE 1 END,
+                 model = COALESCE(?2, model),
+                 system_prompt = CASE WHEN ?3 THEN ?4 ELSE system_prompt END,
+                 pinned = COALESCE(?5, pinned)
+             WHERE id = ?6 RETURNING {SESSION_COLUMNS}"
+        ))
+        .bind(&update.title)
+        .bind(&update.model)
+        .bind(prompt_given)
+        .bind(&prompt)
+        .bind(update.pinned)
+        .bind(session_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let session = updated
+            .ok_or_else(|| AppError::session_not_found(session_id))?
+            .into_info();
+        self.index.upsert(session.clone());
+        Ok(session)
+    }
+
     async fn get_session(&self, session_id: &SessionId) -> AppResult<SessionInfo> {
-        self.index
-            .get(session_id)
+        self.lookup(session_id)
+            .await?
             .ok_or_else(|| AppError::session_not_found(session_id))
     }
 
@@ -268,7 +438,7 @@ impl SessionStore for SqliteStore {
         if limit == Some(0) {
             return Err(AppError::invalid_argument("limit", "must be at least 1"));
         }
-        if self.index.get(session_id).is_none() {
+        if self.lookup(session_id).await?.is_none() {
             return Err(AppError::session_not_found(session_id));
         }
         let rows = match limit {
@@ -299,7 +469,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn get_live_messages(&self, session_id: &SessionId) -> AppResult<Vec<Message>> {
-        if self.index.get(session_id).is_none() {
+        if self.lookup(session_id).await?.is_none() {
             return Err(AppError::session_not_found(session_id));
         }
         let rows = sqlx::query(&format!(
@@ -321,7 +491,7 @@ impl SessionStore for SqliteStore {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         // Writing first takes the write lock at once (see append_message).
-        let updated = sqlx::query(&format!(
+        let updated: Option<SessionRow> = sqlx::query_as(&format!(
             "UPDATE sessions SET message_count = message_count + 1
              WHERE id = ? RETURNING {SESSION_COLUMNS}"
         ))
@@ -332,7 +502,7 @@ impl SessionStore for SqliteStore {
             tx.rollback().await?;
             return Err(AppError::session_not_found(session_id));
         };
-        let session_after = session_from_row(&updated)?;
+        let session_after = updated.into_info();
         let boundary: Option<i64> = sqlx::query_scalar(
             "SELECT seq FROM messages WHERE id = ? AND session_id = ? AND compacted = 0",
         )
@@ -413,9 +583,12 @@ impl SessionStore for SqliteStore {
         let mut tx = self.pool.begin().await?;
         // Writing first takes SQLite's write lock at once, so concurrent
         // appends queue on busy_timeout instead of failing to upgrade a read lock.
-        let updated = sqlx::query(&format!(
+        // A title the user set (title_set) wins; otherwise the first user
+        // message's title, once.
+        let updated: Option<SessionRow> = sqlx::query_as(&format!(
             "UPDATE sessions
-             SET message_count = message_count + 1, last_active = ?, title = COALESCE(title, ?)
+             SET message_count = message_count + 1, last_active = ?,
+                 title = CASE WHEN title_set = 1 THEN title ELSE COALESCE(title, ?) END
              WHERE id = ? RETURNING {SESSION_COLUMNS}"
         ))
         .bind(now)
@@ -427,7 +600,7 @@ impl SessionStore for SqliteStore {
             tx.rollback().await?;
             return Err(AppError::session_not_found(&new.session_id));
         };
-        let session_after = session_from_row(&updated)?;
+        let session_after = updated.into_info();
         sqlx::query(
             "INSERT INTO messages
                (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
