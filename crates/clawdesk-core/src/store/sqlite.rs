@@ -5,12 +5,17 @@
 
 use super::index::SessionIndex;
 use super::lock::ProcessLock;
-use super::{title_from_first_message, NewMessage, NewSession, NewSummary, SessionStore};
+use super::{
+    title_from_first_message, MessageSearch, NewMessage, NewSession, NewSummary, SearchPage,
+    SessionStore,
+};
 use crate::error::{AppError, AppResult, FailureCode};
 use crate::ids::{MessageId, SessionId};
 use crate::time::{now_ms, rfc3339_from_ms};
 use crate::tokens::estimate_tokens;
-use crate::types::{Message, MessageFailure, MessageStatus, Role, SessionInfo, Usage};
+use crate::types::{
+    Message, MessageFailure, MessageStatus, MessageWindow, Role, SessionInfo, Usage,
+};
 use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -24,7 +29,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 const SESSION_COLUMNS: &str =
     "id, channel_id, model, title, created_at, last_active, message_count";
-const MESSAGE_COLUMNS: &str = "id, session_id, role, content, model, input_tokens, output_tokens, \
+pub(super) const MESSAGE_COLUMNS: &str =
+    "id, session_id, role, content, model, input_tokens, output_tokens, \
      status, created_at, tokens, compacted, summary, failure_code, failure_message";
 
 pub struct SqliteStore {
@@ -151,7 +157,7 @@ fn session_from_row(row: &SqliteRow) -> AppResult<SessionInfo> {
     })
 }
 
-fn message_from_row(row: &SqliteRow) -> AppResult<Message> {
+pub(super) fn message_from_row(row: &SqliteRow) -> AppResult<Message> {
     let role: String = row.try_get(2)?;
     let status: String = row.try_get(7)?;
     let input: Option<i64> = row.try_get(5)?;
@@ -296,6 +302,28 @@ impl SessionStore for SqliteStore {
             }
         };
         rows.iter().map(message_from_row).collect()
+    }
+
+    async fn get_messages_around(
+        &self,
+        session_id: &SessionId,
+        message_id: &MessageId,
+        before: u32,
+        after: u32,
+    ) -> AppResult<MessageWindow> {
+        if self.index.get(session_id).is_none() {
+            return Err(AppError::session_not_found(session_id));
+        }
+        self.window(session_id, message_id, before, after).await
+    }
+
+    async fn search_messages(&self, search: &MessageSearch<'_>) -> AppResult<SearchPage> {
+        if let Some(session_id) = search.session_id {
+            if self.index.get(session_id).is_none() {
+                return Err(AppError::session_not_found(session_id));
+            }
+        }
+        self.search(search).await
     }
 
     async fn get_live_messages(&self, session_id: &SessionId) -> AppResult<Vec<Message>> {
