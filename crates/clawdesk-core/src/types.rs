@@ -350,8 +350,9 @@ pub struct SearchOptions {
 }
 
 /// What `search_messages` found, grouped by chat. Chats come in the order
-/// of their best hit; hits within a chat best first. Best is the lowest
-/// bm25 score, then the most recent.
+/// of their best hit; hits within a chat best first. Best is the most
+/// relevant (BM25), then the most recent; a query matching more than 1,000
+/// messages is ranked among its newest 1,000 matches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchResults {

@@ -18,6 +18,13 @@ pub(crate) fn fold(text: &str) -> Folded {
     let mut origin = Vec::with_capacity(text.len());
     for (at, c) in text.char_indices() {
         let span = (at, at + c.len_utf8());
+        // Most chat text is ASCII, which has nothing to decompose: the
+        // lookup below costs more than everything else here.
+        if c.is_ascii() {
+            chars.push(c.to_ascii_lowercase());
+            origin.push(span);
+            continue;
+        }
         for lower in c.to_lowercase() {
             decompose_canonical(lower, |d| {
                 if !is_combining_mark(d) {

@@ -10,9 +10,11 @@
 
 mod fold;
 pub mod query;
+mod rank;
 mod results;
 pub mod script;
 pub mod snippet;
 
 pub use query::{SearchQuery, Term};
+pub use rank::{rank, DocFrequency};
 pub use results::{group_hits, SearchRow};

@@ -95,35 +95,59 @@ impl SearchQuery {
     /// when every term is a CJK substring. Every token is quoted, so nothing
     /// in it is FTS syntax.
     pub fn word_match(&self) -> Option<String> {
-        let parts: Vec<String> = self
-            .terms
-            .iter()
-            .filter_map(|term| match term {
-                Term::Word { text, prefix } => Some(fts_string(text, *prefix)),
-                Term::Phrase { words, prefix } => Some(fts_string(&words.join(" "), *prefix)),
-                Term::Substring(_) => None,
-            })
-            .collect();
-        (!parts.is_empty()).then(|| parts.join(" AND "))
+        self.joined(|lookup| match lookup {
+            Lookup::Words(expr) => Some(expr),
+            _ => None,
+        })
     }
 
     /// The FTS5 expression for the trigram index (`message_search_cjk`): the
     /// CJK terms long enough for it.
     pub fn trigram_match(&self) -> Option<String> {
-        let parts: Vec<String> = self
-            .substrings()
-            .filter(|text| text.chars().count() >= TRIGRAM)
-            .map(|text| fts_string(text, false))
-            .collect();
-        (!parts.is_empty()).then(|| parts.join(" AND "))
+        self.joined(|lookup| match lookup {
+            Lookup::Trigrams(expr) => Some(expr),
+            _ => None,
+        })
     }
 
     /// `LIKE` patterns (escape character `\`) for the CJK terms too short
     /// for the trigram index.
     pub fn like_patterns(&self) -> Vec<String> {
-        self.substrings()
-            .filter(|text| text.chars().count() < TRIGRAM)
-            .map(|text| {
+        self.terms
+            .iter()
+            .filter_map(|term| match term.lookup() {
+                Lookup::Like(pattern) => Some(pattern),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn joined(&self, pick: impl Fn(Lookup) -> Option<String>) -> Option<String> {
+        let parts: Vec<String> = self.terms.iter().filter_map(|t| pick(t.lookup())).collect();
+        (!parts.is_empty()).then(|| parts.join(" AND "))
+    }
+}
+
+/// How the store finds one term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// An FTS5 expression for the word index.
+    Words(String),
+    /// An FTS5 expression for the trigram index.
+    Trigrams(String),
+    /// A `LIKE` pattern (escape `\`) over the messages with CJK text.
+    Like(String),
+}
+
+impl Term {
+    pub fn lookup(&self) -> Lookup {
+        match self {
+            Term::Word { text, prefix } => Lookup::Words(fts_string(text, *prefix)),
+            Term::Phrase { words, prefix } => Lookup::Words(fts_string(&words.join(" "), *prefix)),
+            Term::Substring(text) if text.chars().count() >= TRIGRAM => {
+                Lookup::Trigrams(fts_string(text, false))
+            }
+            Term::Substring(text) => {
                 let mut pattern = String::from("%");
                 for c in text.chars() {
                     if matches!(c, '%' | '_' | '\\') {
@@ -132,16 +156,9 @@ impl SearchQuery {
                     pattern.push(c);
                 }
                 pattern.push('%');
-                pattern
-            })
-            .collect()
-    }
-
-    fn substrings(&self) -> impl Iterator<Item = &String> {
-        self.terms.iter().filter_map(|term| match term {
-            Term::Substring(text) => Some(text),
-            _ => None,
-        })
+                Lookup::Like(pattern)
+            }
+        }
     }
 }
 

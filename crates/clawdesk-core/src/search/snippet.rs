@@ -20,17 +20,9 @@ const ELLIPSIS: char = '…';
 /// at word boundaries, CJK substrings anywhere.
 pub fn match_ranges(content: &str, query: &SearchQuery) -> Vec<(usize, usize)> {
     let folded = fold(content);
-    let text = &folded.chars;
     let mut found: Vec<(usize, usize)> = Vec::new();
     for term in &query.terms {
-        let spans = match term {
-            Term::Word { text: word, prefix } => phrase_spans(text, &[fold_str(word)], *prefix),
-            Term::Phrase { words, prefix } => {
-                let words: Vec<Vec<char>> = words.iter().map(|w| fold_str(w)).collect();
-                phrase_spans(text, &words, *prefix)
-            }
-            Term::Substring(sub) => substring_spans(text, &fold_str(sub)),
-        };
+        let spans = FoldedTerm::new(term).spans(&folded.chars);
         found.extend(
             spans
                 .into_iter()
@@ -46,6 +38,33 @@ pub fn match_ranges(content: &str, query: &SearchQuery) -> Vec<(usize, usize)> {
         }
     }
     merged
+}
+
+/// A term folded once per search, to be matched against many texts.
+pub(crate) enum FoldedTerm {
+    /// Words in order (one for a word); the last may be a prefix.
+    Phrase(Vec<Vec<char>>, bool),
+    Substring(Vec<char>),
+}
+
+impl FoldedTerm {
+    pub fn new(term: &Term) -> Self {
+        match term {
+            Term::Word { text, prefix } => Self::Phrase(vec![fold_str(text)], *prefix),
+            Term::Phrase { words, prefix } => {
+                Self::Phrase(words.iter().map(|w| fold_str(w)).collect(), *prefix)
+            }
+            Term::Substring(sub) => Self::Substring(fold_str(sub)),
+        }
+    }
+
+    /// Where the term matches in folded text (char indices, end exclusive).
+    pub fn spans(&self, text: &[char]) -> Vec<(usize, usize)> {
+        match self {
+            Self::Phrase(words, prefix) => phrase_spans(text, words, *prefix),
+            Self::Substring(sub) => substring_spans(text, sub),
+        }
+    }
 }
 
 fn starts_with_at(text: &[char], at: usize, word: &[char]) -> bool {

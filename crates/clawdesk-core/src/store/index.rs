@@ -31,6 +31,16 @@ impl SessionIndex {
             .remove(id);
     }
 
+    /// Messages in all sessions.
+    pub fn message_total(&self) -> u64 {
+        self.sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(|s| u64::from(s.message_count))
+            .sum()
+    }
+
     pub fn get(&self, id: &str) -> Option<SessionInfo> {
         self.sessions
             .read()

@@ -2,22 +2,28 @@
 //!
 //! Search reads the FTS5 indexes of migration 0005 with expressions built
 //! by [`SearchQuery`] (quoted tokens only); every user value is a bound
-//! parameter. Ranking: bm25 over the newest [`SEARCH_CANDIDATES`] matching
-//! messages (after filters), then recency. A word found in more messages
-//! than that is ranked among its newest matches only, which keeps a search
-//! for "the" over a million messages as fast as one for a rare word; a
-//! query matching fewer (the usual case) is ranked over all of them.
+//! parameter. It reads the newest [`SEARCH_CANDIDATES`] matching messages
+//! (after filters; FTS5 walks its index newest first and stops there) and
+//! ranks those by BM25, then recency (`search::rank`). A query matching
+//! more messages than that (a common word over a big history) is ranked
+//! among its newest matches only, which keeps a search for "the" over a
+//! million messages as fast as one for a rare word; a query matching fewer
+//! (the usual case) is ranked over all of them.
 
 use super::sqlite::{message_from_row, SqliteStore, MESSAGE_COLUMNS};
 use super::{MessageSearch, SearchPage};
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};
-use crate::search::SearchRow;
+use crate::search::query::{Lookup, Term};
+use crate::search::{rank, DocFrequency, SearchRow};
 use crate::types::{MessageWindow, Role};
 use sqlx::Row;
 
-/// How many of the newest matches are ranked by bm25.
-pub const SEARCH_CANDIDATES: u32 = 5_000;
+/// How many of the newest matches are ranked.
+pub const SEARCH_CANDIDATES: u32 = 1_000;
+/// Document frequencies are counted up to this; a term in more messages
+/// weighs like a stop word (see `search::rank`).
+pub const DF_CAP: u64 = 20_000;
 
 /// A bound value of the search statement.
 enum Bind {
@@ -27,6 +33,36 @@ enum Bind {
 
 /// The character class of migration 0005's trigram `GLOB`.
 const CJK_GLOB: &str = "*[\u{3040}-\u{30FF}\u{3400}-\u{4DBF}\u{4E00}-\u{9FFF}\u{AC00}-\u{D7AF}\u{F900}-\u{FAFF}\u{FF66}-\u{FF9F}]*";
+
+/// A candidate as the search statement's JSON has it, rowid first.
+#[derive(serde::Deserialize)]
+struct CandidateRow(i64, MessageId, SessionId, String, String, i64, i64, i64);
+
+impl TryFrom<CandidateRow> for SearchRow {
+    type Error = AppError;
+    fn try_from(row: CandidateRow) -> AppResult<Self> {
+        let CandidateRow(
+            _,
+            message_id,
+            session_id,
+            role,
+            content,
+            created_at_ms,
+            compacted,
+            summary,
+        ) = row;
+        Ok(SearchRow {
+            message_id,
+            session_id,
+            role: Role::parse(&role)
+                .ok_or_else(|| AppError::storage(format!("unknown role {role:?} in database")))?,
+            content,
+            created_at_ms,
+            compacted: compacted != 0,
+            summary: summary != 0,
+        })
+    }
+}
 
 impl SqliteStore {
     /// Proves the search indexes agree with the messages table: FTS5's own
@@ -67,80 +103,84 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub(super) async fn search(&self, search: &MessageSearch<'_>) -> AppResult<SearchPage> {
+    pub(super) async fn search(
+        &self,
+        search: &MessageSearch<'_>,
+        total_messages: u64,
+    ) -> AppResult<SearchPage> {
         let query = search.query;
         let mut binds: Vec<Bind> = Vec::new();
-        let mut filters: Vec<&str> = Vec::new();
-        let (driver, rowid) = match (query.word_match(), query.trigram_match()) {
-            (Some(words), trigram) => {
+        // The index walked newest first, and its rowid column.
+        let (table, rowid) = match (query.word_match(), query.trigram_match()) {
+            (Some(words), _) => {
                 binds.push(Bind::Text(words));
-                if let Some(trigram) = trigram {
-                    filters.push(
-                        "m.rowid IN (SELECT rowid FROM message_search_cjk \
-                         WHERE message_search_cjk MATCH ?)",
-                    );
-                    binds.push(Bind::Text(trigram));
-                }
-                (Some("message_search"), "message_search.rowid")
+                ("message_search", "message_search.rowid")
             }
-            (None, Some(trigram)) => {
-                binds.push(Bind::Text(trigram));
-                (Some("message_search_cjk"), "message_search_cjk.rowid")
+            (None, Some(trigrams)) => {
+                binds.push(Bind::Text(trigrams));
+                ("message_search_cjk", "message_search_cjk.rowid")
             }
-            // Only CJK terms too short for trigrams: scan the messages the
-            // trigram index holds (those with CJK text), newest first.
-            (None, None) => (None, "d.id"),
+            // Only CJK terms too short for trigrams: the messages the
+            // trigram index holds (those with CJK text), through its
+            // per-message table.
+            (None, None) => ("message_search_cjk_docsize d", "d.id"),
         };
-        for pattern in query.like_patterns() {
-            filters.push("m.content LIKE ? ESCAPE '\\'");
-            binds.push(Bind::Text(pattern));
+        let mut conditions: Vec<String> = Vec::new();
+        if binds.len() == 1 {
+            conditions.push(format!("{table} MATCH ?"));
+        }
+        if let (Some(_), Some(trigrams)) = (query.word_match(), query.trigram_match()) {
+            conditions.push(format!(
+                "{rowid} IN (SELECT rowid FROM message_search_cjk WHERE message_search_cjk MATCH ?)"
+            ));
+            binds.push(Bind::Text(trigrams));
         }
         if let Some(session_id) = search.session_id {
-            filters.push("m.session_id = ?");
+            // A rowid list FTS5 seeks to, instead of filtering every match.
+            conditions.push(format!(
+                "{rowid} IN (SELECT rowid FROM messages WHERE session_id = ?)"
+            ));
             binds.push(Bind::Text(session_id.to_string()));
         }
+        // Filters on the message row, checked per match (no join: a join
+        // would stop FTS5 from serving the newest-first order itself).
+        let mut row_filters: Vec<&str> = Vec::new();
+        for pattern in query.like_patterns() {
+            row_filters.push("f.content LIKE ? ESCAPE '\\'");
+            binds.push(Bind::Text(pattern));
+        }
         if let Some(role) = search.role {
-            filters.push("m.role = ?");
+            row_filters.push("f.role = ?");
             binds.push(Bind::Text(role.as_str().to_string()));
         }
         if let Some(from) = search.from_ms {
-            filters.push("m.created_at >= ?");
+            row_filters.push("f.created_at >= ?");
             binds.push(Bind::Int(from));
         }
         if let Some(to) = search.to_ms {
-            filters.push("m.created_at <= ?");
+            row_filters.push("f.created_at <= ?");
             binds.push(Bind::Int(to));
         }
-
-        let (from_clause, score) = match driver {
-            Some(table) => (
-                format!("{table} JOIN messages m ON m.rowid = {table}.rowid"),
-                format!("bm25({table})"),
-            ),
-            None => (
-                "message_search_cjk_docsize d JOIN messages m ON m.rowid = d.id".to_string(),
-                "0.0".to_string(),
-            ),
-        };
-        let mut conditions: Vec<String> = Vec::new();
-        if let Some(table) = driver {
-            conditions.push(format!("{table} MATCH ?"));
+        if !row_filters.is_empty() {
+            conditions.push(format!(
+                "EXISTS (SELECT 1 FROM messages f WHERE f.rowid = {rowid} AND {})",
+                row_filters.join(" AND ")
+            ));
         }
-        conditions.extend(filters.iter().map(|f| f.to_string()));
         let where_clause = if conditions.is_empty() {
             String::new()
         } else {
             format!("WHERE {}", conditions.join(" AND "))
         };
-        // The inner query walks the index newest first (FTS5 serves rowid
-        // order itself) and stops at the candidate cap; only those are scored.
+        // All candidates come back as one JSON array in one row: sqlx
+        // hands rows over one at a time (~5 µs each), which for 2,000
+        // candidates cost more than the search itself.
         let sql = format!(
-            "SELECT m.id, m.session_id, m.role, m.content, m.created_at, m.compacted, m.summary
-             FROM (SELECT {rowid} AS rid, {score} AS score FROM {from_clause} {where_clause}
+            "SELECT json_group_array(json_array(m.rowid, m.id, m.session_id, m.role, m.content,
+                                                m.created_at, m.compacted, m.summary))
+             FROM (SELECT {rowid} AS rid FROM {table} {where_clause}
                    ORDER BY {rowid} DESC LIMIT {SEARCH_CANDIDATES}) AS c
-             JOIN messages m ON m.rowid = c.rid
-             ORDER BY c.score, m.created_at DESC, m.rowid DESC
-             LIMIT ?"
+             JOIN messages m ON m.rowid = c.rid"
         );
         let mut statement = sqlx::query(&sql);
         for bind in binds {
@@ -149,30 +189,46 @@ impl SqliteStore {
                 Bind::Int(int) => statement.bind(int),
             };
         }
-        let rows = statement
-            .bind(i64::from(search.limit) + 1)
-            .fetch_all(self.pool())
-            .await?;
-        let truncated = rows.len() > search.limit as usize;
-        let rows = rows
-            .iter()
-            .take(search.limit as usize)
-            .map(|row| {
-                let role: String = row.try_get(2)?;
-                Ok(SearchRow {
-                    message_id: row.try_get(0)?,
-                    session_id: row.try_get(1)?,
-                    role: Role::parse(&role).ok_or_else(|| {
-                        AppError::storage(format!("unknown role {role:?} in database"))
-                    })?,
-                    content: row.try_get(3)?,
-                    created_at_ms: row.try_get(4)?,
-                    compacted: row.try_get::<i64, _>(5)? != 0,
-                    summary: row.try_get::<i64, _>(6)? != 0,
-                })
-            })
+        let json: String = statement.fetch_one(self.pool()).await?.try_get(0)?;
+        let mut candidates = serde_json::from_str::<Vec<CandidateRow>>(&json)
+            .map_err(|e| AppError::storage(format!("search candidates: {e}")))?;
+        // Newest first, whatever order the aggregate saw them in.
+        candidates.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
+        let candidates = candidates
+            .into_iter()
+            .map(SearchRow::try_from)
             .collect::<AppResult<Vec<_>>>()?;
+        let truncated = candidates.len() > search.limit as usize;
+        let mut frequencies = Vec::with_capacity(query.terms.len());
+        for term in &query.terms {
+            frequencies.push(self.doc_frequency(term).await?);
+        }
+        let mut rows = rank(candidates, query, &frequencies, total_messages);
+        rows.truncate(search.limit as usize);
         Ok(SearchPage { rows, truncated })
+    }
+
+    /// How many messages contain `term`, counted up to [`DF_CAP`] (reading
+    /// that much of a doclist takes about a millisecond).
+    async fn doc_frequency(&self, term: &Term) -> AppResult<DocFrequency> {
+        let table = match term.lookup() {
+            Lookup::Words(expr) => ("message_search", expr),
+            Lookup::Trigrams(expr) => ("message_search_cjk", expr),
+            Lookup::Like(_) => return Ok(DocFrequency::Unknown),
+        };
+        let count: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM (SELECT rowid FROM {0} WHERE {0} MATCH ? LIMIT {DF_CAP})",
+            table.0
+        ))
+        .bind(table.1)
+        .fetch_one(self.pool())
+        .await?;
+        let count = count.max(0) as u64;
+        Ok(if count >= DF_CAP {
+            DocFrequency::AtLeast(count)
+        } else {
+            DocFrequency::Exactly(count)
+        })
     }
 
     pub(super) async fn window(

@@ -323,7 +323,7 @@ impl SessionStore for SqliteStore {
                 return Err(AppError::session_not_found(session_id));
             }
         }
-        self.search(search).await
+        self.search(search, self.index.message_total()).await
     }
 
     async fn get_live_messages(&self, session_id: &SessionId) -> AppResult<Vec<Message>> {
