@@ -30,7 +30,7 @@ CREATE VIRTUAL TABLE message_search_cjk USING fts5(
     content,
     content = 'messages',
     content_rowid = 'rowid',
-    tokenize = 'trigram case_sensitive 0 remove_diacritics 1'
+    tokenize = 'trigram case_sensitive 0'
 );
 
 CREATE TRIGGER message_search_insert AFTER INSERT ON messages BEGIN
