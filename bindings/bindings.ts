@@ -36,6 +36,27 @@ export const commands = {
 	/**  Messages oldest first; with `limit`, the newest `limit` of them. */
 	getMessages: (sessionId: SessionId, limit: number | null) => typedError<Message[], AppError>(__TAURI_INVOKE("get_messages", { sessionId, limit })),
 	/**
+	 *  The messages around one message of a chat, oldest first: up to `before`
+	 *  older ones (default 50), the message, up to `after` newer ones (default
+	 *  50), each side at most 500, and whether more exist on either side. Opens
+	 *  a long chat at a search hit; with the oldest message shown and `after:
+	 *  0` it gives the page before it. A message of another chat is
+	 *  `invalidArgument { field: "messageId" }`.
+	 */
+	getMessagesAround: (sessionId: SessionId, messageId: MessageId, before: number | null, after: number | null) => typedError<MessageWindow, AppError>(__TAURI_INVOKE("get_messages_around", { sessionId, messageId, before, after })),
+	/**
+	 *  Searches the messages of every chat (compacted ones included). `query`:
+	 *  words (case and diacritics ignored: `cafe` finds "Café"), `word*`
+	 *  prefixes and `"quoted phrases"`, all of which must match; Chinese,
+	 *  Japanese and Korean text matches as a substring. Hits are ranked by
+	 *  relevance (bm25) then recency, grouped by chat, each with a plain-text
+	 *  snippet and its matches as UTF-16 ranges (`snippet.slice(start, end)`).
+	 *  `options` filters by chat, role and time and sets `limit` (default 50,
+	 *  at most 200). An unreadable query (an unbalanced quote, search
+	 *  operators) is `invalidArgument { field: "query" }`.
+	 */
+	searchMessages: (query: string, options: SearchOptions | null) => typedError<SearchResults, AppError>(__TAURI_INVOKE("search_messages", { query, options })),
+	/**
 	 *  Sends a message and waits for the whole reply. The user message is
 	 *  stored before the provider is called; the reply is stored as it streams
 	 *  (stream events are emitted too, so other views stay live).
@@ -374,6 +395,16 @@ export type MessageStatus = "complete" |
 /**  Still arriving (or the app died while it was arriving). */
 "streaming" | "cancelled" | "failed";
 
+/**  A stretch of a chat around one message: what `get_messages_around` returns. */
+export type MessageWindow = {
+	/**  Oldest first, including the message asked about. */
+	messages: Message[],
+	/**  Older messages exist before the first one here. */
+	hasOlder: boolean,
+	/**  Newer messages exist after the last one here. */
+	hasNewer: boolean,
+};
+
 export type Metrics = {
 	/**  Whole seconds since the backend started. */
 	uptime: number,
@@ -509,6 +540,71 @@ export type ProviderState =
 
 export type Role = "user" | "assistant" | "system";
 
+/**  The hits of one chat. */
+export type SearchGroup = {
+	sessionId: SessionId,
+	/**  The chat's title, as `SessionInfo.title`. */
+	title: string | null,
+	hits: SearchHit[],
+};
+
+/**  One message that matched. */
+export type SearchHit = {
+	messageId: MessageId,
+	role: Role,
+	/**  RFC 3339, UTC. */
+	createdAt: string,
+	/**
+	 *  Plain text around the first match (never markup), with `…` where the
+	 *  message was cut and line breaks as spaces.
+	 */
+	snippet: string,
+	/**
+	 *  Where the query matched in `snippet`, in UTF-16 code units, sorted
+	 *  and not overlapping: highlight `snippet.slice(start, end)`.
+	 */
+	matches: TextRange[],
+	/**
+	 *  Compaction replaced the message by a summary; it is still part of
+	 *  the chat's history (and searchable), no longer sent to the model.
+	 */
+	compacted?: boolean,
+	/**  A summary written by compaction. */
+	summary?: boolean,
+};
+
+/**
+ *  Narrows `search_messages`. Every field is optional; unknown fields are
+ *  refused (`invalidArgument { field: "options" }`) rather than ignored.
+ */
+export type SearchOptions = {
+	/**  Only this chat (`sessionNotFound` if it does not exist). */
+	sessionId?: SessionId | null,
+	/**  Only messages of this role. */
+	role?: Role | null,
+	/**  Only messages written at or after this time (RFC 3339). */
+	from?: string | null,
+	/**  Only messages written at or before this time (RFC 3339). */
+	to?: string | null,
+	/**
+	 *  Most hits to return: default 50, at most 200 (larger values are
+	 *  capped); 0 is refused.
+	 */
+	limit?: number | null,
+};
+
+/**
+ *  What `search_messages` found, grouped by chat. Chats come in the order
+ *  of their best hit; hits within a chat best first. Best is the most
+ *  relevant (BM25), then the most recent; a query matching more than 1,000
+ *  messages is ranked among its newest 1,000 matches.
+ */
+export type SearchResults = {
+	groups: SearchGroup[],
+	/**  More messages matched than `limit` allowed. */
+	truncated: boolean,
+};
+
 export type SecretStoreKind = 
 /**
  *  The OS keychain: Secret Service (Linux), Keychain (macOS),
@@ -637,6 +733,15 @@ export type StreamError = {
 export type StreamStart = {
 	sessionId: SessionId,
 	messageId: MessageId,
+};
+
+/**
+ *  A range of a text in UTF-16 code units, as JavaScript counts:
+ *  `text.slice(start, end)` is the range. `end` is exclusive.
+ */
+export type TextRange = {
+	start: number,
+	end: number,
 };
 
 export type Usage = {

@@ -286,6 +286,8 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
 			updateSession: (sessionId, patch) => call("update_session", { sessionId, patch }),
 			deleteSession: (sessionId) => call("delete_session", { sessionId }),
 			getMessages: (sessionId, limit) => call("get_messages", { sessionId, limit }),
+			getMessagesAround: (sessionId, messageId, before, after) => call("get_messages_around", { sessionId, messageId, before, after }),
+			searchMessages: (query, options) => call("search_messages", { query, options }),
 			sendMessage: (sessionId, content) => call("send_message", { sessionId, content }),
 			sendMessageStreaming: (sessionId, content) => call("send_message_streaming", { sessionId, content }),
 			cancelStream: (sessionId) => call("cancel_stream", { sessionId }),

@@ -1,5 +1,5 @@
 import { createEffect, createMemo, createSignal, Match, on, onCleanup, onMount, Show, Switch } from "solid-js";
-import { type ModelInfo, type SessionId } from "../bindings/bindings";
+import { type MessageId, type ModelInfo, type SessionId } from "../bindings/bindings";
 import { commands } from "./transport";
 import { errorOf, unwrap, type CommandError } from "./api";
 import { tauriChatBackend, type ChatBackend } from "./chat/backend";
@@ -10,6 +10,7 @@ import { ChatView } from "./components/ChatView";
 import { ErrorNote } from "./components/ErrorNote";
 import { FirstRun } from "./components/FirstRun";
 import { ModelPicker } from "./components/ModelPicker";
+import { SearchPalette } from "./components/SearchPalette";
 import { SettingsPanel } from "./components/Settings";
 import { Sidebar } from "./components/Sidebar";
 import { StatusPanel, StatusSummary } from "./components/Status";
@@ -61,6 +62,7 @@ export function App(props: AppProps) {
   const [modelsError, setModelsError] = createSignal<CommandError | null>(null);
   const [creating, setCreating] = createSignal(false);
   const [now, setNow] = createSignal(new Date());
+  const [searching, setSearching] = createSignal(false);
 
   const modelSaveError = () => {
     const st = settings.field("defaults.model");
@@ -141,6 +143,15 @@ export function App(props: AppProps) {
   const rename = async (id: SessionId, title: string) => (await sessions.update(id, { title })) !== null;
   const togglePin = (id: SessionId, pinned: boolean) => void sessions.update(id, { pinned });
 
+  /** A search hit chosen: its chat, opened at the message. */
+  const openHit = (sessionId: SessionId, messageId: MessageId) => {
+    setSearching(false);
+    setSelectedId(sessionId);
+    setView("chat");
+    const s = sessions.sessions().find((x) => x.id === sessionId);
+    void chat.openAt(sessionId, messageId, s?.model ?? null);
+  };
+
   const openView = (v: View) => {
     const was = view();
     setView(v);
@@ -183,7 +194,16 @@ export function App(props: AppProps) {
     void chat.listen().then((u) => (disposed ? u() : (unlisten = u)));
     const stopPolling = status.poll(props.statusIntervalMs ?? 5000);
     const clock = setInterval(() => setNow(new Date()), 30_000);
+    // Ctrl+K (Cmd+K on macOS) opens the search palette from anywhere.
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        setSearching(true);
+      }
+    };
+    window.addEventListener("keydown", onKey);
     onCleanup(() => {
+      window.removeEventListener("keydown", onKey);
       disposed = true;
       unlisten?.();
       stopPolling();
@@ -265,6 +285,7 @@ export function App(props: AppProps) {
           </Match>
         </Switch>
       </main>
+      <SearchPalette open={searching()} onClose={() => setSearching(false)} onChoose={openHit} />
     </div>
   );
 }

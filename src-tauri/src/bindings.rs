@@ -1,7 +1,7 @@
 //! The specta builder: the single list of commands and events, from which
 //! both the invoke handler and `bindings/bindings.ts` are made.
 
-use crate::commands::{chat, config, sessions, system};
+use crate::commands::{chat, config, search, sessions, system};
 use crate::events::{SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart};
 use crate::gateway_client::GatewayClient;
 use clawdesk_core::config::typed_keys::{self, ConfigValues, NewProvider, ProviderSettings};
@@ -21,6 +21,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             sessions::update_session,
             sessions::delete_session,
             sessions::get_messages,
+            search::get_messages_around,
+            search::search_messages,
             chat::send_message,
             chat::send_message_streaming,
             chat::cancel_stream,

@@ -707,6 +707,7 @@ fn record_chat(r: &mut Recorder, double: &ProviderDouble, id: &Value, unknown: &
     .unwrap_err();
 
     record_compaction(r, double, id, unknown);
+    record_search(r, id, unknown);
 
     r.app
         .state()
@@ -787,6 +788,95 @@ fn record_compaction(r: &mut Recorder, double: &ProviderDouble, id: &Value, unkn
     )
     .unwrap_err();
     config.update("compaction.keepRecent", json!(8)).unwrap();
+}
+
+/// `search_messages` and `get_messages_around` over the chat recorded above
+/// (its compacted messages included).
+fn record_search(r: &mut Recorder, id: &Value, unknown: &Value) {
+    r.call(
+        "search_messages",
+        "a word, across chats (compacted messages included)",
+        vec![("query", json!("hello")), ("options", Value::Null)],
+    )
+    .unwrap();
+    r.call(
+        "search_messages",
+        "filtered by chat and role, limited",
+        vec![
+            ("query", json!("hel*")),
+            (
+                "options",
+                json!({ "sessionId": id, "role": "user", "limit": 1 }),
+            ),
+        ],
+    )
+    .unwrap();
+    r.call(
+        "search_messages",
+        "nothing found",
+        vec![
+            ("query", json!("\"no such phrase\"")),
+            ("options", Value::Null),
+        ],
+    )
+    .unwrap();
+    r.call(
+        "search_messages",
+        "invalidArgument: unbalanced quote",
+        vec![("query", json!("\"hello")), ("options", Value::Null)],
+    )
+    .unwrap_err();
+    r.call(
+        "search_messages",
+        "invalidArgument: search operators",
+        vec![("query", json!("hello OR world")), ("options", Value::Null)],
+    )
+    .unwrap_err();
+    r.call(
+        "search_messages",
+        "sessionNotFound",
+        vec![
+            ("query", json!("hello")),
+            ("options", json!({ "sessionId": unknown })),
+        ],
+    )
+    .unwrap_err();
+
+    let messages = r.app.ok("get_messages", json!({ "sessionId": id }));
+    let third = messages[2]["id"].clone();
+    r.call(
+        "get_messages_around",
+        "one message back and one on",
+        vec![
+            ("sessionId", id.clone()),
+            ("messageId", third.clone()),
+            ("before", json!(1)),
+            ("after", json!(1)),
+        ],
+    )
+    .unwrap();
+    r.call(
+        "get_messages_around",
+        "invalidArgument: a message of another chat",
+        vec![
+            ("sessionId", id.clone()),
+            ("messageId", json!("msg_01ARZ3NDEKTSV4RRFFQ69G5FAV")),
+            ("before", Value::Null),
+            ("after", Value::Null),
+        ],
+    )
+    .unwrap_err();
+    r.call(
+        "get_messages_around",
+        "sessionNotFound",
+        vec![
+            ("sessionId", unknown.clone()),
+            ("messageId", third),
+            ("before", Value::Null),
+            ("after", Value::Null),
+        ],
+    )
+    .unwrap_err();
 }
 
 /// Events, keyed by accessor, with a case name: the first few of each kind

@@ -9,6 +9,7 @@ use common::TestApp;
 use serde_json::{json, Value};
 
 const SESSION: &str = "sess_01ARZ3NDEKTSV4RRFFQ69G5FAV";
+const MESSAGE: &str = "msg_01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
 /// Arguments whose type is a boolean.
 const BOOLEAN_ARGS: &[&str] = &["pinnedFirst"];
@@ -64,6 +65,21 @@ fn cases() -> Vec<Case> {
             "get_messages",
             json!({ "sessionId": SESSION, "limit": 10 }),
             vec![("sessionId", true, None), ("limit", false, Some(json!(-1)))],
+        ),
+        case(
+            "get_messages_around",
+            json!({ "sessionId": SESSION, "messageId": MESSAGE, "before": 5, "after": 5 }),
+            vec![
+                ("sessionId", true, None),
+                ("messageId", true, None),
+                ("before", false, Some(json!(-1))),
+                ("after", false, Some(json!(4_294_967_296u64))),
+            ],
+        ),
+        case(
+            "search_messages",
+            json!({ "query": "hello", "options": { "limit": 5 } }),
+            vec![("query", true, None), ("options", false, None)],
         ),
         case("send_message", send(), send_args()),
         case("send_message_streaming", send(), send_args()),

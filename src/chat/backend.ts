@@ -1,7 +1,7 @@
 // What the chat needs from the backend, built from the generated bindings.
 // Sending, stopping and compacting go through the generated
 // `sendMessageStreaming` / `cancelStream` / `compactSession`.
-import { type Message, type SessionId } from "../../bindings/bindings";
+import { type Message, type MessageId, type MessageWindow, type SessionId } from "../../bindings/bindings";
 import { commands } from "../transport";
 import { unwrap } from "../api";
 
@@ -16,6 +16,10 @@ export interface ChatBackend {
   /** Messages of a session, oldest first; with `limit`, only the newest
    * `limit` of them. Throws `CommandFailed`. */
   loadMessages(sessionId: SessionId, limit?: number | null): Promise<Message[]>;
+  /** Up to `before` messages before `messageId`, it, and up to `after`
+   * after it, with whether more exist either side (`getMessagesAround`).
+   * Absent in backends that cannot page: a jump then loads everything. */
+  loadAround?: (sessionId: SessionId, messageId: MessageId, before: number, after: number) => Promise<MessageWindow>;
   /** Stores the user's message and starts the reply, which arrives as
    * stream events. `null` while the backend has no such command. */
   sendStreaming: ((sessionId: SessionId, content: string) => Promise<void>) | null;
@@ -27,6 +31,8 @@ export interface ChatBackend {
 
 export const tauriChatBackend: ChatBackend = {
   loadMessages: (sessionId, limit = null) => unwrap(commands.getMessages(sessionId, limit)),
+  loadAround: (sessionId, messageId, before, after) =>
+    unwrap(commands.getMessagesAround(sessionId, messageId, before, after)),
   sendStreaming: async (sessionId, content) => {
     await unwrap(commands.sendMessageStreaming(sessionId, content));
   },

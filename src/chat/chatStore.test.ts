@@ -6,7 +6,7 @@ import { commands, type SessionId } from "../../bindings/bindings";
 import { conversation, fakeBackend, message } from "../test/fixtures";
 import { asMessageId, asSessionId } from "../test/ids";
 import { tauriChatBackend, type ChatBackend } from "./backend";
-import { createChatStore, FIRST_PAGE } from "./chatStore";
+import { AROUND, createChatStore, FIRST_PAGE, PAGE } from "./chatStore";
 
 const S = asSessionId("sess_01CHAT");
 const OTHER = asSessionId("sess_02OTHER");
@@ -217,6 +217,60 @@ describe("chat store", () => {
     await emitEvent("sessionCompacted", { sessionId: S, messagesBefore: 40, messagesAfter: 9, tokensSaved: 5000 });
     expect(chat.compacted()).toEqual({ messagesBefore: 40, messagesAfter: 9, tokensSaved: 5000 });
     expect(be.mock.callsOf("getMessages").length).toBe(loadsBefore + 1);
+    stop();
+  });
+});
+
+describe("opening a chat at a message (a search hit)", () => {
+  /** A backend serving windows of `all` like getMessagesAround. */
+  function windowed(all: ReturnType<typeof conversation>, calls: string[]): Partial<ChatBackend> {
+    return {
+      loadAround: async (_sessionId, messageId, before, after) => {
+        calls.push(`${messageId} -${before} +${after}`);
+        const at = all.findIndex((m) => m.id === messageId);
+        const from = Math.max(0, at - before);
+        const to = Math.min(all.length, at + after + 1);
+        return { messages: all.slice(from, to), hasOlder: from > 0, hasNewer: to < all.length };
+      },
+    };
+  }
+
+  it("loads only the window around the message, highlights it, and pages both ways", async () => {
+    const all = conversation(S, 1000);
+    const calls: string[] = [];
+    const { chat, stop } = await setup(windowed(all, calls), all);
+    const target = all[500]!.id;
+    await chat.openAt(S, target);
+    expect(calls).toEqual([`${target} -${AROUND} +${AROUND}`]);
+    expect(chat.state.messages).toHaveLength(2 * AROUND + 1);
+    expect(chat.highlighted()).toBe(target);
+    expect(chat.scrollTarget()?.id).toBe(target);
+    expect(chat.hasOlder() && chat.hasNewer()).toBe(true);
+
+    await chat.loadOlderPage();
+    expect(chat.state.messages[0]!.id).toBe(all[500 - AROUND - PAGE]!.id);
+    expect(chat.state.messages).toHaveLength(2 * AROUND + 1 + PAGE);
+    await chat.loadNewerPage();
+    expect(chat.state.messages.at(-1)!.id).toBe(all[500 + AROUND + PAGE]!.id);
+    // No duplicates where the pages meet.
+    expect(new Set(chat.state.messages.map((m) => m.id)).size).toBe(chat.state.messages.length);
+
+    // Opening the chat normally forgets the jump.
+    await chat.open(S);
+    expect(chat.highlighted()).toBe(null);
+    expect(chat.hasOlder() || chat.hasNewer()).toBe(false);
+    stop();
+  });
+
+  it("shows a failed window as a load error", async () => {
+    const { chat, stop } = await setup({
+      loadAround: async () => {
+        throw new CommandFailed({ kind: "invalidArgument", message: "invalid messageId: not in this chat", field: "messageId" });
+      },
+    });
+    await chat.openAt(S, asMessageId("msg_NOPE"));
+    expect(chat.loadError()?.kind).toBe("invalidArgument");
+    expect(chat.loading()).toBe(false);
     stop();
   });
 });

@@ -3,7 +3,7 @@
 // stops replies through a ChatBackend. What the user types lives in drafts.ts.
 import { batch, createSignal } from "solid-js";
 import { createStore, produce, reconcile } from "solid-js/store";
-import { type Message, type SessionId } from "../../bindings/bindings";
+import { type Message, type MessageId, type SessionId } from "../../bindings/bindings";
 import { events } from "../transport";
 import { errorOf, type CommandError } from "../api";
 import type { ChatBackend, CompactionSummary } from "./backend";
@@ -23,6 +23,18 @@ import {
 
 /** How many of a session's newest messages `open` shows before loading the rest. */
 export const FIRST_PAGE = 100;
+
+/** Messages loaded each side of a message a jump opens the chat at, and
+ * per page when scrolling from there. */
+export const AROUND = 50;
+export const PAGE = 100;
+
+/** Where the list should scroll to: a message, and a counter so asking
+ * again for the same one scrolls again. */
+export interface ScrollTarget {
+  id: string;
+  request: number;
+}
 
 export interface ChatStoreHooks {
   /** The backend stored a message the user sent (the session's title and time changed). */
@@ -46,6 +58,13 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
   const [sending, setSending] = createSignal(false);
   const [compacting, setCompacting] = createSignal(false);
   const [compacted, setCompacted] = createSignal<CompactionSummary | null>(null);
+  // A chat opened at a message (a search hit) holds a window of it: these
+  // say whether older / newer messages are still to be loaded.
+  const [hasOlder, setHasOlder] = createSignal(false);
+  const [hasNewer, setHasNewer] = createSignal(false);
+  const [highlighted, setHighlighted] = createSignal<string | null>(null);
+  const [scrollTarget, setScrollTarget] = createSignal<ScrollTarget | null>(null);
+  let paging = false;
   let loadToken = 0;
 
   async function reload(sessionId: SessionId): Promise<void> {
@@ -91,6 +110,10 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
       setSending(false);
       setCompacted(null);
       setLoading(sessionId !== null);
+      setHasOlder(false);
+      setHasNewer(false);
+      setHighlighted(null);
+      setScrollTarget(null);
     });
     if (sessionId === null) return;
     const token = loadToken;
@@ -105,6 +128,93 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
     if (token !== loadToken) return;
     setLoading(false);
     if (page && page.length >= FIRST_PAGE) await loadOlder(sessionId);
+  }
+
+  /** Shows a session at one of its messages, scrolled to it and
+   * highlighted, however far back it is: only the messages around it are
+   * loaded; older and newer ones follow as the list scrolls (`loadOlderPage`,
+   * `loadNewerPage`). */
+  async function openAt(sessionId: SessionId, messageId: MessageId, model: string | null = null): Promise<void> {
+    const around = backend.loadAround;
+    if (!around) {
+      await open(sessionId, model);
+      setHighlighted(messageId);
+      setScrollTarget({ id: messageId, request: Date.now() });
+      return;
+    }
+    flushChunks();
+    loadToken++;
+    const token = loadToken;
+    batch(() => {
+      setState(reconcile(emptyChat(sessionId, model)));
+      setLoadError(null);
+      setActionError(null);
+      setSending(false);
+      setCompacted(null);
+      setLoading(true);
+      setHighlighted(null);
+      setScrollTarget(null);
+    });
+    try {
+      const window = await around(sessionId, messageId, AROUND, AROUND);
+      if (token !== loadToken) return;
+      batch(() => {
+        setState(produce((s) => mergeReload(s, window.messages)));
+        setHasOlder(window.hasOlder);
+        setHasNewer(window.hasNewer);
+        setHighlighted(messageId);
+        setScrollTarget({ id: messageId, request: Date.now() });
+      });
+    } catch (e) {
+      if (token === loadToken) setLoadError(errorOf(e));
+    }
+    if (token === loadToken) setLoading(false);
+  }
+
+  /** Puts the page of messages before the first one shown in front of it. */
+  async function loadOlderPage(): Promise<void> {
+    const sessionId = state.sessionId;
+    const first = state.messages[0];
+    if (!sessionId || !first || !hasOlder() || paging || !backend.loadAround) return;
+    paging = true;
+    const token = loadToken;
+    try {
+      const window = await backend.loadAround(sessionId, first.id as MessageId, PAGE, 0);
+      if (token !== loadToken) return;
+      const shown = new Set(state.messages.map((m) => m.id));
+      const older = window.messages.filter((m) => !shown.has(m.id)).map(fromMessage);
+      batch(() => {
+        setState("messages", (messages) => [...older, ...messages]);
+        setHasOlder(window.hasOlder);
+      });
+    } catch (e) {
+      if (token === loadToken) setLoadError(errorOf(e));
+    } finally {
+      paging = false;
+    }
+  }
+
+  /** Puts the page of messages after the last one shown behind it. */
+  async function loadNewerPage(): Promise<void> {
+    const sessionId = state.sessionId;
+    const last = state.messages[state.messages.length - 1];
+    if (!sessionId || !last || !hasNewer() || paging || !backend.loadAround) return;
+    paging = true;
+    const token = loadToken;
+    try {
+      const window = await backend.loadAround(sessionId, last.id as MessageId, 0, PAGE);
+      if (token !== loadToken) return;
+      const shown = new Set(state.messages.map((m) => m.id));
+      const newer = window.messages.filter((m) => !shown.has(m.id)).map(fromMessage);
+      batch(() => {
+        setState("messages", (messages) => [...messages, ...newer]);
+        setHasNewer(window.hasNewer);
+      });
+    } catch (e) {
+      if (token === loadToken) setLoadError(errorOf(e));
+    } finally {
+      paging = false;
+    }
   }
 
   function apply(event: StreamEvent): Applied {
@@ -196,6 +306,9 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
     const sessionId = state.sessionId;
     const text = content.trim();
     if (!sessionId || !text || !canSend() || sending()) return false;
+    // Opened far back at a search hit: the new message goes after the
+    // newest ones, so show the end of the chat first.
+    if (hasNewer()) await open(sessionId, state.model ?? null);
     setActionError(null);
     let localId = "" as LocalId;
     setState(produce((s) => (localId = addLocalUserMessage(s, text))));
@@ -250,6 +363,13 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
     canSend,
     canStop,
     open,
+    openAt,
+    hasOlder,
+    hasNewer,
+    loadOlderPage,
+    loadNewerPage,
+    highlighted,
+    scrollTarget,
     reload: () => (state.sessionId ? reload(state.sessionId) : Promise.resolve()),
     listen,
     apply,

@@ -100,6 +100,10 @@ export function ChatView(props: ChatViewProps) {
                   conversationKey={chat().state.sessionId}
                   messages={chat().state.messages}
                   streamingId={chat().state.streamingId}
+                  highlightedId={chat().highlighted()}
+                  scrollTarget={chat().scrollTarget()}
+                  onNearTop={chat().hasOlder() ? () => void chat().loadOlderPage() : undefined}
+                  onNearBottom={chat().hasNewer() ? () => void chat().loadNewerPage() : undefined}
                 />
               </Show>
             </Show>

@@ -10,6 +10,8 @@ export interface MessageItemProps {
   message: ChatMessage;
   /** This message is the reply streaming right now. */
   live: boolean;
+  /** Marked as the search hit the chat was opened at. */
+  highlighted?: boolean;
 }
 
 export function MessageItem(props: MessageItemProps) {
@@ -18,7 +20,8 @@ export function MessageItem(props: MessageItemProps) {
   return (
     <article
       class={`message role-${m().role} status-${m().status}`}
-      classList={{ live: props.live, local: m().local !== null }}
+      classList={{ live: props.live, local: m().local !== null, highlighted: props.highlighted === true }}
+      data-highlighted={props.highlighted ? "true" : undefined}
       data-message-id={m().id}
       data-testid="message"
       aria-busy={props.live}

@@ -1,5 +1,6 @@
 import { createVirtualizer } from "@tanstack/solid-virtual";
 import { createComputed, createEffect, For, on, Show } from "solid-js";
+import type { ScrollTarget } from "../chat/chatStore";
 import type { ChatMessage } from "../chat/streamState";
 import { MessageItem } from "./MessageItem";
 
@@ -8,7 +9,17 @@ export interface MessageListProps {
   conversationKey: string | null;
   messages: ChatMessage[];
   streamingId: string | null;
+  /** A message to mark (the search hit the chat was opened at). */
+  highlightedId?: string | null;
+  /** Scrolls to this message (centred) when it changes, instead of the end. */
+  scrollTarget?: ScrollTarget | null;
+  /** The reader scrolled near the top / bottom: load more that way. */
+  onNearTop?: () => void;
+  onNearBottom?: () => void;
 }
+
+/** Pixels from the top or bottom at which the next page is asked for. */
+const PAGE_PX = 400;
 
 /** A row's height until it is measured. */
 const ESTIMATE_PX = 120;
@@ -55,9 +66,16 @@ export function MessageList(props: MessageListProps) {
     if (props.messages.length > 0) virtualizer.scrollToEnd();
   };
 
+  // While a jump's target is being scrolled to, the list neither follows
+  // the end nor asks for pages.
+  let jumping = false;
+
   const onScroll = () => {
-    if (!scrollEl) return;
-    stick = scrollEl.scrollHeight - scrollEl.scrollTop - scrollEl.clientHeight < STICK_PX;
+    if (!scrollEl || jumping) return;
+    const fromBottom = scrollEl.scrollHeight - scrollEl.scrollTop - scrollEl.clientHeight;
+    stick = fromBottom < STICK_PX && !props.onNearBottom;
+    if (scrollEl.scrollTop < PAGE_PX) props.onNearTop?.();
+    if (fromBottom < PAGE_PX) props.onNearBottom?.();
   };
 
   createEffect(
@@ -88,8 +106,32 @@ export function MessageList(props: MessageListProps) {
     const n = props.messages.length;
     void props.messages[n - 1]?.content.length;
     void virtualizer.getTotalSize();
-    if (stick) queueMicrotask(scrollToEnd);
+    if (stick) queueMicrotask(() => stick && scrollToEnd());
   });
+
+  // Open at a message: scroll it to the middle, and again once the rows
+  // around it are measured (their real heights move it).
+  createEffect(
+    on(
+      () => props.scrollTarget,
+      (target) => {
+        if (!target) return;
+        const at = props.messages.findIndex((m) => m.id === target.id);
+        if (at < 0) return;
+        stick = false;
+        jumping = true;
+        const go = () => virtualizer.scrollToIndex(at, { align: "center" });
+        go();
+        let tries = 0;
+        const settle = () => {
+          go();
+          if (++tries < 4) setTimeout(settle, 60);
+          else jumping = false;
+        };
+        setTimeout(settle, 30);
+      },
+    ),
+  );
 
   return (
     <div class="message-scroll" ref={scrollEl} onScroll={onScroll} role="log" aria-live="polite" aria-relevant="additions">
@@ -105,7 +147,11 @@ export function MessageList(props: MessageListProps) {
               >
                 <Show when={props.messages[row.index]}>
                   {(m) => (
-                    <MessageItem message={m()} live={m().id === props.streamingId} />
+                    <MessageItem
+                      message={m()}
+                      live={m().id === props.streamingId}
+                      highlighted={m().id === props.highlightedId}
+                    />
                   )}
                 </Show>
               </div>

@@ -149,6 +149,24 @@ export const getMessages4 = {
   response: {"data":[{"compacted":true,"content":"Say hello","id":"msg_01JC0NTRACT000000000000005","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":null},{"compacted":true,"content":"Hello, world","id":"msg_01JC0NTRACT000000000000006","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":{"inputTokens":12,"outputTokens":2}},{"compacted":true,"content":"hi","id":"msg_01JC0NTRACT000000000000007","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":null},{"compacted":true,"content":"","failure":{"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double)."},"id":"msg_01JC0NTRACT000000000000008","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"failed","timestamp":"2026-01-01T00:00:00.000Z","tokens":0,"usage":null},{"compacted":true,"content":"The user said hello and asked to count.","id":"msg_01JC0NTRACT000000000000009","model":"anthropic/claude-sonnet-4-5","role":"system","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","summary":true,"timestamp":"2026-01-01T00:00:00.000Z","tokens":9,"usage":{"inputTokens":40,"outputTokens":9}},{"compacted":true,"content":"Count slowly","id":"msg_01JC0NTRACT000000000000010","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":null},{"compacted":true,"content":"0 1 ","failure":{"code":"cancelled","message":"the reply was stopped"},"id":"msg_01JC0NTRACT000000000000011","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"cancelled","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":{"inputTokens":12,"outputTokens":1}},{"content":"Earlier: hello, counting, go on.","id":"msg_01JC0NTRACT000000000000012","model":"anthropic/claude-sonnet-4-5","role":"system","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","summary":true,"timestamp":"2026-01-01T00:00:00.000Z","tokens":8,"usage":{"inputTokens":60,"outputTokens":8}},{"content":"Go on","id":"msg_01JC0NTRACT000000000000013","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":null},{"content":"Shorter now.","id":"msg_01JC0NTRACT000000000000014","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":{"inputTokens":30,"outputTokens":3}}],"status":"ok"} satisfies Response<"getMessages">,
 };
 
+// get_messages_around: one message back and one on
+export const getMessagesAround0 = {
+  args: ["sess_01JC0NTRACT000000000000001","msg_01JC0NTRACT000000000000007",1,1] satisfies Args<"getMessagesAround">,
+  response: {"data":{"hasNewer":true,"hasOlder":true,"messages":[{"compacted":true,"content":"Hello, world","id":"msg_01JC0NTRACT000000000000006","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":{"inputTokens":12,"outputTokens":2}},{"compacted":true,"content":"hi","id":"msg_01JC0NTRACT000000000000007","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":null},{"compacted":true,"content":"","failure":{"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double)."},"id":"msg_01JC0NTRACT000000000000008","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"failed","timestamp":"2026-01-01T00:00:00.000Z","tokens":0,"usage":null}]},"status":"ok"} satisfies Response<"getMessagesAround">,
+};
+
+// get_messages_around: invalidArgument: a message of another chat
+export const getMessagesAround1 = {
+  args: ["sess_01JC0NTRACT000000000000001","msg_01JC0NTRACT000000000000015",null,null] satisfies RefusedArgs<"getMessagesAround">,
+  response: {"error":{"field":"messageId","kind":"invalidArgument","message":"invalid messageId: message msg_01JC0NTRACT000000000000015 is not in session sess_01JC0NTRACT000000000000001"},"status":"error"} satisfies Response<"getMessagesAround">,
+};
+
+// get_messages_around: sessionNotFound
+export const getMessagesAround2 = {
+  args: ["sess_01JC0NTRACT000000000000002","msg_01JC0NTRACT000000000000007",null,null] satisfies Args<"getMessagesAround">,
+  response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000002 does not exist","sessionId":"sess_01JC0NTRACT000000000000002"},"status":"error"} satisfies Response<"getMessagesAround">,
+};
+
 // get_metrics: after the calls above
 export const getMetrics0 = {
   args: [] satisfies Args<"getMetrics">,
@@ -175,8 +193,8 @@ export const getSession1 = {
 
 // get_session: invalidArgument: ULID body overflows 128 bits
 export const getSession2 = {
-  args: ["sess_01JC0NTRACT000000000000015"] satisfies RefusedArgs<"getSession">,
-  response: {"error":{"field":"sessionId","kind":"invalidArgument","message":"invalid sessionId: \"sess_01JC0NTRACT000000000000015\" is not a sess_<ULID> identifier"},"status":"error"} satisfies Response<"getSession">,
+  args: ["sess_01JC0NTRACT000000000000016"] satisfies RefusedArgs<"getSession">,
+  response: {"error":{"field":"sessionId","kind":"invalidArgument","message":"invalid sessionId: \"sess_01JC0NTRACT000000000000016\" is not a sess_<ULID> identifier"},"status":"error"} satisfies Response<"getSession">,
 };
 
 // get_session: invalidArgument: missing sessionId
@@ -237,6 +255,42 @@ export const listSessionsPage5 = {
 export const rotateGatewayToken0 = {
   args: [] satisfies Args<"rotateGatewayToken">,
   response: {"data":"<gateway-token: 64 hex digits>","status":"ok"} satisfies Response<"rotateGatewayToken">,
+};
+
+// search_messages: a word, across chats (compacted messages included)
+export const searchMessages0 = {
+  args: ["hello",null] satisfies Args<"searchMessages">,
+  response: {"data":{"groups":[{"hits":[{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":5,"start":0}],"messageId":"msg_01JC0NTRACT000000000000006","role":"assistant","snippet":"Hello, world"},{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":9,"start":4}],"messageId":"msg_01JC0NTRACT000000000000005","role":"user","snippet":"Say hello"},{"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":14,"start":9}],"messageId":"msg_01JC0NTRACT000000000000012","role":"system","snippet":"Earlier: hello, counting, go on.","summary":true},{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":19,"start":14}],"messageId":"msg_01JC0NTRACT000000000000009","role":"system","snippet":"The user said hello and asked to count.","summary":true}],"sessionId":"sess_01JC0NTRACT000000000000001","title":"Say hello"}],"truncated":false},"status":"ok"} satisfies Response<"searchMessages">,
+};
+
+// search_messages: filtered by chat and role, limited
+export const searchMessages1 = {
+  args: ["hel*",{"limit":1,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001"}] satisfies Args<"searchMessages">,
+  response: {"data":{"groups":[{"hits":[{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":9,"start":4}],"messageId":"msg_01JC0NTRACT000000000000005","role":"user","snippet":"Say hello"}],"sessionId":"sess_01JC0NTRACT000000000000001","title":"Say hello"}],"truncated":false},"status":"ok"} satisfies Response<"searchMessages">,
+};
+
+// search_messages: nothing found
+export const searchMessages2 = {
+  args: ["\"no such phrase\"",null] satisfies Args<"searchMessages">,
+  response: {"data":{"groups":[],"truncated":false},"status":"ok"} satisfies Response<"searchMessages">,
+};
+
+// search_messages: invalidArgument: unbalanced quote
+export const searchMessages3 = {
+  args: ["\"hello",null] satisfies RefusedArgs<"searchMessages">,
+  response: {"error":{"field":"query","kind":"invalidArgument","message":"invalid query: a quote is not closed (\" … \")"},"status":"error"} satisfies Response<"searchMessages">,
+};
+
+// search_messages: invalidArgument: search operators
+export const searchMessages4 = {
+  args: ["hello OR world",null] satisfies RefusedArgs<"searchMessages">,
+  response: {"error":{"field":"query","kind":"invalidArgument","message":"invalid query: search operators such as OR are not supported; every word must match (quote it to search for it)"},"status":"error"} satisfies Response<"searchMessages">,
+};
+
+// search_messages: sessionNotFound
+export const searchMessages5 = {
+  args: ["hello",{"sessionId":"sess_01JC0NTRACT000000000000002"}] satisfies Args<"searchMessages">,
+  response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000002 does not exist","sessionId":"sess_01JC0NTRACT000000000000002"},"status":"error"} satisfies Response<"searchMessages">,
 };
 
 // send_message: complete reply

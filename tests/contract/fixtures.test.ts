@@ -129,10 +129,12 @@ function wrongTypeFor(value: unknown): unknown {
   if (typeof value === "string") return 42;
   if (typeof value === "number") return String(value);
   if (typeof value === "boolean") return String(value);
-  // An object argument whose fields are all optional (SessionPatch) takes
-  // any object; a string is no object.
+  // An object argument whose fields are all optional (SessionPatch,
+  // searchMessages' options) takes any object, even one with an unknown
+  // key; a string is no object.
   if (value !== null && typeof value === "object" && !Array.isArray(value)) return "not an object";
-  return { notInTheContract: true };
+  // No argument is an array.
+  return ["notInTheContract"];
 }
 
 /** A minimal value of a contract type, built from the model (not by hand). */

@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod providers;
 pub mod reachability;
 pub mod registry;
+pub mod search;
 pub mod store;
 pub mod time;
 pub mod tokens;

@@ -394,3 +394,99 @@ pub struct Metrics {
     pub stream_duration: LatencySummary,
     pub store_query: LatencySummary,
 }
+
+/// A range of a text in UTF-16 code units, as JavaScript counts:
+/// `text.slice(start, end)` is the range. `end` is exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TextRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Narrows `search_messages`. Every field is optional; unknown fields are
+/// refused (`invalidArgument { field: "options" }`) rather than ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SearchOptions {
+    /// Only this chat (`sessionNotFound` if it does not exist).
+    #[serde(default)]
+    #[specta(optional)]
+    pub session_id: Option<SessionId>,
+    /// Only messages of this role.
+    #[serde(default)]
+    #[specta(optional)]
+    pub role: Option<Role>,
+    /// Only messages written at or after this time (RFC 3339).
+    #[serde(default)]
+    #[specta(optional)]
+    pub from: Option<String>,
+    /// Only messages written at or before this time (RFC 3339).
+    #[serde(default)]
+    #[specta(optional)]
+    pub to: Option<String>,
+    /// Most hits to return: default 50, at most 200 (larger values are
+    /// capped); 0 is refused.
+    #[serde(default)]
+    #[specta(optional)]
+    pub limit: Option<u32>,
+}
+
+/// What `search_messages` found, grouped by chat. Chats come in the order
+/// of their best hit; hits within a chat best first. Best is the most
+/// relevant (BM25), then the most recent; a query matching more than 1,000
+/// messages is ranked among its newest 1,000 matches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResults {
+    pub groups: Vec<SearchGroup>,
+    /// More messages matched than `limit` allowed.
+    pub truncated: bool,
+}
+
+/// The hits of one chat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchGroup {
+    pub session_id: SessionId,
+    /// The chat's title, as `SessionInfo.title`.
+    pub title: Option<String>,
+    pub hits: Vec<SearchHit>,
+}
+
+/// One message that matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    pub message_id: MessageId,
+    pub role: Role,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// Plain text around the first match (never markup), with `…` where the
+    /// message was cut and line breaks as spaces.
+    pub snippet: String,
+    /// Where the query matched in `snippet`, in UTF-16 code units, sorted
+    /// and not overlapping: highlight `snippet.slice(start, end)`.
+    pub matches: Vec<TextRange>,
+    /// Compaction replaced the message by a summary; it is still part of
+    /// the chat's history (and searchable), no longer sent to the model.
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[specta(optional)]
+    pub compacted: bool,
+    /// A summary written by compaction.
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[specta(optional)]
+    pub summary: bool,
+}
+
+/// A stretch of a chat around one message: what `get_messages_around` returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageWindow {
+    /// Oldest first, including the message asked about.
+    pub messages: Vec<Message>,
+    /// Older messages exist before the first one here.
+    pub has_older: bool,
+    /// Newer messages exist after the last one here.
+    pub has_newer: bool,
+}

@@ -101,3 +101,121 @@ async fn sigkill_mid_stream_keeps_the_user_message_and_the_partial_reply() {
     assert_eq!(recovered.status, MessageStatus::Failed);
     assert_eq!(recovered.content, partial.content);
 }
+
+const INDEX_CHILD_DIR: &str = "CLAWDESK_INDEX_CRASH_CHILD_DIR";
+
+/// The child's side of the search-index test: writes as fast as it can
+/// (appends, rewrites like a streaming reply, deletions, Latin and CJK
+/// text) until killed, so the kill lands inside a write.
+#[tokio::test]
+#[ignore = "entry point of the child process started by the search-index SIGKILL test"]
+async fn index_crash_child() {
+    let dir = PathBuf::from(std::env::var(INDEX_CHILD_DIR).expect("run by the SIGKILL test"));
+    let store = SqliteStore::open(&dir.join("clawdesk.db")).await.unwrap();
+    for round in 0u64.. {
+        let session = store
+            .create_session(NewSession {
+                channel_id: DESKTOP_CHANNEL.into(),
+                model: None,
+            })
+            .await
+            .unwrap();
+        let mut last = None;
+        for i in 0..20 {
+            let text = if i % 3 == 0 {
+                format!("日本語のメッセージ {round}-{i}")
+            } else {
+                format!("message number {round}-{i} about café")
+            };
+            let message = store
+                .append_message(clawdesk_core::store::NewMessage {
+                    session_id: session.id.clone(),
+                    role: Role::User,
+                    content: text,
+                    model: None,
+                    usage: None,
+                    status: MessageStatus::Streaming,
+                    tokens: None,
+                })
+                .await
+                .unwrap();
+            last = Some(message.id);
+        }
+        let last = last.unwrap();
+        for step in 0..10 {
+            let text = if step % 2 == 0 {
+                "a reply growing"
+            } else {
+                "中文的回复"
+            };
+            store
+                .update_message(
+                    &last,
+                    &text.repeat(step + 1),
+                    MessageStatus::Streaming,
+                    None,
+                )
+                .await
+                .unwrap();
+        }
+        if round % 3 == 2 {
+            store.delete_session(&session.id).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn sigkill_during_writes_leaves_the_search_index_matching_the_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clawdesk.db");
+    // Several kills at different moments, each followed by a check.
+    for (round, wait_ms) in [350u64, 700, 1_100].into_iter().enumerate() {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "index_crash_child", "--nocapture"])
+            .env(INDEX_CHILD_DIR, dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The child is writing once its WAL has grown.
+        let started = std::time::Instant::now();
+        loop {
+            let written = std::fs::metadata(db.with_extension("db-wal"))
+                .map(|m| m.len() > 64 * 1024)
+                .unwrap_or(false);
+            if written || started.elapsed() > Duration::from_secs(30) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+        child.kill().unwrap(); // SIGKILL, most likely mid-transaction.
+        child.wait().unwrap();
+
+        let store = SqliteStore::open(&db).await.unwrap();
+        store
+            .check_search_index()
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        // And the index answers like the table: every message found by its own words.
+        let messages: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert!(messages > 0, "round {round}: the child wrote nothing");
+        let unmatched: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM messages m WHERE m.rowid NOT IN
+               (SELECT rowid FROM message_search WHERE message_search MATCH '\"message\" OR \"reply\"')
+             AND m.rowid NOT IN
+               (SELECT rowid FROM message_search_cjk WHERE message_search_cjk MATCH '\"メッセージ\" OR \"的回复\"')",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            unmatched, 0,
+            "round {round}: messages the index cannot find"
+        );
+        store.close().await;
+    }
+}

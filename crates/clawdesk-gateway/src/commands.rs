@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clawdesk_core::ids::SessionId;
 use clawdesk_core::registry::GATEWAY_CHANNEL;
+use clawdesk_core::types::SearchOptions;
 use clawdesk_core::{AppError, AppResult, ClawDesk};
 use serde::Serialize;
 use serde_json::Value;
@@ -102,6 +103,24 @@ async fn dispatch(desk: &ClawDesk, name: &str, body: &[u8]) -> Result<Value, Ref
             let session_id = session()?;
             let limit = args.get("limit").map_err(counted)?;
             reply(desk.get_messages(&session_id, limit).await)
+        }
+        "get_messages_around" => {
+            let session_id = session()?;
+            let message_id = args.get("messageId").map_err(counted)?;
+            let before = args.get("before").map_err(counted)?;
+            let after = args.get("after").map_err(counted)?;
+            reply(
+                desk.get_messages_around(&session_id, &message_id, before, after)
+                    .await,
+            )
+        }
+        "search_messages" => {
+            let query: String = args.get("query").map_err(counted)?;
+            let options: Option<SearchOptions> = args.get("options").map_err(counted)?;
+            reply(
+                desk.search_messages(&query, options.unwrap_or_default())
+                    .await,
+            )
         }
         "send_message" => {
             let session_id = session()?;

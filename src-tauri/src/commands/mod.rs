@@ -9,5 +9,6 @@
 pub mod arg;
 pub mod chat;
 pub mod config;
+pub mod search;
 pub mod sessions;
 pub mod system;

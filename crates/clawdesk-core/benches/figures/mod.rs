@@ -21,3 +21,11 @@ pub fn median(mut values: Vec<Duration>) -> Duration {
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
+
+/// The `p`th percentile (0–100) by nearest rank.
+#[allow(dead_code)]
+pub fn percentile(mut values: Vec<Duration>, p: f64) -> Duration {
+    values.sort();
+    let rank = ((p / 100.0) * values.len() as f64).ceil() as usize;
+    values[rank.clamp(1, values.len()) - 1]
+}

@@ -11,6 +11,7 @@ mod chat;
 mod config;
 mod events;
 mod gateway;
+mod search;
 mod sessions;
 mod system;
 

@@ -3,11 +3,13 @@
 //! health reports the reason, and the unreadable file is left untouched for
 //! the user to recover.
 
-use super::{NewMessage, NewSession, NewSummary, SessionStore, SessionUpdate};
+use super::{
+    MessageSearch, NewMessage, NewSession, NewSummary, SearchPage, SessionStore, SessionUpdate,
+};
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};
 use crate::page::{PageOrder, SessionCursor, SessionPage};
-use crate::types::{Message, MessageFailure, MessageStatus, SessionInfo, Usage};
+use crate::types::{Message, MessageFailure, MessageStatus, MessageWindow, SessionInfo, Usage};
 use async_trait::async_trait;
 use std::time::Duration;
 
@@ -48,6 +50,18 @@ impl SessionStore for UnavailableStore {
         self.fail()
     }
     async fn delete_session(&self, _: &SessionId) -> AppResult<()> {
+        self.fail()
+    }
+    async fn get_messages_around(
+        &self,
+        _: &SessionId,
+        _: &MessageId,
+        _: u32,
+        _: u32,
+    ) -> AppResult<MessageWindow> {
+        self.fail()
+    }
+    async fn search_messages(&self, _: &MessageSearch<'_>) -> AppResult<SearchPage> {
         self.fail()
     }
     async fn get_messages(&self, _: &SessionId, _: Option<u32>) -> AppResult<Vec<Message>> {

@@ -4,17 +4,22 @@
 mod failed;
 mod index;
 mod lock;
+mod search;
 mod sqlite;
 mod title;
 
 pub use failed::UnavailableStore;
+pub use search::SEARCH_CANDIDATES;
 pub use sqlite::{page_query_sql, SqliteStore, INTERRUPTED};
 pub use title::title_from_first_message;
 
 use crate::error::AppResult;
 use crate::ids::{MessageId, SessionId};
 use crate::page::{PageOrder, SessionCursor, SessionPage};
-use crate::types::{Message, MessageFailure, MessageStatus, Role, SessionInfo, Usage};
+use crate::search::{SearchQuery, SearchRow};
+use crate::types::{
+    Message, MessageFailure, MessageStatus, MessageWindow, Role, SessionInfo, Usage,
+};
 use async_trait::async_trait;
 use std::time::Duration;
 
@@ -60,6 +65,27 @@ pub struct NewSummary {
     pub tokens: u32,
 }
 
+/// A parsed search with its filters, for `search_messages`.
+#[derive(Debug, Clone)]
+pub struct MessageSearch<'a> {
+    pub query: &'a SearchQuery,
+    pub session_id: Option<&'a SessionId>,
+    pub role: Option<Role>,
+    /// Milliseconds since the epoch, inclusive.
+    pub from_ms: Option<i64>,
+    /// Milliseconds since the epoch, inclusive.
+    pub to_ms: Option<i64>,
+    pub limit: u32,
+}
+
+/// The best `limit` messages found, best first.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub rows: Vec<SearchRow>,
+    /// More messages matched than were returned.
+    pub truncated: bool,
+}
+
 #[async_trait]
 pub trait SessionStore: Send + Sync {
     async fn create_session(&self, new: NewSession) -> AppResult<SessionInfo>;
@@ -89,6 +115,19 @@ pub trait SessionStore: Send + Sync {
         session_id: &SessionId,
         limit: Option<u32>,
     ) -> AppResult<Vec<Message>>;
+    /// Up to `before` messages before `message_id`, the message itself and
+    /// up to `after` after it, oldest first, read from one snapshot. A
+    /// message of another session is `invalidArgument { field: "messageId" }`.
+    async fn get_messages_around(
+        &self,
+        session_id: &SessionId,
+        message_id: &MessageId,
+        before: u32,
+        after: u32,
+    ) -> AppResult<MessageWindow>;
+    /// Messages of every chat (or the filters' chat) matching the query,
+    /// ranked by bm25 then recency (see `store/search.rs`).
+    async fn search_messages(&self, search: &MessageSearch<'_>) -> AppResult<SearchPage>;
     /// The live context: the messages no compaction replaced, oldest first.
     async fn get_live_messages(&self, session_id: &SessionId) -> AppResult<Vec<Message>>;
     /// Appends a message, bumping the session's count, activity time and

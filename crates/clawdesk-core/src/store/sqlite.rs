@@ -6,14 +6,17 @@
 use super::index::{Known, SessionIndex};
 use super::lock::ProcessLock;
 use super::{
-    title_from_first_message, NewMessage, NewSession, NewSummary, SessionStore, SessionUpdate,
+    title_from_first_message, MessageSearch, NewMessage, NewSession, NewSummary, SearchPage,
+    SessionStore, SessionUpdate,
 };
 use crate::error::{AppError, AppResult, FailureCode};
 use crate::ids::{MessageId, SessionId};
 use crate::page::{PageOrder, SessionCursor, SessionPage};
 use crate::time::{now_ms, rfc3339_from_ms};
 use crate::tokens::estimate_tokens;
-use crate::types::{Message, MessageFailure, MessageStatus, Role, SessionInfo, Usage};
+use crate::types::{
+    Message, MessageFailure, MessageStatus, MessageWindow, Role, SessionInfo, Usage,
+};
 use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -27,7 +30,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 const SESSION_COLUMNS: &str =
     "id, channel_id, model, title, created_at, last_active, message_count, pinned, system_prompt";
-const MESSAGE_COLUMNS: &str = "id, session_id, role, content, model, input_tokens, output_tokens, \
+pub(super) const MESSAGE_COLUMNS: &str =
+    "id, session_id, role, content, model, input_tokens, output_tokens, \
      status, created_at, tokens, compacted, summary, failure_code, failure_message";
 
 pub struct SqliteStore {
@@ -114,6 +118,15 @@ impl SqliteStore {
                 Ok(row.map(SessionRow::into_info))
             }
         }
+    }
+
+    /// Messages in all sessions (BM25's collection size): summed over the
+    /// sessions table (one row per chat), not counted over the messages.
+    async fn message_total(&self) -> AppResult<u64> {
+        let total: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(message_count), 0) FROM sessions")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(total).unwrap_or(0))
     }
 
     /// Reads every session into the index, once.
@@ -244,7 +257,7 @@ pub fn page_query_sql(pinned_first: bool, after_cursor: bool) -> String {
     page_query(PageOrder::new(pinned_first), after_cursor)
 }
 
-fn message_from_row(row: &SqliteRow) -> AppResult<Message> {
+pub(super) fn message_from_row(row: &SqliteRow) -> AppResult<Message> {
     let role: String = row.try_get(2)?;
     let status: String = row.try_get(7)?;
     let input: Option<i64> = row.try_get(5)?;
@@ -466,6 +479,28 @@ impl SessionStore for SqliteStore {
             }
         };
         rows.iter().map(message_from_row).collect()
+    }
+
+    async fn get_messages_around(
+        &self,
+        session_id: &SessionId,
+        message_id: &MessageId,
+        before: u32,
+        after: u32,
+    ) -> AppResult<MessageWindow> {
+        if self.lookup(session_id).await?.is_none() {
+            return Err(AppError::session_not_found(session_id));
+        }
+        self.window(session_id, message_id, before, after).await
+    }
+
+    async fn search_messages(&self, search: &MessageSearch<'_>) -> AppResult<SearchPage> {
+        if let Some(session_id) = search.session_id {
+            if self.lookup(session_id).await?.is_none() {
+                return Err(AppError::session_not_found(session_id));
+            }
+        }
+        self.search(search, self.message_total().await?).await
     }
 
     async fn get_live_messages(&self, session_id: &SessionId) -> AppResult<Vec<Message>> {
