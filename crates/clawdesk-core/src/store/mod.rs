@@ -6,10 +6,12 @@ mod index;
 mod lock;
 mod sqlite;
 mod title;
+mod upgrade;
 
 pub use failed::UnavailableStore;
-pub use sqlite::{SqliteStore, INTERRUPTED};
+pub use sqlite::{migrator, SqliteStore, INTERRUPTED};
 pub use title::title_from_first_message;
+pub use upgrade::{list_backups, UpgradeReport, BACKUPS_KEPT};
 
 use crate::error::AppResult;
 use crate::ids::{MessageId, SessionId};

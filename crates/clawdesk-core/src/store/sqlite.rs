@@ -5,6 +5,7 @@
 
 use super::index::SessionIndex;
 use super::lock::ProcessLock;
+use super::upgrade::{self, UpgradeReport};
 use super::{title_from_first_message, NewMessage, NewSession, NewSummary, SessionStore};
 use crate::error::{AppError, AppResult, FailureCode};
 use crate::ids::{MessageId, SessionId};
@@ -22,6 +23,11 @@ use std::time::{Duration, Instant};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The migrations this build applies (embedded from `migrations/`).
+pub fn migrator() -> &'static sqlx::migrate::Migrator {
+    &MIGRATOR
+}
+
 const SESSION_COLUMNS: &str =
     "id, channel_id, model, title, created_at, last_active, message_count";
 const MESSAGE_COLUMNS: &str = "id, session_id, role, content, model, input_tokens, output_tokens, \
@@ -30,6 +36,8 @@ const MESSAGE_COLUMNS: &str = "id, session_id, role, content, model, input_token
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
+    /// What opening did to the schema (backup made, migrations applied).
+    upgrade: UpgradeReport,
     /// Every session's row, kept in step with the table after each commit:
     /// the sidebar lists all sessions often, and reading 10,000 rows through
     /// sqlx costs ~50 ms where the index answers in a few (see benches/store.rs).
@@ -40,9 +48,20 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing) the database at `path` and migrates it.
-    /// A file that is not a SQLite database is reported as `storage` and left as it is.
+    /// Opens (creating if missing) the database at `path` and migrates it,
+    /// backing it up first when it has data and migrations are pending
+    /// (see [`super::upgrade`]). A file that is not a SQLite database, or
+    /// whose migration fails, is reported as `storage` and left as it is.
     pub async fn open(path: &Path) -> AppResult<Self> {
+        Self::open_with_migrator(path, &MIGRATOR).await
+    }
+
+    /// [`open`](Self::open) with other migrations: tests use it to prove
+    /// what a failing migration leaves behind.
+    pub async fn open_with_migrator(
+        path: &Path,
+        migrator: &sqlx::migrate::Migrator,
+    ) -> AppResult<Self> {
         if let Some(parent) = path.parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|e| {
@@ -65,7 +84,13 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| AppError::storage(format!("cannot open {}: {e}", path.display())))?;
-        MIGRATOR.run(&pool).await?;
+        let upgrade = match upgrade::migrate(&pool, path, migrator).await {
+            Ok(report) => report,
+            Err(err) => {
+                pool.close().await;
+                return Err(err);
+            }
+        };
         let rows = sqlx::query(&format!("SELECT {SESSION_COLUMNS} FROM sessions"))
             .fetch_all(&pool)
             .await?;
@@ -76,9 +101,15 @@ impl SqliteStore {
         Ok(Self {
             pool,
             path: path.to_path_buf(),
+            upgrade,
             index,
             _lock: lock,
         })
+    }
+
+    /// The backup made and the migrations applied when the store opened.
+    pub fn upgrade_report(&self) -> &UpgradeReport {
+        &self.upgrade
     }
 
     pub fn path(&self) -> &Path {
