@@ -3,7 +3,8 @@
 //! health reports the reason, and the unreadable file is left untouched for
 //! the user to recover.
 
-use super::{NewMessage, NewSession, NewSummary, SessionStore};
+use super::{ImportCounts, ImportProgressFn, NewMessage, NewSession, NewSummary, SessionStore};
+use crate::archive::ArchivedSession;
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};
 use crate::types::{Message, MessageFailure, MessageStatus, SessionInfo, Usage};
@@ -78,6 +79,13 @@ impl SessionStore for UnavailableStore {
         self.fail()
     }
     async fn ping(&self) -> AppResult<Duration> {
+        self.fail()
+    }
+    async fn import_sessions(
+        &self,
+        _: &[ArchivedSession],
+        _: ImportProgressFn<'_>,
+    ) -> AppResult<ImportCounts> {
         self.fail()
     }
     async fn count_sessions_in_channel(&self, _: &str) -> AppResult<u32> {

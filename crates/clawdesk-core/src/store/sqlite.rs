@@ -6,7 +6,11 @@
 use super::index::SessionIndex;
 use super::lock::ProcessLock;
 use super::upgrade::{self, UpgradeReport};
-use super::{title_from_first_message, NewMessage, NewSession, NewSummary, SessionStore};
+use super::{
+    title_from_first_message, ImportCounts, ImportProgressFn, NewMessage, NewSession, NewSummary,
+    SessionStore,
+};
+use crate::archive::ArchivedSession;
 use crate::error::{AppError, AppResult, FailureCode};
 use crate::ids::{MessageId, SessionId};
 use crate::time::{now_ms, rfc3339_from_ms};
@@ -539,6 +543,27 @@ impl SessionStore for SqliteStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(started.elapsed())
+    }
+
+    async fn import_sessions(
+        &self,
+        sessions: &[ArchivedSession],
+        progress: ImportProgressFn<'_>,
+    ) -> AppResult<ImportCounts> {
+        let mut tx = self.pool.begin().await?;
+        // The index is authoritative (one process owns the database).
+        let (counts, written) = super::import::write_sessions(
+            &mut tx,
+            sessions,
+            |s| self.index.get(&s.id).is_none(),
+            progress,
+        )
+        .await?;
+        tx.commit().await?;
+        for session in written {
+            self.index.upsert(session);
+        }
+        Ok(counts)
     }
 
     async fn count_sessions_in_channel(&self, channel_id: &str) -> AppResult<u32> {
