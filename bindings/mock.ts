@@ -55,6 +55,9 @@ export interface CommandArgNames {
   getMetrics: [];
   getGatewayToken: [];
   rotateGatewayToken: [];
+  exportSession: ["sessionId", "path", "format"];
+  exportAllSessions: ["path"];
+  importArchive: ["path"];
   sendMessage: ["sessionId", "content"];
   sendMessageStreaming: ["sessionId", "content"];
   cancelStream: ["sessionId"];

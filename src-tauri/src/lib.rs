@@ -97,6 +97,7 @@ pub fn run(overrides: paths::PathOverrides) {
                 .channel_registry
                 .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)?;
             app.manage(state);
+            app.manage(events::ProgressEmitter::for_app(app.handle().clone()));
             // Kept alive with the app; the core only holds it weakly.
             app.manage(gateway);
             Ok(())

@@ -147,9 +147,20 @@ async fn write_file(
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> AppResult<()> {
     let cannot = |err: std::io::Error| {
-        AppError::invalid_argument("path", format!("cannot write {}: {err}", path.display()))
+        // tempfile's errors name the temporary file (random); say only why.
+        let why = err.raw_os_error().map_or_else(
+            || err.kind().to_string(),
+            |code| std::io::Error::from_raw_os_error(code).to_string(),
+        );
+        AppError::invalid_argument("path", format!("cannot write {}: {why}", path.display()))
     };
     let dir = path.parent().unwrap_or(Path::new("/"));
+    if !dir.is_dir() {
+        return Err(AppError::invalid_argument(
+            "path",
+            format!("cannot write {}: the folder does not exist", path.display()),
+        ));
+    }
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(cannot)?;
     std::io::Write::write_all(&mut file, bytes).map_err(cannot)?;
     file.as_file().sync_all().map_err(cannot)?;

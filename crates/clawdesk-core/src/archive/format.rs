@@ -75,7 +75,7 @@ pub struct ExportResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub enum ImportSource {
-    /// Our archive ([`ARCHIVE_FORMAT`]).
+    /// Our archive (`"format": "clawdesk-archive"`).
     Clawdesk,
     /// ChatGPT's data export (`conversations.json`).
     Chatgpt,
