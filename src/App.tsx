@@ -5,6 +5,8 @@ import { tauriChatBackend, type ChatBackend } from "./chat/backend";
 import { createChatStore } from "./chat/chatStore";
 import { createDrafts, type Drafts } from "./chat/drafts";
 import { createSessionsStore } from "./chat/sessionsStore";
+import { createArchiveStore } from "./archive/archiveStore";
+import { ArchiveBar } from "./components/ArchiveControls";
 import { ChatView } from "./components/ChatView";
 import { ErrorNote } from "./components/ErrorNote";
 import { ModelPicker } from "./components/ModelPicker";
@@ -38,6 +40,8 @@ function nextFrame(fn: () => void): void {
 
 export function App(props: AppProps) {
   const sessions = createSessionsStore();
+  // Imported chats show up in the sidebar at once.
+  const archive = createArchiveStore(() => sessions.refresh());
   const chat = createChatStore(props.chatBackend ?? tauriChatBackend, {
     onStreamSettled: (sessionId) => void sessions.touch(sessionId),
     onSent: (sessionId) => void sessions.touch(sessionId),
@@ -186,6 +190,7 @@ export function App(props: AppProps) {
           onDismissError={sessions.clearError}
         />
         <footer class="sidebar-foot">
+          <ArchiveBar archive={archive} />
           <StatusSummary status={status} onOpen={() => openView(view() === "status" ? "chat" : "status")} />
           <button
             type="button"
@@ -207,7 +212,7 @@ export function App(props: AppProps) {
             <StatusPanel status={status} />
           </Match>
           <Match when={view() === "chat"}>
-            <ChatView chat={chat} session={selected()} drafts={drafts} models={models()} />
+            <ChatView chat={chat} session={selected()} drafts={drafts} models={models()} archive={archive} />
           </Match>
         </Switch>
       </main>

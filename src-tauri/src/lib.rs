@@ -69,6 +69,8 @@ pub fn run(overrides: paths::PathOverrides) {
     }
 
     tauri::Builder::default()
+        // The window asks it for the path of an export or import.
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
