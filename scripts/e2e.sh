@@ -2,6 +2,7 @@
 # End-to-end tests of the real app window: tauri-driver + WebKitWebDriver
 # drive target/debug/clawdesk under Xvfb; the tests are tests/e2e/*.e2e.mjs
 # (node:test + webdriverio). Expects the app built (`make e2e` does it).
+# CLAWDESK_E2E_FILES runs only the files it lists.
 # The chat scenarios run against provider-double (CLAWDESK_E2E_CHAT=0 skips them);
 # bench.e2e.mjs writes its figures to test-results/e2e-bench.json.
 set -euo pipefail
@@ -30,4 +31,4 @@ trap cleanup EXIT
 timeout --kill-after=10 "${CLAWDESK_E2E_TIMEOUT:-900}" \
   xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
   node --test --test-concurrency=1 --test-timeout=300000 \
-  tests/e2e/app.e2e.mjs tests/e2e/chat.e2e.mjs tests/e2e/bench.e2e.mjs
+  ${CLAWDESK_E2E_FILES:-tests/e2e/app.e2e.mjs tests/e2e/archive.e2e.mjs tests/e2e/chat.e2e.mjs tests/e2e/bench.e2e.mjs}

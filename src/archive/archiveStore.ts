@@ -17,6 +17,38 @@ export function fileStem(title: string | null): string {
   return stem || "chat";
 }
 
+/**
+ * The path the e2e tests chose in place of the native dialog's answer
+ * (`undefined`: no stub, ask the dialog). WebDriver cannot drive a native
+ * dialog, so `tests/e2e/archive.e2e.mjs` sets `window.__clawdeskDialogAnswer`
+ * before clicking a button; everything after the dialog is the real path.
+ * A page script could call the commands directly anyway, so this opens
+ * nothing new.
+ */
+function e2eAnswer(): string | null | undefined {
+  const w = window as { __clawdeskDialogAnswer?: string | null };
+  if (!("__clawdeskDialogAnswer" in w)) return undefined;
+  const answer = w.__clawdeskDialogAnswer;
+  delete w.__clawdeskDialogAnswer;
+  return answer;
+}
+
+async function askSave(options: Parameters<typeof save>[0]): Promise<string | null> {
+  const stub = e2eAnswer();
+  return stub !== undefined ? stub : save(options);
+}
+
+async function askOpen(title: string): Promise<string | null> {
+  const stub = e2eAnswer();
+  if (stub !== undefined) return stub;
+  return open({
+    title,
+    multiple: false,
+    directory: false,
+    filters: [{ name: "ClawDesk archive or ChatGPT conversations.json", extensions: ["json"] }],
+  });
+}
+
 export function createArchiveStore(onImported: () => Promise<void>) {
   const [busy, setBusy] = createSignal(false);
   const [progress, setProgress] = createSignal<ImportProgress | null>(null);
@@ -45,7 +77,7 @@ export function createArchiveStore(onImported: () => Promise<void>) {
   function exportChat(session: SessionInfo, format: ExportFormat): Promise<void> {
     return run(async () => {
       const markdown = format === "markdown";
-      const path = await save({
+      const path = await askSave({
         title: "Export chat",
         defaultPath: `${fileStem(session.title)}.${markdown ? "md" : "json"}`,
         filters: [markdown ? { name: "Markdown", extensions: ["md"] } : JSON_FILTER],
@@ -58,7 +90,7 @@ export function createArchiveStore(onImported: () => Promise<void>) {
 
   function exportAll(): Promise<void> {
     return run(async () => {
-      const path = await save({ title: "Export all chats", defaultPath: "clawdesk-chats.json", filters: [JSON_FILTER] });
+      const path = await askSave({ title: "Export all chats", defaultPath: "clawdesk-chats.json", filters: [JSON_FILTER] });
       if (!path) return null;
       const result = await unwrap(commands.exportAllSessions(path));
       return `Exported ${plural(result.sessions, "chat")} (${plural(result.messages, "message")}) to ${path}.`;
@@ -67,12 +99,7 @@ export function createArchiveStore(onImported: () => Promise<void>) {
 
   function importFile(): Promise<void> {
     return run(async () => {
-      const path = await open({
-        title: "Import chats",
-        multiple: false,
-        directory: false,
-        filters: [{ name: "ClawDesk archive or ChatGPT conversations.json", extensions: ["json"] }],
-      });
+      const path = await askOpen("Import chats");
       if (!path) return null;
       setProgress({ done: 0, total: 0 });
       const unlisten = await events.importProgress.listen((e) => setProgress(e.payload));
