@@ -31,4 +31,4 @@ trap cleanup EXIT
 timeout --kill-after=10 "${CLAWDESK_E2E_TIMEOUT:-900}" \
   xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
   node --test --test-concurrency=1 --test-timeout=300000 \
-  ${CLAWDESK_E2E_FILES:-tests/e2e/app.e2e.mjs tests/e2e/archive.e2e.mjs tests/e2e/chat.e2e.mjs tests/e2e/bench.e2e.mjs}
+  ${CLAWDESK_E2E_FILES:-tests/e2e/app.e2e.mjs tests/e2e/archive.e2e.mjs tests/e2e/upgrade.e2e.mjs tests/e2e/chat.e2e.mjs tests/e2e/bench.e2e.mjs}
