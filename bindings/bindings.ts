@@ -113,10 +113,31 @@ export const commands = {
 	getHealth: () => typedError<HealthStatus, AppError>(__TAURI_INVOKE("get_health")),
 	/**  Counters and latency figures kept by the backend since it started. */
 	getMetrics: () => typedError<Metrics, AppError>(__TAURI_INVOKE("get_metrics")),
+	/**
+	 *  Writes one chat to the file at `path` (absolute, as the save dialog
+	 *  returns it; overwritten) as Markdown or as a JSON archive (see
+	 *  `docs/archive-format.md`). Window only: over the gateway a server path
+	 *  means nothing to the caller.
+	 */
+	exportSession: (sessionId: SessionId, path: string, format: ExportFormat) => typedError<ExportResult, AppError>(__TAURI_INVOKE("export_session", { sessionId, path, format })),
+	/**
+	 *  Writes every chat to the file at `path` (absolute; overwritten) as one
+	 *  JSON archive. Window only.
+	 */
+	exportAllSessions: (path: string) => typedError<ExportResult, AppError>(__TAURI_INVOKE("export_all_sessions", { path })),
+	/**
+	 *  Imports the file at `path`: a ClawDesk JSON archive or ChatGPT's
+	 *  `conversations.json` (each conversation's active branch). All or
+	 *  nothing: a malformed or truncated file is an `archive` error naming
+	 *  where and what, and nothing is imported; chats already here are
+	 *  skipped. Emits `import-progress` while it runs. Window only.
+	 */
+	importArchive: (path: string) => typedError<ImportResult, AppError>(__TAURI_INVOKE("import_archive", { path })),
 };
 
 /** Events */
 export const events = {
+	importProgress: makeEvent<ImportProgress, ImportProgress>("import-progress"),
 	sessionCompacted: makeEvent<SessionCompacted, SessionCompacted>("session-compacted"),
 	streamChunk: makeEvent<StreamChunk, StreamChunk>("stream-chunk"),
 	streamEnd: makeEvent<StreamEnd, StreamEnd>("stream-end"),
@@ -155,6 +176,19 @@ export type AppError =
 { kind: "configKey"; message: string; key: string } | 
 /**  `update_config` was given a value of the wrong type or out of range. */
 { kind: "configValue"; message: string; key: string; expected: string } | { kind: "storage"; message: string } | 
+/**
+ *  A file given to import is not an archive this version can read:
+ *  malformed or truncated JSON, an unknown format or version, or a
+ *  field with a wrong value. Nothing was imported.
+ */
+{ kind: "archive"; message: string; 
+/**
+ *  Where in the file, as a JSON path (`sessions[2].messages[0].role`);
+ *  empty when the problem is the file as a whole.
+ */
+path: string; 
+/**  What is wrong there. */
+reason: string } | 
 /**
  *  The gateway was called without its bearer token, or with a wrong one.
  *  Says nothing else: not which part was wrong, nor what is behind it.
@@ -240,6 +274,21 @@ export type DefaultsConfig = {
 	systemPrompt: string,
 };
 
+/**  What `export_session` writes. */
+export type ExportFormat = 
+/**  For people: headings per message, the text as written. */
+"markdown" | 
+/**  The versioned archive, which `import_archive` reads back. */
+"json";
+
+/**  What an export wrote. */
+export type ExportResult = {
+	sessions: number,
+	messages: number,
+	/**  Size of the file written. */
+	bytes: number,
+};
+
 /**
  *  Machine-readable failure codes shared by `AppError::Provider` and the
  *  `stream-error` event, so a frontend can switch over them exhaustively.
@@ -320,6 +369,33 @@ export type HealthStatus = {
 	/**  Where the API keys and the gateway token are kept. */
 	secretStore: SecretStoreStatus,
 };
+
+/**
+ *  Progress of a running import, for a progress bar: chats written so far
+ *  out of the archive's total.
+ */
+export type ImportProgress = {
+	done: number,
+	total: number,
+};
+
+/**  What an import did. It is all or nothing: on an error nothing is imported. */
+export type ImportResult = {
+	source: ImportSource,
+	/**  Chats added. */
+	sessionsImported: number,
+	/**  Chats already here (same id: imported before), left as they are. */
+	sessionsSkipped: number,
+	/**  Messages added (those of the chats added). */
+	messagesImported: number,
+};
+
+/**  Which kind of file an import read. */
+export type ImportSource = 
+/**  Our archive (`"format": "clawdesk-archive"`). */
+"clawdesk" | 
+/**  ChatGPT's data export (`conversations.json`). */
+"chatgpt";
 
 export type JsonValue = null | boolean | number | null | string | JsonValue[] | { [key in string]: JsonValue };
 

@@ -300,8 +300,12 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
 			rotateGatewayToken: () => call("rotate_gateway_token", {}),
 			getHealth: () => call("get_health", {}),
 			getMetrics: () => call("get_metrics", {}),
+			exportSession: (sessionId, path, format) => call("export_session", { sessionId, path, format }),
+			exportAllSessions: (path) => call("export_all_sessions", { path }),
+			importArchive: (path) => call("import_archive", { path }),
 		},
 		events: {
+			importProgress: reader.event("import-progress"),
 			sessionCompacted: reader.event("session-compacted"),
 			streamChunk: reader.event("stream-chunk"),
 			streamEnd: reader.event("stream-end"),

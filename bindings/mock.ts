@@ -57,6 +57,9 @@ export interface CommandArgNames {
   getMetrics: [];
   getGatewayToken: [];
   rotateGatewayToken: [];
+  exportSession: ["sessionId", "path", "format"];
+  exportAllSessions: ["path"];
+  importArchive: ["path"];
   sendMessage: ["sessionId", "content"];
   sendMessageStreaming: ["sessionId", "content"];
   cancelStream: ["sessionId"];

@@ -6,6 +6,8 @@ import { tauriChatBackend, type ChatBackend } from "./chat/backend";
 import { createChatStore } from "./chat/chatStore";
 import { createDrafts, type Drafts } from "./chat/drafts";
 import { createSessionsStore, isBlank } from "./chat/sessionsStore";
+import { createArchiveStore } from "./archive/archiveStore";
+import { ArchiveBar } from "./components/ArchiveControls";
 import { ChatView } from "./components/ChatView";
 import { ErrorNote } from "./components/ErrorNote";
 import { FirstRun } from "./components/FirstRun";
@@ -47,6 +49,8 @@ function nextFrame(fn: () => void): void {
 
 export function App(props: AppProps) {
   const sessions = createSessionsStore({ undoDeleteMs: props.undoDeleteMs });
+  // Imported chats show up in the sidebar at once.
+  const archive = createArchiveStore(() => sessions.refresh());
   const chat = createChatStore(props.chatBackend ?? tauriChatBackend, {
     onStreamSettled: (sessionId) => void sessions.touch(sessionId),
     onSent: (sessionId) => void sessions.touch(sessionId),
@@ -255,6 +259,7 @@ export function App(props: AppProps) {
           onDismissError={sessions.clearError}
         />
         <footer class="sidebar-foot">
+          <ArchiveBar archive={archive} />
           <StatusSummary status={status} onOpen={() => openView(view() === "status" ? "chat" : "status")} />
           <button
             type="button"
@@ -278,7 +283,7 @@ export function App(props: AppProps) {
           <Match when={view() === "chat"}>
             <Show
               when={!selected() && noProviderAnswers()}
-              fallback={<ChatView chat={chat} session={selected()} drafts={drafts} models={models()} />}
+              fallback={<ChatView chat={chat} session={selected()} drafts={drafts} models={models()} archive={archive} />}
             >
               <FirstRun store={settings} providers={providerHealth()} onChanged={() => void status.refresh()} />
             </Show>

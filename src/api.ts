@@ -89,6 +89,8 @@ export function describeError(error: CommandError): string {
       return `${error.key} must be ${error.expected}.`;
     case "storage":
       return `Your chats could not be read or saved: ${error.message}`;
+    case "archive":
+      return `That file cannot be imported${error.path ? ` (at ${error.path})` : ""}: ${error.reason}. Nothing was imported.`;
     case "unauthenticated":
       // Only the HTTP gateway asks for a token; the window never meets this.
       return "The gateway refused the request: its token is missing or wrong. Enter the current token.";

@@ -1,8 +1,10 @@
 //! The specta builder: the single list of commands and events, from which
 //! both the invoke handler and `bindings/bindings.ts` are made.
 
-use crate::commands::{chat, config, search, sessions, system};
-use crate::events::{SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart};
+use crate::commands::{archive, chat, config, search, sessions, system};
+use crate::events::{
+    ImportProgress, SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart,
+};
 use crate::gateway_client::GatewayClient;
 use clawdesk_core::config::typed_keys::{self, ConfigValues, NewProvider, ProviderSettings};
 use clawdesk_core::{ids, page};
@@ -35,13 +37,17 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             config::rotate_gateway_token,
             system::get_health,
             system::get_metrics,
+            archive::export_session,
+            archive::export_all_sessions,
+            archive::import_archive,
         ])
         .events(collect_events![
             StreamStart,
             StreamChunk,
             StreamEnd,
             StreamError,
-            SessionCompacted
+            SessionCompacted,
+            ImportProgress
         ])
         // Not named by any command; they give `updateConfig` its typed keys.
         .typ::<ConfigValues>()

@@ -48,3 +48,41 @@ window_event!(
     /// `session-compacted`: the session was compacted automatically.
     SessionCompacted = "session-compacted"
 );
+
+/// `import-progress`: how many chats a running `import_archive` has
+/// written, out of the file's total; the last one has `done == total`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+#[serde(transparent)]
+#[tauri_specta(event_name = "import-progress")]
+pub struct ImportProgress(pub clawdesk_core::archive::ImportProgress);
+
+impl Type for ImportProgress {
+    fn definition(types: &mut Types) -> DataType {
+        clawdesk_core::archive::ImportProgress::definition(types)
+    }
+}
+
+/// Emits `import-progress` to the window; managed state, so the (runtime
+/// independent) import command can report progress without an `AppHandle<R>`.
+#[derive(Clone)]
+pub struct ProgressEmitter(
+    std::sync::Arc<dyn Fn(clawdesk_core::archive::ImportProgress) + Send + Sync>,
+);
+
+impl ProgressEmitter {
+    pub fn for_app<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Self {
+        Self(std::sync::Arc::new(move |progress| {
+            if let Err(err) = ImportProgress(progress).emit(&app) {
+                tracing::warn!("could not emit import progress: {err}");
+            }
+        }))
+    }
+
+    /// The function the core's import calls.
+    pub fn reporter(
+        &self,
+    ) -> impl Fn(clawdesk_core::archive::ImportProgress) + Send + Sync + 'static {
+        let emit = self.0.clone();
+        move |progress| emit(progress)
+    }
+}

@@ -80,6 +80,8 @@ pub fn run(overrides: paths::PathOverrides, log_dir: Option<std::path::PathBuf>)
         .plugin(tauri_plugin_window_state::Builder::default().build())
         // "Open logs folder" (and, later, links in replies).
         .plugin(tauri_plugin_opener::init())
+        // The window asks it for the path of an export or import.
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
@@ -109,6 +111,7 @@ pub fn run(overrides: paths::PathOverrides, log_dir: Option<std::path::PathBuf>)
                 .channel_registry
                 .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)?;
             app.manage(state);
+            app.manage(events::ProgressEmitter::for_app(app.handle().clone()));
             // Kept alive with the app; the core only holds it weakly.
             app.manage(gateway);
             exit_on_sigterm(app.handle().clone());

@@ -14,7 +14,9 @@
 mod common;
 
 use clawdesk_gateway::{Gateway, GatewayOptions};
-use clawdesk_lib::events::{SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart};
+use clawdesk_lib::events::{
+    ImportProgress, SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamStart,
+};
 use common::http::{post_command, HttpAnswer};
 use common::{record_event, EventLog, TestApp};
 use provider_double::{ProviderDouble, Script};
@@ -89,7 +91,13 @@ impl Transport {
 }
 
 /// Commands the gateway refuses with 403: only the window may use them.
-const WINDOW_ONLY: &[&str] = &["get_gateway_token", "rotate_gateway_token"];
+const WINDOW_ONLY: &[&str] = &[
+    "get_gateway_token",
+    "rotate_gateway_token",
+    "export_session",
+    "export_all_sessions",
+    "import_archive",
+];
 
 struct Recorder {
     app: TestApp,
@@ -347,6 +355,10 @@ fn record_all(over_http: bool) -> (Recorder, PathBuf) {
     } else {
         r.listen_to_events();
     }
+    // `import-progress` goes to the window only, in both recordings: the
+    // gateway refuses `import_archive` and the replay imports through the
+    // window (see `Transport::call`).
+    record_event::<ImportProgress>(&r.app, "importProgress", &r.events);
     let unknown = json!("sess_01ARZ3NDEKTSV4RRFFQ69G5FAV");
     // The only provider is the loopback double standing in for Anthropic:
     // nothing the recording does reaches another address.
@@ -521,6 +533,7 @@ fn record_all(over_http: bool) -> (Recorder, PathBuf) {
     .unwrap();
     r.call("delete_session", "sessionNotFound", vec![("sessionId", id)])
         .unwrap_err();
+    record_archive(&mut r, &dir, &unknown);
     (r, dir)
 }
 
@@ -608,6 +621,106 @@ fn record_organising(r: &mut Recorder, other: &Value, unknown: &Value) {
         "list_sessions_page",
         "invalidArgument: limit 0",
         page(Value::Null, json!(0), Value::Null),
+    )
+    .unwrap_err();
+}
+
+/// Export and import, with files in the test's directory (recorded as
+/// `<dir>`). Window only: over HTTP the gateway refuses them (403) and the
+/// replay makes the same calls through the window.
+fn record_archive(r: &mut Recorder, dir: &Path, unknown: &Value) {
+    let chatgpt = dir.join("conversations.json");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/clawdesk-core/tests/fixtures/chatgpt/conversations.json"),
+        &chatgpt,
+    )
+    .unwrap();
+    let at = |name: &str| json!(dir.join(name).to_str().unwrap());
+    r.call(
+        "import_archive",
+        "ChatGPT conversations.json",
+        vec![("path", at("conversations.json"))],
+    )
+    .unwrap();
+    r.call(
+        "import_archive",
+        "the same file again: skipped",
+        vec![("path", at("conversations.json"))],
+    )
+    .unwrap();
+    let bytes = std::fs::read(&chatgpt).unwrap();
+    std::fs::write(dir.join("truncated.json"), &bytes[..bytes.len() / 2]).unwrap();
+    r.call(
+        "import_archive",
+        "archive: truncated file",
+        vec![("path", at("truncated.json"))],
+    )
+    .unwrap_err();
+    let mut wrong: Value = serde_json::from_slice(&bytes).unwrap();
+    wrong[0]["mapping"]["u-1"]["message"]["create_time"] = json!("yesterday");
+    std::fs::write(dir.join("wrong.json"), wrong.to_string()).unwrap();
+    r.call(
+        "import_archive",
+        "archive: a field of the wrong type",
+        vec![("path", at("wrong.json"))],
+    )
+    .unwrap_err();
+    r.call(
+        "import_archive",
+        "invalidArgument: relative path",
+        vec![("path", json!("conversations.json"))],
+    )
+    .unwrap_err();
+
+    let sessions = r.app.ok("list_sessions", json!({}));
+    let imported = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["title"] == "Sourdough starter help")
+        .unwrap()["id"]
+        .clone();
+    r.call(
+        "export_session",
+        "markdown",
+        vec![
+            ("sessionId", imported.clone()),
+            ("path", at("chat.md")),
+            ("format", json!("markdown")),
+        ],
+    )
+    .unwrap();
+    r.call(
+        "export_session",
+        "json archive",
+        vec![
+            ("sessionId", imported),
+            ("path", at("chat.json")),
+            ("format", json!("json")),
+        ],
+    )
+    .unwrap();
+    r.call(
+        "export_session",
+        "sessionNotFound",
+        vec![
+            ("sessionId", unknown.clone()),
+            ("path", at("none.md")),
+            ("format", json!("markdown")),
+        ],
+    )
+    .unwrap_err();
+    r.call(
+        "export_all_sessions",
+        "every chat",
+        vec![("path", at("all.json"))],
+    )
+    .unwrap();
+    r.call(
+        "export_all_sessions",
+        "invalidArgument: a directory that does not exist",
+        vec![("path", at("missing/all.json"))],
     )
     .unwrap_err();
 }

@@ -97,6 +97,25 @@ fn cases() -> Vec<Case> {
         case("rotate_gateway_token", json!({}), vec![]),
         case("get_health", json!({}), vec![]),
         case("get_metrics", json!({}), vec![]),
+        case(
+            "export_session",
+            json!({ "sessionId": SESSION, "path": "/tmp/x.md", "format": "markdown" }),
+            vec![
+                ("sessionId", true, None),
+                ("path", true, Some(json!(7))),
+                ("format", true, Some(json!("pdf"))),
+            ],
+        ),
+        case(
+            "export_all_sessions",
+            json!({ "path": "/tmp/x.json" }),
+            vec![("path", true, Some(json!(["/tmp"])))],
+        ),
+        case(
+            "import_archive",
+            json!({ "path": "/tmp/x.json" }),
+            vec![("path", true, Some(json!(null)))],
+        ),
     ]
 }
 

@@ -1,4 +1,6 @@
 import { onCleanup, onMount, Show } from "solid-js";
+import type { ArchiveStore } from "../archive/archiveStore";
+import { ChatExport } from "./ArchiveControls";
 import type { ModelInfo, SessionId, SessionInfo } from "../../bindings/bindings";
 import type { ChatStore } from "../chat/chatStore";
 import type { Drafts } from "../chat/drafts";
@@ -10,6 +12,8 @@ import { modelName, resolveModel } from "./ModelPicker";
 import { sessionTitle } from "./Sidebar";
 
 export interface ChatViewProps {
+  /** Export of the open chat; absent in views without it. */
+  archive?: ArchiveStore;
   chat: ChatStore;
   session: SessionInfo | null;
   drafts: Drafts;
@@ -62,6 +66,7 @@ export function ChatView(props: ChatViewProps) {
               <span class="chat-model muted" data-testid="chat-model" title={`The model this chat uses: ${chatModel(session().model).id}`}>
                 {chatModel(session().model).name}
               </span>
+              <Show when={props.archive}>{(archive) => <ChatExport archive={archive()} session={session()} />}</Show>
               <Show when={chat().canCompact()}>
                 <button
                   type="button"

@@ -144,6 +144,22 @@ describe("status", () => {
     await waitFor(() => expect(summary().textContent).toBe(`Degraded · ${NEXT_STEP}`));
   });
 
+  it("says in a few words that the database upgrade failed, and the whole reason and what to do in the panel", async () => {
+    const detail =
+      "storage error: migration 4 (session columns) failed: duplicate column name: pinned; the database was left unchanged at schema version 3; a copy made before the upgrade is /home/u/.local/share/dev.clawdesk.app/clawdesk.db.backup-v3-20261130T230000.000Z";
+    const { summary } = await renderStatus(() => ({
+      ...freshInstall,
+      status: "unhealthy",
+      checks: [{ name: "store", status: "unhealthy", detail }, ...freshInstall.checks.slice(1)],
+    }));
+    expect(summary().textContent).toBe("Unhealthy · the database could not be upgraded; nothing was changed");
+    expect(summary().getAttribute("title")).toContain(`store: ${detail}`);
+    const attention = screen.getByRole("list", { name: "What needs attention" });
+    expect(attention.textContent).toContain(detail);
+    expect(attention.textContent).toContain("Your chats are safe");
+    expect(attention.textContent).toContain("Backups");
+  });
+
   it("names the worst failing check first", async () => {
     const { summary } = await renderStatus(() => ({
       ...freshInstall,

@@ -63,6 +63,8 @@ export function checkHint(check: HealthCheck): string | null {
     return "Add an API key in Settings, or start a local server such as Ollama.";
   }
   if (check.name === "config") return "Fix the setting in Settings (or the config file); the rest keeps working.";
+  if (isFailedUpgrade(check))
+    return "Your chats are safe: the database file was not changed. Quit ClawDesk and see “Backups” in the README to restore the copy, or update to a fixed version.";
   return null;
 }
 
@@ -79,6 +81,18 @@ export function secretStoreLabel(store: SecretStoreStatus): string {
   }
 }
 
+/** The store check when the database's migration failed (the backend left
+ * the file as it was and names the backup it made before trying). */
+export function isFailedUpgrade(check: HealthCheck): boolean {
+  return check.name === "store" && /\bmigration \d+ .*failed\b/.test(check.detail);
+}
+
+/** A failing check in a few words, for the one-line summary; the whole
+ * detail stays in its title and in the status panel. */
+export function shortDetail(check: HealthCheck): string {
+  return isFailedUpgrade(check) ? "the database could not be upgraded; nothing was changed" : check.detail;
+}
+
 export function HealthDot(props: { level: HealthLevel | "unknown" | "active" | "inactive" | "error" }) {
   return <span class={`dot dot-${props.level}`} aria-hidden="true" />;
 }
@@ -90,7 +104,7 @@ export function StatusSummary(props: { status: StatusStore; onOpen: () => void }
   const line = (health: HealthStatus) => {
     const level = shownLevel(health);
     const failing = failingChecks(health)[0];
-    if (level !== "healthy" && failing) return `${levelLabel(level)} · ${failing.detail}`;
+    if (level !== "healthy" && failing) return `${levelLabel(level)} · ${shortDetail(failing)}`;
     if (level === "healthy" && checking(health)) return headline(health).text;
     const p = health.providersActive;
     const c = health.channelsActive;

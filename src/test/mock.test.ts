@@ -24,6 +24,9 @@ const declared: { [K in CommandName]?: K extends keyof CommandArgNames ? Command
   getMetrics: [],
   getGatewayToken: [],
   rotateGatewayToken: [],
+  exportSession: ["sessionId", "path", "format"],
+  exportAllSessions: ["path"],
+  importArchive: ["path"],
 };
 
 describe("bindings/mock", () => {

@@ -89,6 +89,36 @@ export const deleteSession1 = {
   response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000001 does not exist","sessionId":"sess_01JC0NTRACT000000000000001"},"status":"error"} satisfies Response<"deleteSession">,
 };
 
+// export_all_sessions: every chat
+export const exportAllSessions0 = {
+  args: ["<dir>/all.json"] satisfies Args<"exportAllSessions">,
+  response: {"data":{"bytes":4017,"messages":6,"sessions":4},"status":"ok"} satisfies Response<"exportAllSessions">,
+};
+
+// export_all_sessions: invalidArgument: a directory that does not exist
+export const exportAllSessions1 = {
+  args: ["<dir>/missing/all.json"] satisfies RefusedArgs<"exportAllSessions">,
+  response: {"error":{"field":"path","kind":"invalidArgument","message":"invalid path: cannot write <dir>/missing/all.json: the folder does not exist"},"status":"error"} satisfies Response<"exportAllSessions">,
+};
+
+// export_session: markdown
+export const exportSession0 = {
+  args: ["sess_01JC0NTRACT000000000000005","<dir>/chat.md","markdown"] satisfies Args<"exportSession">,
+  response: {"data":{"bytes":568,"messages":4,"sessions":1},"status":"ok"} satisfies Response<"exportSession">,
+};
+
+// export_session: json archive
+export const exportSession1 = {
+  args: ["sess_01JC0NTRACT000000000000005","<dir>/chat.json","json"] satisfies Args<"exportSession">,
+  response: {"data":{"bytes":2057,"messages":4,"sessions":1},"status":"ok"} satisfies Response<"exportSession">,
+};
+
+// export_session: sessionNotFound
+export const exportSession2 = {
+  args: ["sess_01JC0NTRACT000000000000002","<dir>/none.md","markdown"] satisfies Args<"exportSession">,
+  response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000002 does not exist","sessionId":"sess_01JC0NTRACT000000000000002"},"status":"error"} satisfies Response<"exportSession">,
+};
+
 // get_channels: desktop
 export const getChannels0 = {
   args: [] satisfies Args<"getChannels">,
@@ -146,24 +176,24 @@ export const getMessages3 = {
 // get_messages: after compaction: compacted messages, the summary, the kept ones
 export const getMessages4 = {
   args: ["sess_01JC0NTRACT000000000000001",null] satisfies Args<"getMessages">,
-  response: {"data":[{"compacted":true,"content":"Say hello","id":"msg_01JC0NTRACT000000000000005","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":null},{"compacted":true,"content":"Hello, world","id":"msg_01JC0NTRACT000000000000006","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":{"inputTokens":12,"outputTokens":2}},{"compacted":true,"content":"hi","id":"msg_01JC0NTRACT000000000000007","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":null},{"compacted":true,"content":"","failure":{"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double)."},"id":"msg_01JC0NTRACT000000000000008","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"failed","timestamp":"2026-01-01T00:00:00.000Z","tokens":0,"usage":null},{"compacted":true,"content":"The user said hello and asked to count.","id":"msg_01JC0NTRACT000000000000009","model":"anthropic/claude-sonnet-4-5","role":"system","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","summary":true,"timestamp":"2026-01-01T00:00:00.000Z","tokens":9,"usage":{"inputTokens":40,"outputTokens":9}},{"compacted":true,"content":"Count slowly","id":"msg_01JC0NTRACT000000000000010","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":null},{"compacted":true,"content":"0 1 ","failure":{"code":"cancelled","message":"the reply was stopped"},"id":"msg_01JC0NTRACT000000000000011","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"cancelled","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":{"inputTokens":12,"outputTokens":1}},{"content":"Earlier: hello, counting, go on.","id":"msg_01JC0NTRACT000000000000012","model":"anthropic/claude-sonnet-4-5","role":"system","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","summary":true,"timestamp":"2026-01-01T00:00:00.000Z","tokens":8,"usage":{"inputTokens":60,"outputTokens":8}},{"content":"Go on","id":"msg_01JC0NTRACT000000000000013","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":null},{"content":"Shorter now.","id":"msg_01JC0NTRACT000000000000014","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":{"inputTokens":30,"outputTokens":3}}],"status":"ok"} satisfies Response<"getMessages">,
+  response: {"data":[{"compacted":true,"content":"Say hello","id":"msg_01JC0NTRACT000000000000006","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":null},{"compacted":true,"content":"Hello, world","id":"msg_01JC0NTRACT000000000000007","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":{"inputTokens":12,"outputTokens":2}},{"compacted":true,"content":"hi","id":"msg_01JC0NTRACT000000000000008","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":null},{"compacted":true,"content":"","failure":{"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double)."},"id":"msg_01JC0NTRACT000000000000009","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"failed","timestamp":"2026-01-01T00:00:00.000Z","tokens":0,"usage":null},{"compacted":true,"content":"The user said hello and asked to count.","id":"msg_01JC0NTRACT000000000000010","model":"anthropic/claude-sonnet-4-5","role":"system","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","summary":true,"timestamp":"2026-01-01T00:00:00.000Z","tokens":9,"usage":{"inputTokens":40,"outputTokens":9}},{"compacted":true,"content":"Count slowly","id":"msg_01JC0NTRACT000000000000011","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":null},{"compacted":true,"content":"0 1 ","failure":{"code":"cancelled","message":"the reply was stopped"},"id":"msg_01JC0NTRACT000000000000012","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"cancelled","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":{"inputTokens":12,"outputTokens":1}},{"content":"Earlier: hello, counting, go on.","id":"msg_01JC0NTRACT000000000000013","model":"anthropic/claude-sonnet-4-5","role":"system","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","summary":true,"timestamp":"2026-01-01T00:00:00.000Z","tokens":8,"usage":{"inputTokens":60,"outputTokens":8}},{"content":"Go on","id":"msg_01JC0NTRACT000000000000014","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":null},{"content":"Shorter now.","id":"msg_01JC0NTRACT000000000000015","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":{"inputTokens":30,"outputTokens":3}}],"status":"ok"} satisfies Response<"getMessages">,
 };
 
 // get_messages_around: one message back and one on
 export const getMessagesAround0 = {
-  args: ["sess_01JC0NTRACT000000000000001","msg_01JC0NTRACT000000000000007",1,1] satisfies Args<"getMessagesAround">,
-  response: {"data":{"hasNewer":true,"hasOlder":true,"messages":[{"compacted":true,"content":"Hello, world","id":"msg_01JC0NTRACT000000000000006","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":{"inputTokens":12,"outputTokens":2}},{"compacted":true,"content":"hi","id":"msg_01JC0NTRACT000000000000007","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":null},{"compacted":true,"content":"","failure":{"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double)."},"id":"msg_01JC0NTRACT000000000000008","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"failed","timestamp":"2026-01-01T00:00:00.000Z","tokens":0,"usage":null}]},"status":"ok"} satisfies Response<"getMessagesAround">,
+  args: ["sess_01JC0NTRACT000000000000001","msg_01JC0NTRACT000000000000008",1,1] satisfies Args<"getMessagesAround">,
+  response: {"data":{"hasNewer":true,"hasOlder":true,"messages":[{"compacted":true,"content":"Hello, world","id":"msg_01JC0NTRACT000000000000007","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":{"inputTokens":12,"outputTokens":2}},{"compacted":true,"content":"hi","id":"msg_01JC0NTRACT000000000000008","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":null},{"compacted":true,"content":"","failure":{"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double)."},"id":"msg_01JC0NTRACT000000000000009","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"failed","timestamp":"2026-01-01T00:00:00.000Z","tokens":0,"usage":null}]},"status":"ok"} satisfies Response<"getMessagesAround">,
 };
 
 // get_messages_around: invalidArgument: a message of another chat
 export const getMessagesAround1 = {
-  args: ["sess_01JC0NTRACT000000000000001","msg_01JC0NTRACT000000000000015",null,null] satisfies RefusedArgs<"getMessagesAround">,
-  response: {"error":{"field":"messageId","kind":"invalidArgument","message":"invalid messageId: message msg_01JC0NTRACT000000000000015 is not in session sess_01JC0NTRACT000000000000001"},"status":"error"} satisfies Response<"getMessagesAround">,
+  args: ["sess_01JC0NTRACT000000000000001","msg_01JC0NTRACT000000000000016",null,null] satisfies RefusedArgs<"getMessagesAround">,
+  response: {"error":{"field":"messageId","kind":"invalidArgument","message":"invalid messageId: message msg_01JC0NTRACT000000000000016 is not in session sess_01JC0NTRACT000000000000001"},"status":"error"} satisfies Response<"getMessagesAround">,
 };
 
 // get_messages_around: sessionNotFound
 export const getMessagesAround2 = {
-  args: ["sess_01JC0NTRACT000000000000002","msg_01JC0NTRACT000000000000007",null,null] satisfies Args<"getMessagesAround">,
+  args: ["sess_01JC0NTRACT000000000000002","msg_01JC0NTRACT000000000000008",null,null] satisfies Args<"getMessagesAround">,
   response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000002 does not exist","sessionId":"sess_01JC0NTRACT000000000000002"},"status":"error"} satisfies Response<"getMessagesAround">,
 };
 
@@ -193,8 +223,8 @@ export const getSession1 = {
 
 // get_session: invalidArgument: ULID body overflows 128 bits
 export const getSession2 = {
-  args: ["sess_01JC0NTRACT000000000000016"] satisfies RefusedArgs<"getSession">,
-  response: {"error":{"field":"sessionId","kind":"invalidArgument","message":"invalid sessionId: \"sess_01JC0NTRACT000000000000016\" is not a sess_<ULID> identifier"},"status":"error"} satisfies Response<"getSession">,
+  args: ["sess_01JC0NTRACT000000000000017"] satisfies RefusedArgs<"getSession">,
+  response: {"error":{"field":"sessionId","kind":"invalidArgument","message":"invalid sessionId: \"sess_01JC0NTRACT000000000000017\" is not a sess_<ULID> identifier"},"status":"error"} satisfies Response<"getSession">,
 };
 
 // get_session: invalidArgument: missing sessionId
@@ -207,6 +237,36 @@ export const getSession3 = {
 export const getSession4 = {
   args: ["sess_01JC0NTRACT000000000000002"] satisfies Args<"getSession">,
   response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000002 does not exist","sessionId":"sess_01JC0NTRACT000000000000002"},"status":"error"} satisfies Response<"getSession">,
+};
+
+// import_archive: ChatGPT conversations.json
+export const importArchive0 = {
+  args: ["<dir>/conversations.json"] satisfies Args<"importArchive">,
+  response: {"data":{"messagesImported":6,"sessionsImported":2,"sessionsSkipped":0,"source":"chatgpt"},"status":"ok"} satisfies Response<"importArchive">,
+};
+
+// import_archive: the same file again: skipped
+export const importArchive1 = {
+  args: ["<dir>/conversations.json"] satisfies Args<"importArchive">,
+  response: {"data":{"messagesImported":0,"sessionsImported":0,"sessionsSkipped":2,"source":"chatgpt"},"status":"ok"} satisfies Response<"importArchive">,
+};
+
+// import_archive: archive: truncated file
+export const importArchive2 = {
+  args: ["<dir>/truncated.json"] satisfies Args<"importArchive">,
+  response: {"error":{"kind":"archive","message":"not a readable archive: the file ends too early, it may be truncated (EOF while parsing a value at line 104 column 27)","path":"","reason":"the file ends too early, it may be truncated (EOF while parsing a value at line 104 column 27)"},"status":"error"} satisfies Response<"importArchive">,
+};
+
+// import_archive: archive: a field of the wrong type
+export const importArchive3 = {
+  args: ["<dir>/wrong.json"] satisfies Args<"importArchive">,
+  response: {"error":{"kind":"archive","message":"not a readable archive: [0].mapping.u-1.message.create_time: invalid type: string \"yesterday\", expected f64","path":"[0].mapping.u-1.message.create_time","reason":"invalid type: string \"yesterday\", expected f64"},"status":"error"} satisfies Response<"importArchive">,
+};
+
+// import_archive: invalidArgument: relative path
+export const importArchive4 = {
+  args: ["conversations.json"] satisfies RefusedArgs<"importArchive">,
+  response: {"error":{"field":"path","kind":"invalidArgument","message":"invalid path: conversations.json is not an absolute file path"},"status":"error"} satisfies Response<"importArchive">,
 };
 
 // list_sessions: two sessions
@@ -260,13 +320,13 @@ export const rotateGatewayToken0 = {
 // search_messages: a word, across chats (compacted messages included)
 export const searchMessages0 = {
   args: ["hello",null] satisfies Args<"searchMessages">,
-  response: {"data":{"groups":[{"hits":[{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":5,"start":0}],"messageId":"msg_01JC0NTRACT000000000000006","role":"assistant","snippet":"Hello, world"},{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":9,"start":4}],"messageId":"msg_01JC0NTRACT000000000000005","role":"user","snippet":"Say hello"},{"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":14,"start":9}],"messageId":"msg_01JC0NTRACT000000000000012","role":"system","snippet":"Earlier: hello, counting, go on.","summary":true},{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":19,"start":14}],"messageId":"msg_01JC0NTRACT000000000000009","role":"system","snippet":"The user said hello and asked to count.","summary":true}],"sessionId":"sess_01JC0NTRACT000000000000001","title":"Say hello"}],"truncated":false},"status":"ok"} satisfies Response<"searchMessages">,
+  response: {"data":{"groups":[{"hits":[{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":5,"start":0}],"messageId":"msg_01JC0NTRACT000000000000007","role":"assistant","snippet":"Hello, world"},{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":9,"start":4}],"messageId":"msg_01JC0NTRACT000000000000006","role":"user","snippet":"Say hello"},{"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":14,"start":9}],"messageId":"msg_01JC0NTRACT000000000000013","role":"system","snippet":"Earlier: hello, counting, go on.","summary":true},{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":19,"start":14}],"messageId":"msg_01JC0NTRACT000000000000010","role":"system","snippet":"The user said hello and asked to count.","summary":true}],"sessionId":"sess_01JC0NTRACT000000000000001","title":"Say hello"}],"truncated":false},"status":"ok"} satisfies Response<"searchMessages">,
 };
 
 // search_messages: filtered by chat and role, limited
 export const searchMessages1 = {
   args: ["hel*",{"limit":1,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001"}] satisfies Args<"searchMessages">,
-  response: {"data":{"groups":[{"hits":[{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":9,"start":4}],"messageId":"msg_01JC0NTRACT000000000000005","role":"user","snippet":"Say hello"}],"sessionId":"sess_01JC0NTRACT000000000000001","title":"Say hello"}],"truncated":false},"status":"ok"} satisfies Response<"searchMessages">,
+  response: {"data":{"groups":[{"hits":[{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":9,"start":4}],"messageId":"msg_01JC0NTRACT000000000000006","role":"user","snippet":"Say hello"}],"sessionId":"sess_01JC0NTRACT000000000000001","title":"Say hello"}],"truncated":false},"status":"ok"} satisfies Response<"searchMessages">,
 };
 
 // search_messages: nothing found
@@ -296,7 +356,7 @@ export const searchMessages5 = {
 // send_message: complete reply
 export const sendMessage0 = {
   args: ["sess_01JC0NTRACT000000000000001","Say hello"] satisfies Args<"sendMessage">,
-  response: {"data":{"content":"Hello, world","id":"msg_01JC0NTRACT000000000000006","model":"anthropic/claude-sonnet-4-5","role":"assistant","timestamp":"2026-01-01T00:00:00.000Z","usage":{"inputTokens":12,"outputTokens":2}},"status":"ok"} satisfies Response<"sendMessage">,
+  response: {"data":{"content":"Hello, world","id":"msg_01JC0NTRACT000000000000007","model":"anthropic/claude-sonnet-4-5","role":"assistant","timestamp":"2026-01-01T00:00:00.000Z","usage":{"inputTokens":12,"outputTokens":2}},"status":"ok"} satisfies Response<"sendMessage">,
 };
 
 // send_message: invalidArgument: empty content
@@ -332,7 +392,7 @@ export const sendMessage5 = {
 // send_message: provider refused the context as too long: compacted and retried
 export const sendMessage6 = {
   args: ["sess_01JC0NTRACT000000000000001","Go on"] satisfies Args<"sendMessage">,
-  response: {"data":{"content":"Shorter now.","id":"msg_01JC0NTRACT000000000000014","model":"anthropic/claude-sonnet-4-5","role":"assistant","timestamp":"2026-01-01T00:00:00.000Z","usage":{"inputTokens":30,"outputTokens":3}},"status":"ok"} satisfies Response<"sendMessage">,
+  response: {"data":{"content":"Shorter now.","id":"msg_01JC0NTRACT000000000000015","model":"anthropic/claude-sonnet-4-5","role":"assistant","timestamp":"2026-01-01T00:00:00.000Z","usage":{"inputTokens":30,"outputTokens":3}},"status":"ok"} satisfies Response<"sendMessage">,
 };
 
 // send_message: noProvider
@@ -455,36 +515,45 @@ export const updateSession7 = {
   response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000002 does not exist","sessionId":"sess_01JC0NTRACT000000000000002"},"status":"error"} satisfies Response<"updateSession">,
 };
 
+// event import-progress
+export const importProgressEvent0 = {"done":0,"total":2} satisfies Payload<"importProgress">;
+
+// event import-progress
+export const importProgressEvent1 = {"done":1,"total":2} satisfies Payload<"importProgress">;
+
+// event import-progress
+export const importProgressEvent2 = {"done":2,"total":2} satisfies Payload<"importProgress">;
+
 // event session-compacted
 export const sessionCompactedEvent0 = {"messagesAfter":4,"messagesBefore":7,"sessionId":"sess_01JC0NTRACT000000000000001","tokensSaved":0} satisfies Payload<"sessionCompacted">;
 
 // event stream-chunk
-export const streamChunkEvent0 = {"content":"Hello","index":0,"messageId":"msg_01JC0NTRACT000000000000006","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
+export const streamChunkEvent0 = {"content":"Hello","index":0,"messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
 
 // event stream-chunk
-export const streamChunkEvent1 = {"content":", world","index":1,"messageId":"msg_01JC0NTRACT000000000000006","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
+export const streamChunkEvent1 = {"content":", world","index":1,"messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
 
 // event stream-chunk
-export const streamChunkEvent2 = {"content":"0 ","index":0,"messageId":"msg_01JC0NTRACT000000000000011","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
+export const streamChunkEvent2 = {"content":"0 ","index":0,"messageId":"msg_01JC0NTRACT000000000000012","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
 
 // event stream-end
-export const streamEndEvent0 = {"messageId":"msg_01JC0NTRACT000000000000006","sessionId":"sess_01JC0NTRACT000000000000001","usage":{"inputTokens":12,"outputTokens":2}} satisfies Payload<"streamEnd">;
+export const streamEndEvent0 = {"messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001","usage":{"inputTokens":12,"outputTokens":2}} satisfies Payload<"streamEnd">;
 
 // event stream-end
-export const streamEndEvent1 = {"messageId":"msg_01JC0NTRACT000000000000014","sessionId":"sess_01JC0NTRACT000000000000001","usage":{"inputTokens":30,"outputTokens":3}} satisfies Payload<"streamEnd">;
+export const streamEndEvent1 = {"messageId":"msg_01JC0NTRACT000000000000015","sessionId":"sess_01JC0NTRACT000000000000001","usage":{"inputTokens":30,"outputTokens":3}} satisfies Payload<"streamEnd">;
 
 // event stream-error
-export const streamErrorEvent0 = {"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double).","messageId":"msg_01JC0NTRACT000000000000008","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
+export const streamErrorEvent0 = {"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double).","messageId":"msg_01JC0NTRACT000000000000009","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
 
 // event stream-error
-export const streamErrorEvent1 = {"code":"cancelled","message":"the reply was stopped","messageId":"msg_01JC0NTRACT000000000000011","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
+export const streamErrorEvent1 = {"code":"cancelled","message":"the reply was stopped","messageId":"msg_01JC0NTRACT000000000000012","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
 
 // event stream-start
-export const streamStartEvent0 = {"messageId":"msg_01JC0NTRACT000000000000006","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
+export const streamStartEvent0 = {"messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
 
 // event stream-start
-export const streamStartEvent1 = {"messageId":"msg_01JC0NTRACT000000000000008","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
+export const streamStartEvent1 = {"messageId":"msg_01JC0NTRACT000000000000009","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
 
 // event stream-start
-export const streamStartEvent2 = {"messageId":"msg_01JC0NTRACT000000000000011","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
+export const streamStartEvent2 = {"messageId":"msg_01JC0NTRACT000000000000012","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
 

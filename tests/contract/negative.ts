@@ -106,6 +106,8 @@ export function describeKind(error: AppError): string {
       return error.key;
     case "configValue":
       return error.expected;
+    case "archive":
+      return error.path;
     case "storage":
     case "unauthenticated":
     case "cancelled":

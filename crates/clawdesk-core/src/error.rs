@@ -111,6 +111,18 @@ pub enum AppError {
     },
     #[error("{message}")]
     Storage { message: String },
+    /// A file given to import is not an archive this version can read:
+    /// malformed or truncated JSON, an unknown format or version, or a
+    /// field with a wrong value. Nothing was imported.
+    #[error("{message}")]
+    Archive {
+        message: String,
+        /// Where in the file, as a JSON path (`sessions[2].messages[0].role`);
+        /// empty when the problem is the file as a whole.
+        path: String,
+        /// What is wrong there.
+        reason: String,
+    },
     /// The gateway was called without its bearer token, or with a wrong one.
     /// Says nothing else: not which part was wrong, nor what is behind it.
     #[error("{message}")]
@@ -184,6 +196,21 @@ impl AppError {
         }
     }
 
+    pub fn archive(path: impl Into<String>, reason: impl std::fmt::Display) -> Self {
+        let path = path.into();
+        let reason = reason.to_string();
+        let message = if path.is_empty() {
+            format!("not a readable archive: {reason}")
+        } else {
+            format!("not a readable archive: {path}: {reason}")
+        };
+        Self::Archive {
+            message,
+            path,
+            reason,
+        }
+    }
+
     pub fn unauthenticated() -> Self {
         Self::Unauthenticated {
             message: "a valid bearer token is required".into(),
@@ -225,6 +252,7 @@ impl AppError {
             Self::ConfigKey { .. } => "configKey",
             Self::ConfigValue { .. } => "configValue",
             Self::Storage { .. } => "storage",
+            Self::Archive { .. } => "archive",
             Self::Unauthenticated { .. } => "unauthenticated",
             Self::Cancelled { .. } => "cancelled",
             Self::Internal { .. } => "internal",
@@ -285,6 +313,7 @@ mod tests {
             AppError::config_key("k", "x"),
             AppError::config_value("k", "e"),
             AppError::storage("x"),
+            AppError::archive("sessions[0].id", "x"),
             AppError::unauthenticated(),
             AppError::cancelled(),
             AppError::internal("x"),

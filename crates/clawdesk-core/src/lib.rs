@@ -4,6 +4,7 @@
 //! thin layer of commands forwarding to it.
 
 pub mod api;
+pub mod archive;
 pub mod catalog;
 pub mod config;
 pub mod error;

@@ -18,6 +18,8 @@ pub fn status(err: &AppError) -> StatusCode {
         AppError::SessionBusy { .. } | AppError::Cancelled { .. } => StatusCode::CONFLICT,
         AppError::Provider { .. } | AppError::NoProvider { .. } => StatusCode::BAD_GATEWAY,
         AppError::Storage { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        // Well-formed request, content that cannot be processed.
+        AppError::Archive { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

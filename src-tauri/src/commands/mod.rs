@@ -6,6 +6,7 @@
 //!
 //! [`ClawDesk`]: clawdesk_core::ClawDesk
 
+pub mod archive;
 pub mod arg;
 pub mod chat;
 pub mod config;

@@ -55,6 +55,9 @@ impl TestApp {
             .set_status(DESKTOP_CHANNEL, ChannelStatus::Active, None)
             .unwrap();
         app.manage(state);
+        app.manage(clawdesk_lib::events::ProgressEmitter::for_app(
+            app.handle().clone(),
+        ));
         let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .expect("mock window builds");

@@ -20,6 +20,7 @@ function explain(error: AppError): string {
     case "configKey":
     case "configValue":
     case "storage":
+    case "archive":
     case "unauthenticated":
     case "cancelled":
     case "internal":

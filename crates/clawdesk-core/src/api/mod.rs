@@ -7,6 +7,7 @@
 //! Each method runs in a `tracing` span named after its command, and counts
 //! itself (and its failure) in the metrics, which `get_metrics` reports.
 
+mod archive;
 mod chat;
 mod config;
 mod events;

@@ -4,8 +4,10 @@
 //! the user to recover.
 
 use super::{
-    MessageSearch, NewMessage, NewSession, NewSummary, SearchPage, SessionStore, SessionUpdate,
+    ImportCounts, ImportProgressFn, MessageSearch, NewMessage, NewSession, NewSummary, SearchPage,
+    SessionStore, SessionUpdate,
 };
+use crate::archive::ArchivedSession;
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};
 use crate::page::{PageOrder, SessionCursor, SessionPage};
@@ -104,6 +106,13 @@ impl SessionStore for UnavailableStore {
         self.fail()
     }
     async fn ping(&self) -> AppResult<Duration> {
+        self.fail()
+    }
+    async fn import_sessions(
+        &self,
+        _: &[ArchivedSession],
+        _: ImportProgressFn<'_>,
+    ) -> AppResult<ImportCounts> {
         self.fail()
     }
     async fn count_sessions_in_channel(&self, _: &str) -> AppResult<u32> {

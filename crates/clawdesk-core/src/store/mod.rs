@@ -2,17 +2,21 @@
 //! so the app holds an `Arc<dyn SessionStore>` and tests can open their own.
 
 mod failed;
+mod import;
 mod index;
 mod lock;
 mod search;
 mod sqlite;
 mod title;
+mod upgrade;
 
 pub use failed::UnavailableStore;
 pub use search::SEARCH_CANDIDATES;
-pub use sqlite::{page_query_sql, SqliteStore, INTERRUPTED};
+pub use sqlite::{migrator, page_query_sql, SqliteStore, INTERRUPTED};
 pub use title::title_from_first_message;
+pub use upgrade::{list_backups, UpgradeReport, BACKUPS_KEPT};
 
+use crate::archive::ArchivedSession;
 use crate::error::AppResult;
 use crate::ids::{MessageId, SessionId};
 use crate::page::{PageOrder, SessionCursor, SessionPage};
@@ -22,6 +26,17 @@ use crate::types::{
 };
 use async_trait::async_trait;
 use std::time::Duration;
+
+/// What [`SessionStore::import_sessions`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub sessions_imported: u32,
+    pub sessions_skipped: u32,
+    pub messages_imported: u32,
+}
+
+/// Told how many chats of an import are written so far.
+pub type ImportProgressFn<'a> = &'a (dyn Fn(u32) + Send + Sync);
 
 /// What `create_session` needs; the store assigns ID and times.
 #[derive(Debug, Clone)]
@@ -169,6 +184,17 @@ pub trait SessionStore: Send + Sync {
     async fn recover_interrupted(&self) -> AppResult<u32>;
     /// A cheap round trip proving the store answers; returns how long it took.
     async fn ping(&self) -> AppResult<Duration>;
+    /// Writes archived chats as they are (ids, times, statuses, usage,
+    /// failures, compaction flags), all in ONE transaction: on any error
+    /// nothing is written. A chat whose id is already here is skipped, so
+    /// importing an archive twice adds nothing the second time. Calls
+    /// `progress` with the chats handled so far. Expects the archive
+    /// validated (`archive::read_import`).
+    async fn import_sessions(
+        &self,
+        sessions: &[ArchivedSession],
+        progress: ImportProgressFn<'_>,
+    ) -> AppResult<ImportCounts>;
     /// Sessions per channel, for channel status.
     async fn count_sessions_in_channel(&self, channel_id: &str) -> AppResult<u32>;
 }

@@ -5,10 +5,12 @@
 
 use super::index::{Known, SessionIndex};
 use super::lock::ProcessLock;
+use super::upgrade::{self, UpgradeReport};
 use super::{
-    title_from_first_message, MessageSearch, NewMessage, NewSession, NewSummary, SearchPage,
-    SessionStore, SessionUpdate,
+    title_from_first_message, ImportCounts, ImportProgressFn, MessageSearch, NewMessage,
+    NewSession, NewSummary, SearchPage, SessionStore, SessionUpdate,
 };
+use crate::archive::ArchivedSession;
 use crate::error::{AppError, AppResult, FailureCode};
 use crate::ids::{MessageId, SessionId};
 use crate::page::{PageOrder, SessionCursor, SessionPage};
@@ -28,6 +30,11 @@ use std::time::{Duration, Instant};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The migrations this build applies (embedded from `migrations/`).
+pub fn migrator() -> &'static sqlx::migrate::Migrator {
+    &MIGRATOR
+}
+
 const SESSION_COLUMNS: &str =
     "id, channel_id, model, title, created_at, last_active, message_count, pinned, system_prompt";
 pub(super) const MESSAGE_COLUMNS: &str =
@@ -37,6 +44,8 @@ pub(super) const MESSAGE_COLUMNS: &str =
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
+    /// What opening did to the schema (backup made, migrations applied).
+    upgrade: UpgradeReport,
     /// Sessions' rows, kept in step with the table after each commit, and
     /// completed from the table on the first `list_sessions` (reading 10,000
     /// rows through sqlx costs ~50 ms, which start-up no longer pays: the
@@ -52,9 +61,20 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing) the database at `path` and migrates it.
-    /// A file that is not a SQLite database is reported as `storage` and left as it is.
+    /// Opens (creating if missing) the database at `path` and migrates it,
+    /// backing it up first when it has data and migrations are pending
+    /// (see [`super::upgrade`]). A file that is not a SQLite database, or
+    /// whose migration fails, is reported as `storage` and left as it is.
     pub async fn open(path: &Path) -> AppResult<Self> {
+        Self::open_with_migrator(path, &MIGRATOR).await
+    }
+
+    /// [`open`](Self::open) with other migrations: tests use it to prove
+    /// what a failing migration leaves behind.
+    pub async fn open_with_migrator(
+        path: &Path,
+        migrator: &sqlx::migrate::Migrator,
+    ) -> AppResult<Self> {
         if let Some(parent) = path.parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|e| {
@@ -77,14 +97,26 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| AppError::storage(format!("cannot open {}: {e}", path.display())))?;
-        MIGRATOR.run(&pool).await?;
+        let upgrade = match upgrade::migrate(&pool, path, migrator).await {
+            Ok(report) => report,
+            Err(err) => {
+                pool.close().await;
+                return Err(err);
+            }
+        };
         Ok(Self {
             pool,
             path: path.to_path_buf(),
+            upgrade,
             index: SessionIndex::default(),
             _lock: lock,
             filling: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// The backup made and the migrations applied when the store opened.
+    pub fn upgrade_report(&self) -> &UpgradeReport {
+        &self.upgrade
     }
 
     pub fn path(&self) -> &Path {
@@ -716,6 +748,29 @@ impl SessionStore for SqliteStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(started.elapsed())
+    }
+
+    async fn import_sessions(
+        &self,
+        sessions: &[ArchivedSession],
+        progress: ImportProgressFn<'_>,
+    ) -> AppResult<ImportCounts> {
+        // Complete, the index is authoritative (one process owns the
+        // database): a session it does not hold is not in the table.
+        self.complete_index().await?;
+        let mut tx = self.pool.begin().await?;
+        let (counts, written) = super::import::write_sessions(
+            &mut tx,
+            sessions,
+            |s| matches!(self.index.get(&s.id), Known::Absent),
+            progress,
+        )
+        .await?;
+        tx.commit().await?;
+        for session in written {
+            self.index.upsert(session);
+        }
+        Ok(counts)
     }
 
     async fn count_sessions_in_channel(&self, channel_id: &str) -> AppResult<u32> {
