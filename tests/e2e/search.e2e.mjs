@@ -26,10 +26,14 @@ describe("search palette", () => {
     h = new Harness("search");
     const dirs = h.appDirs("profile");
     browser = await h.launch(dirs);
+    // "New chat" hands out an empty chat again rather than a second one:
+    // the first gets its messages before the second is made.
     chat = await createSession(browser);
-    other = await createSession(browser);
     await h.quit();
     seedMessages(dirs.db, chat, COUNT, "Search: a long chat", "ollama/llama3.2");
+    browser = await h.launch(dirs);
+    other = await createSession(browser);
+    await h.quit();
     seedMessages(dirs.db, other, 20, "Search: another chat", "ollama/llama3.2");
     const target = seededMessageId(chat, TARGET);
     execFileSync("sqlite3", ["-batch", "-bail", dirs.db], {
