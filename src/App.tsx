@@ -1,6 +1,6 @@
 import { createEffect, createMemo, createSignal, Match, on, onCleanup, onMount, Show, Switch } from "solid-js";
 import { type MessageId, type ModelInfo, type SessionId } from "../bindings/bindings";
-import { commands } from "./transport";
+import { commands, transport } from "./transport";
 import { errorOf, unwrap, type CommandError } from "./api";
 import { tauriChatBackend, type ChatBackend } from "./chat/backend";
 import { createChatStore } from "./chat/chatStore";
@@ -259,7 +259,10 @@ export function App(props: AppProps) {
           onDismissError={sessions.clearError}
         />
         <footer class="sidebar-foot">
-          <ArchiveBar archive={archive} />
+          {/* Files on this computer: the window's own (the gateway refuses them). */}
+          <Show when={transport === "ipc"}>
+            <ArchiveBar archive={archive} />
+          </Show>
           <StatusSummary status={status} onOpen={() => openView(view() === "status" ? "chat" : "status")} />
           <button
             type="button"
@@ -283,7 +286,7 @@ export function App(props: AppProps) {
           <Match when={view() === "chat"}>
             <Show
               when={!selected() && noProviderAnswers()}
-              fallback={<ChatView chat={chat} session={selected()} drafts={drafts} models={models()} archive={archive} />}
+              fallback={<ChatView chat={chat} session={selected()} drafts={drafts} models={models()} archive={transport === "ipc" ? archive : undefined} />}
             >
               <FirstRun store={settings} providers={providerHealth()} onChanged={() => void status.refresh()} />
             </Show>

@@ -173,6 +173,9 @@ describe("ClawDesk in a browser, over the gateway", { timeout: 300_000 }, () => 
     await field.setValue(token);
     await browser.keys("Enter");
     await waitForSidebar(browser);
+    // Export and import read and write files on the app's computer: the
+    // window's only, not offered here.
+    assert.equal(await browser.$(byTestId("archive-bar")).isExisting(), false);
   });
 
   let chat = "";
