@@ -16,7 +16,10 @@ import { SearchPalette } from "./components/SearchPalette";
 import { SettingsPanel } from "./components/Settings";
 import { Sidebar } from "./components/Sidebar";
 import { StatusPanel, StatusSummary } from "./components/Status";
+import { ShortcutHelp } from "./components/ShortcutList";
+import { copyText } from "./lib/clipboard";
 import { createSettingsStore } from "./settings/settingsStore";
+import { handleShortcut, isMac, SHORTCUTS, shortcutLabel, type ShortcutId } from "./shortcuts";
 import { createStatusStore } from "./status/statusStore";
 
 type View = "chat" | "settings" | "status";
@@ -34,6 +37,29 @@ export interface AppProps {
   drafts?: Drafts;
   /** How long a deleted chat can be brought back (default 5 s). */
   undoDeleteMs?: number;
+}
+
+/** Where the sidebar's shown/hidden state is kept across restarts. */
+export const SIDEBAR_COLLAPSED_KEY = "clawdesk.sidebarCollapsed";
+
+/** Below this window width the sidebar starts hidden (until the user
+ * chooses otherwise), so a small window has room for the chat. */
+const NARROW_PX = 720;
+
+function initialCollapsed(): boolean {
+  try {
+    const stored = localStorage.getItem(SIDEBAR_COLLAPSED_KEY);
+    if (stored !== null) return stored === "true";
+  } catch {
+    // no storage: fall through
+  }
+  return typeof window !== "undefined" && window.innerWidth < NARROW_PX;
+}
+
+/** "Ctrl+N"-style keys of a shortcut, for titles. */
+function keysOf(id: ShortcutId): string {
+  const s = SHORTCUTS.find((x) => x.id === id);
+  return s ? shortcutLabel(s, isMac()) : "";
 }
 
 /** Calls `fn` with the next frame; a hidden window gets no frames, so at
@@ -67,6 +93,27 @@ export function App(props: AppProps) {
   const [creating, setCreating] = createSignal(false);
   const [now, setNow] = createSignal(new Date());
   const [searching, setSearching] = createSignal(false);
+  const [helpOpen, setHelpOpen] = createSignal(false);
+  const [collapsed, setCollapsedSignal] = createSignal(initialCollapsed());
+  const [focusComposer, setFocusComposer] = createSignal(0);
+  /** A short note after a shortcut did something unseen (copied a reply). */
+  const [toast, setToast] = createSignal<string | null>(null);
+
+  const setCollapsed = (value: boolean) => {
+    setCollapsedSignal(value);
+    try {
+      localStorage.setItem(SIDEBAR_COLLAPSED_KEY, String(value));
+    } catch {
+      // not kept; still applies now
+    }
+  };
+
+  let toastTimer: ReturnType<typeof setTimeout> | undefined;
+  const say = (text: string) => {
+    setToast(text);
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => setToast(null), 2500);
+  };
 
   const modelSaveError = () => {
     const st = settings.field("defaults.model");
@@ -121,13 +168,24 @@ export function App(props: AppProps) {
       if (model && blank.model !== model) await sessions.update(blank.id, { model });
       setCreating(false);
       select(blank.id);
+      setFocusComposer((n) => n + 1);
       return;
     }
     // No model: the backend takes `defaults.model`, or, when nothing serves
     // it, a model a running provider offers.
     const s = await sessions.create(null);
     setCreating(false);
-    if (s) select(s.id);
+    if (s) {
+      select(s.id);
+      setFocusComposer((n) => n + 1);
+    }
+  };
+
+  /** The newest reply with text in the open chat, as its markdown source. */
+  const copyLastReply = async () => {
+    const reply = [...chat.state.messages].reverse().find((m) => m.role === "assistant" && m.content.length > 0);
+    if (!reply) return say("No reply to copy in this chat.");
+    say((await copyText(reply.content)) ? "Copied the last reply." : "Couldn't copy: the clipboard refused.");
   };
 
   // Delete hides the chat at once and runs only after the undo window; the
@@ -198,13 +256,18 @@ export function App(props: AppProps) {
     void chat.listen().then((u) => (disposed ? u() : (unlisten = u)));
     const stopPolling = status.poll(props.statusIntervalMs ?? 5000);
     const clock = setInterval(() => setNow(new Date()), 30_000);
-    // Ctrl+K (Cmd+K on macOS) opens the search palette from anywhere.
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "k") {
-        e.preventDefault();
-        setSearching(true);
-      }
-    };
+    // The window's shortcuts (src/shortcuts.ts), wherever the focus is.
+    const onKey = (e: KeyboardEvent) =>
+      handleShortcut(e, {
+        newChat: () => void create(),
+        search: () => void setSearching(true),
+        settings: () => openView(view() === "settings" ? "chat" : "settings"),
+        toggleSidebar: () => setCollapsed(!collapsed()),
+        copyLastReply: () => void copyLastReply(),
+        // Escape is left alone (a dialog's, a field's) unless a reply streams.
+        stop: () => (chat.streaming() ? void chat.stop() : false),
+        help: () => void setHelpOpen(true),
+      });
     window.addEventListener("keydown", onKey);
     onCleanup(() => {
       window.removeEventListener("keydown", onKey);
@@ -212,6 +275,7 @@ export function App(props: AppProps) {
       unlisten?.();
       stopPolling();
       clearInterval(clock);
+      clearTimeout(toastTimer);
     });
 
     void (async () => {
@@ -224,10 +288,24 @@ export function App(props: AppProps) {
   });
 
   return (
-    <div class="app">
-      <aside class="sidebar" data-testid="sidebar">
+    <div class="app" classList={{ "sidebar-collapsed": collapsed() }}>
+      <aside class="sidebar" id="sidebar" data-testid="sidebar" hidden={collapsed()}>
         <div class="brand">
-          <span class="brand-mark" aria-hidden="true">◆</span> ClawDesk
+          <span>
+            <span class="brand-mark" aria-hidden="true">◆</span> ClawDesk
+          </span>
+          <button
+            type="button"
+            class="ghost small sidebar-toggle"
+            data-testid="sidebar-hide"
+            aria-controls="sidebar"
+            aria-expanded="true"
+            title={`Hide the sidebar (${keysOf("toggleSidebar")})`}
+            onClick={() => setCollapsed(true)}
+          >
+            <span aria-hidden="true">«</span>
+            <span class="visually-hidden">Hide the sidebar</span>
+          </button>
         </div>
         <div class="sidebar-model">
           <ModelPicker
@@ -273,9 +351,26 @@ export function App(props: AppProps) {
           >
             Settings
           </button>
+          <button type="button" class="ghost small" data-testid="shortcuts-button" title="Keyboard shortcuts (?)" onClick={() => setHelpOpen(true)}>
+            Keyboard shortcuts
+          </button>
         </footer>
       </aside>
       <main class="main">
+        <Show when={collapsed()}>
+          <button
+            type="button"
+            class="ghost small sidebar-show"
+            data-testid="sidebar-show"
+            aria-controls="sidebar"
+            aria-expanded="false"
+            title={`Show the sidebar (${keysOf("toggleSidebar")})`}
+            onClick={() => setCollapsed(false)}
+          >
+            <span aria-hidden="true">☰</span>
+            <span class="visually-hidden">Show the sidebar</span>
+          </button>
+        </Show>
         <Switch>
           <Match when={view() === "settings"}>
             <SettingsPanel store={settings} models={models()} providers={providerHealth()} />
@@ -286,7 +381,16 @@ export function App(props: AppProps) {
           <Match when={view() === "chat"}>
             <Show
               when={!selected() && noProviderAnswers()}
-              fallback={<ChatView chat={chat} session={selected()} drafts={drafts} models={models()} archive={transport === "ipc" ? archive : undefined} />}
+              fallback={
+                <ChatView
+                  chat={chat}
+                  session={selected()}
+                  drafts={drafts}
+                  models={models()}
+                  archive={transport === "ipc" ? archive : undefined}
+                  focusComposer={focusComposer()}
+                />
+              }
             >
               <FirstRun store={settings} providers={providerHealth()} onChanged={() => void status.refresh()} />
             </Show>
@@ -294,6 +398,14 @@ export function App(props: AppProps) {
         </Switch>
       </main>
       <SearchPalette open={searching()} onClose={() => setSearching(false)} onChoose={openHit} />
+      <ShortcutHelp open={helpOpen()} onClose={() => setHelpOpen(false)} />
+      <Show when={toast()}>
+        {(text) => (
+          <div class="toast" role="status" data-testid="toast">
+            {text()}
+          </div>
+        )}
+      </Show>
     </div>
   );
 }

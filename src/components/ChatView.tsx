@@ -1,4 +1,4 @@
-import { onCleanup, onMount, Show } from "solid-js";
+import { Show } from "solid-js";
 import type { ArchiveStore } from "../archive/archiveStore";
 import { ChatExport } from "./ArchiveControls";
 import type { ModelInfo, SessionId, SessionInfo } from "../../bindings/bindings";
@@ -19,6 +19,8 @@ export interface ChatViewProps {
   drafts: Drafts;
   /** The offered models, to name the chat's model; none needed. */
   models?: readonly ModelInfo[];
+  /** Each new value puts the focus in the composer. */
+  focusComposer?: number;
 }
 
 export function ChatView(props: ChatViewProps) {
@@ -38,15 +40,6 @@ export function ChatView(props: ChatViewProps) {
     if (ok) props.drafts.clear(sessionId, text);
     return ok;
   };
-
-  // Escape stops a streaming reply wherever the focus is.
-  onMount(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape" && chat().streaming() && !e.defaultPrevented) void chat().stop();
-    };
-    window.addEventListener("keydown", onKey);
-    onCleanup(() => window.removeEventListener("keydown", onKey));
-  });
 
   return (
     <section class="chat" aria-label="Chat" data-testid="chat-view">
@@ -122,6 +115,7 @@ export function ChatView(props: ChatViewProps) {
               sending={chat().sending()}
               onSend={(text) => send(session().id, text)}
               onStop={() => void chat().stop()}
+              focusRequest={props.focusComposer}
             />
           </>
         )}

@@ -17,7 +17,12 @@ export interface ComposerProps {
    * cleared (by the caller) only then. */
   onSend: (text: string) => Promise<boolean>;
   onStop: () => void;
+  /** Each new value puts the focus in the composer ("New chat"). */
+  focusRequest?: number;
 }
+
+/** The tallest the composer grows before it scrolls. */
+const MAX_HEIGHT_PX = 240;
 
 /** Enter sends, Shift+Enter adds a line, Escape stops a streaming reply. */
 export function Composer(props: ComposerProps) {
@@ -26,10 +31,24 @@ export function Composer(props: ComposerProps) {
   const fit = () => {
     if (!area) return;
     area.style.height = "auto";
-    area.style.height = `${Math.min(area.scrollHeight, 240)}px`;
+    // scrollHeight leaves out the borders, and the box is border-box: without
+    // them a one-line draft overflows by the border and shows a scrollbar.
+    const borders = area.offsetHeight - area.clientHeight;
+    const wanted = area.scrollHeight + borders;
+    area.style.height = `${Math.min(wanted, MAX_HEIGHT_PX)}px`;
+    // Scrolls only once it stops growing.
+    area.style.overflowY = wanted > MAX_HEIGHT_PX ? "auto" : "hidden";
   };
   // A draft put back (another chat opened, the app restarted) gets its height too.
   createEffect(on(() => props.value, () => queueMicrotask(fit)));
+  createEffect(
+    on(
+      () => props.focusRequest,
+      (n) => {
+        if (n) queueMicrotask(() => area?.focus());
+      },
+    ),
+  );
 
   const blocked = () => !props.canSend || props.disabled || props.sending || props.streaming;
 

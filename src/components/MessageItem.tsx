@@ -1,8 +1,9 @@
-import { Match, Show, Switch } from "solid-js";
+import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { describeFailure } from "../api";
 import type { ChatMessage } from "../chat/streamState";
+import { copyText } from "../lib/clipboard";
 import { formatCount } from "../lib/format";
-import { Markdown } from "./Markdown";
+import { COPIED_MS, Markdown } from "./Markdown";
 
 const roleLabel = { user: "You", assistant: "Assistant", system: "System" } as const;
 
@@ -92,9 +93,41 @@ export function MessageItem(props: MessageItemProps) {
         )}
       </Show>
 
+      <Show when={m().content.length > 0 && !props.live}>
+        <div class="message-actions">
+          <CopyButton text={m().content} label="Copy message" />
+        </div>
+      </Show>
+
       <Show when={m().local?.state === "sending"}>
         <footer class="muted message-local">Sending…</footer>
       </Show>
     </article>
+  );
+}
+
+/** Copies `text` (a message's markdown source); says "Copied" for a moment,
+ * or that the clipboard refused. */
+export function CopyButton(props: { text: string; label: string }) {
+  const [state, setState] = createSignal<"idle" | "copied" | "failed">("idle");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(timer));
+  const copy = async () => {
+    setState((await copyText(props.text)) ? "copied" : "failed");
+    clearTimeout(timer);
+    timer = setTimeout(() => setState("idle"), COPIED_MS);
+  };
+  return (
+    <button
+      type="button"
+      class="ghost small message-copy"
+      data-testid="message-copy"
+      data-copied={state() === "idle" ? undefined : String(state() === "copied")}
+      aria-label={props.label}
+      title="Copy the markdown source"
+      onClick={() => void copy()}
+    >
+      {state() === "copied" ? "Copied" : state() === "failed" ? "Couldn't copy" : "Copy"}
+    </button>
   );
 }

@@ -7,6 +7,7 @@ import { describeError, errorOf, unwrap, type CommandError } from "../api";
 import type { ConfigKeyFor, SettingsStore } from "../settings/settingsStore";
 import { ErrorNote } from "./ErrorNote";
 import { ModelPicker } from "./ModelPicker";
+import { ShortcutList } from "./ShortcutList";
 
 const fieldId = (key: string) => `cfg-${key.replace(/[^A-Za-z0-9_-]/g, "-")}`;
 
@@ -533,6 +534,10 @@ export function SettingsPanel(props: SettingsPanelProps) {
               <h2>Logs</h2>
               <LogLevelField store={props.store} value={cfg().logging.level} />
               <LogsFolderField />
+            </section>
+            <section class="card" data-testid="settings-shortcuts">
+              <h2>Keyboard shortcuts</h2>
+              <ShortcutList />
             </section>
           </>
         )}
