@@ -83,6 +83,28 @@ describe("chat view", () => {
     expect(screen.getByRole("button", { name: "Send" })).toBeTruthy();
   });
 
+  it("Escape stops a streaming reply with the focus anywhere, once; not while a link popover is open", async () => {
+    const log: string[] = [];
+    const input = await openChat(streamingBackend(log));
+    fireEvent.input(input, { target: { value: "go" } });
+    fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(log).toEqual([`send ${S} go`]));
+    await emitEvent("streamChunk", { sessionId: S, messageId: REPLY, content: "See [docs](https://example.com)", index: 0 });
+    const reply = () => messages()[3]!;
+    await waitFor(() => expect(reply()?.querySelector("a")).toBeTruthy());
+
+    // A link's popover takes Escape for itself.
+    fireEvent.click(reply().querySelector("a")!);
+    await screen.findByTestId("link-popover");
+    fireEvent.keyDown(document.body, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("link-popover")).toBeNull());
+    expect(log).toEqual([`send ${S} go`]);
+
+    fireEvent.keyDown(document.body, { key: "Escape" });
+    await waitFor(() => expect(reply().querySelector(".badge")!.textContent).toBe("cancelled"));
+    expect(log).toEqual([`send ${S} go`, `cancel ${S}`]);
+  });
+
   it("shows a failed stream honestly", async () => {
     await openChat(streamingBackend([]));
     await emitEvent("streamStart", { sessionId: S, messageId: FAIL });
