@@ -7,13 +7,16 @@ import { renderMarkdown, splitBlocks } from "../lib/markdown";
 /** How long a copy button says "Copied". */
 export const COPIED_MS = 1500;
 
+/** About the popover's height: below this much room under a link, it opens above. */
+const POPOVER_ROOM_PX = 150;
+
 /** A link clicked: where it goes, shown before anything is opened. */
 interface PendingLink {
   href: string;
   /** The URL that would open; null when the scheme is refused. */
   url: string | null;
-  x: number;
-  y: number;
+  /** The link clicked; the popover stays under it as the chat scrolls. */
+  anchor: Element;
 }
 
 export interface MarkdownProps {
@@ -79,9 +82,8 @@ export function Markdown(props: MarkdownProps) {
     e.preventDefault();
     const href = link.getAttribute("href");
     if (!href) return;
-    const box = link.getBoundingClientRect();
     setOpenError(null);
-    setPending({ href, url: openableUrl(href), x: box.left, y: box.bottom + 4 });
+    setPending({ href, url: openableUrl(href), anchor: link });
   };
 
   const close = () => setPending(null);
@@ -117,6 +119,18 @@ export function Markdown(props: MarkdownProps) {
  * portal, so the virtual list's transforms do not move it. */
 function LinkPopover(props: { link: PendingLink; error: string | null; onOpen: (url: string) => void; onClose: () => void }) {
   let panel: HTMLDivElement | undefined;
+  /** Under the link, or above it when the window has no room below. */
+  const place = () => {
+    const box = props.link.anchor.getBoundingClientRect();
+    const above = window.innerHeight - box.bottom < POPOVER_ROOM_PX && box.top > POPOVER_ROOM_PX;
+    return { x: box.left, top: above ? null : box.bottom + 4, bottom: above ? window.innerHeight - box.top + 4 : null };
+  };
+  const [at, setAt] = createSignal(place());
+  // Follows the link as the chat scrolls (a streaming reply scrolls it too);
+  // a link scrolled out of the DOM (the list is virtual) closes it.
+  const onScroll = () => (props.link.anchor.isConnected ? setAt(place()) : props.onClose());
+  window.addEventListener("scroll", onScroll, true);
+  window.addEventListener("resize", onScroll);
   const onKey = (e: KeyboardEvent) => {
     if (e.key === "Escape") {
       // Closes the popover only; a streaming reply is not stopped by this one.
@@ -135,6 +149,8 @@ function LinkPopover(props: { link: PendingLink; error: string | null; onOpen: (
     clearTimeout(armed);
     window.removeEventListener("keydown", onKey, true);
     window.removeEventListener("mousedown", onOutside);
+    window.removeEventListener("scroll", onScroll, true);
+    window.removeEventListener("resize", onScroll);
   });
   return (
     <Portal>
@@ -144,7 +160,11 @@ function LinkPopover(props: { link: PendingLink; error: string | null; onOpen: (
         role="dialog"
         aria-label="Open link"
         data-testid="link-popover"
-        style={{ left: `${Math.max(8, Math.min(props.link.x, window.innerWidth - 360))}px`, top: `${props.link.y}px` }}
+        style={{
+          left: `${Math.max(8, Math.min(at().x, window.innerWidth - 360))}px`,
+          top: at().top === null ? undefined : `${at().top}px`,
+          bottom: at().bottom === null ? undefined : `${at().bottom}px`,
+        }}
       >
         <Show
           when={props.link.url}
