@@ -253,7 +253,15 @@ export class Harness {
     // The app is the process started with our temp dir in its arguments.
     const deadline = Date.now() + 10_000;
     while (pidsMentioning(this.tmp).length > 0 && Date.now() < deadline) await sleep(100);
-    for (const pid of pidsMentioning(this.tmp)) kill(pid, "SIGKILL");
+    const left = pidsMentioning(this.tmp);
+    if (left.length === 0) return;
+    for (const pid of left) kill(pid, "SIGKILL");
+    // Gone for good before the next launch: an app still on the session bus
+    // holds its single-instance name, and a launch on the same data would
+    // hand over to it (and fail as it disappears) instead of starting.
+    const killed = Date.now() + 5_000;
+    while (pidsMentioning(this.tmp).length > 0 && Date.now() < killed) await sleep(50);
+    await sleep(300);
   }
 
   /** @param {string} file a name under test-results/ */
