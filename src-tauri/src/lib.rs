@@ -14,6 +14,7 @@ mod single_instance;
 pub mod state;
 pub mod stream_sink;
 
+use clawdesk_core::config::ConfigManager;
 use clawdesk_core::registry::DESKTOP_CHANNEL;
 use clawdesk_core::types::ChannelStatus;
 use clawdesk_gateway::GatewayController;
@@ -28,7 +29,7 @@ pub fn main() -> std::process::ExitCode {
     let cli = Cli::from_args_and_env(std::env::args_os());
     let serving = matches!(cli.command, Some(Command::Serve(_)));
     let level = match AppPaths::without_tauri(cli.paths.clone()) {
-        Ok(paths) => logging::configured_level(&paths.config_dir),
+        Ok(paths) => ConfigManager::configured_log_level(&paths.config_dir),
         Err(_) => Default::default(),
     };
     let log_dir = logging::init(

@@ -7,7 +7,7 @@
 //! keys and credentials never reach a log line (a test reads the file after
 //! a chat with keys set to prove it).
 
-use clawdesk_core::config::{ConfigManager, LogLevel};
+use clawdesk_core::config::LogLevel;
 use std::path::{Path, PathBuf};
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::layer::SubscriberExt;
@@ -26,12 +26,6 @@ pub struct LogTargets {
     pub dir: Option<PathBuf>,
     /// Also write to stderr.
     pub stderr: bool,
-}
-
-/// The level the config in `config_dir` asks for; the default when it
-/// cannot be read (the store's own start-up reports why, once logging runs).
-pub fn configured_level(config_dir: &Path) -> LogLevel {
-    ConfigManager::load(config_dir).get().logging.level
 }
 
 /// Starts logging; returns the directory actually written to. A directory

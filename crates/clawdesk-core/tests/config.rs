@@ -461,3 +461,44 @@ fn gateway_host_is_an_ip_or_a_host_name() {
     }
     assert_eq!(manager.get().gateway.host, "192.168.1.20");
 }
+
+/// Read before logging starts, so it must leave a broken file where it is:
+/// the real load sets it aside and reports it in health.
+#[test]
+fn the_log_level_is_read_without_touching_the_config_file() {
+    use clawdesk_core::config::{ConfigManager, LogLevel};
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        ConfigManager::configured_log_level(dir.path()),
+        LogLevel::Info
+    );
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[logging]\nlevel = \"debug\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        ConfigManager::configured_log_level(dir.path()),
+        LogLevel::Debug
+    );
+    std::fs::write(dir.path().join("config.toml"), "not [valid toml").unwrap();
+    assert_eq!(
+        ConfigManager::configured_log_level(dir.path()),
+        LogLevel::Info
+    );
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        files,
+        vec![std::ffi::OsString::from("config.toml")],
+        "nothing set aside, nothing created"
+    );
+    let manager = ConfigManager::load(dir.path());
+    assert_eq!(
+        manager.load_issues().len(),
+        1,
+        "the real load still reports it"
+    );
+}

@@ -3,7 +3,7 @@
 use super::keys::{self, split_key};
 use super::secret_store::{SecretStore, SecretStoreOptions};
 use super::secrets::{write_atomically, Secret};
-use super::types::AppConfig;
+use super::types::{AppConfig, LogLevel};
 use super::validate::validate;
 use crate::error::{AppError, AppResult};
 use crate::types::SecretStoreStatus;
@@ -40,6 +40,17 @@ pub struct ConfigManager {
 }
 
 impl ConfigManager {
+    /// The log level `config.toml` in `dir` asks for, read before logging
+    /// starts. Touches nothing: an unreadable file gives the default, and
+    /// [`ConfigManager::load_with`] later sets it aside and reports it.
+    pub fn configured_log_level(dir: &Path) -> LogLevel {
+        read_config_file(&dir.join(CONFIG_FILE))
+            .ok()
+            .flatten()
+            .map(|config| config.logging.level)
+            .unwrap_or_default()
+    }
+
     /// Loads `config.toml` from `dir`, with the secrets in `secrets.toml`
     /// there (never the OS keychain: see [`ConfigManager::load_with`]).
     pub fn load(dir: &Path) -> Self {
