@@ -28,7 +28,10 @@ use tauri::Manager;
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::from_args_and_env(std::env::args_os());
     let serving = matches!(cli.command, Some(Command::Serve(_)));
-    let level = match AppPaths::without_tauri(cli.paths.clone()) {
+    // The directories Tauri would give the app, resolved once: for the log
+    // level here, and as `serve`'s directories.
+    let resolved = AppPaths::without_tauri(cli.paths.clone());
+    let level = match &resolved {
         Ok(paths) => ConfigManager::configured_log_level(&paths.config_dir),
         Err(_) => Default::default(),
     };
@@ -42,7 +45,7 @@ pub fn main() -> std::process::ExitCode {
         level,
     );
     match cli.command {
-        Some(Command::Serve(args)) => match AppPaths::without_tauri(cli.paths) {
+        Some(Command::Serve(args)) => match resolved {
             Ok(paths) => serve::serve(paths, args, log_dir),
             Err(err) => {
                 tracing::error!("{err}");
