@@ -1,10 +1,27 @@
-//! SqliteStore against a real database file in a temporary directory.
+//! The session store against real databases: every test of the trait runs
+//! on SQLite (a file in a temporary directory) and on PostgreSQL (a fresh
+//! database of the test server; see `support/stores.rs`). What only SQLite
+//! has (its pragmas, the process lock, a file that is not a database) is
+//! tested on SQLite alone.
+
+mod support;
 
 use clawdesk_core::ids::SessionId;
-use clawdesk_core::store::{NewMessage, NewSession, SessionStore, SqliteStore};
+use clawdesk_core::store::{NewMessage, NewSession, SqliteStore};
 use clawdesk_core::types::{MessageStatus, Role, Usage};
 use clawdesk_core::AppError;
-use std::sync::Arc;
+use support::stores::Backend;
+
+on_every_store!(
+    sessions_round_trip_and_sort_by_activity,
+    messages_come_oldest_first_and_limit_takes_the_newest,
+    streaming_reply_is_updated_in_place_and_recovered_after_a_crash,
+    delete_removes_session_and_messages_together,
+    unknown_ids_are_not_found,
+    data_survives_reopening,
+    concurrent_appends_keep_counts_and_order_consistent,
+    listing_agrees_with_single_lookups_field_for_field,
+);
 
 async fn open_temp() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -52,9 +69,8 @@ async fn open_enables_wal_and_foreign_keys() {
     );
 }
 
-#[tokio::test]
-async fn sessions_round_trip_and_sort_by_activity() {
-    let (_dir, store) = open_temp().await;
+async fn sessions_round_trip_and_sort_by_activity(backend: Backend) {
+    let store = backend.open().await;
     let a = store
         .create_session(NewSession {
             channel_id: "desktop".into(),
@@ -93,9 +109,8 @@ async fn sessions_round_trip_and_sort_by_activity() {
     );
 }
 
-#[tokio::test]
-async fn messages_come_oldest_first_and_limit_takes_the_newest() {
-    let (_dir, store) = open_temp().await;
+async fn messages_come_oldest_first_and_limit_takes_the_newest(backend: Backend) {
+    let store = backend.open().await;
     let s = store
         .create_session(NewSession {
             channel_id: "desktop".into(),
@@ -125,9 +140,8 @@ async fn messages_come_oldest_first_and_limit_takes_the_newest() {
     ));
 }
 
-#[tokio::test]
-async fn streaming_reply_is_updated_in_place_and_recovered_after_a_crash() {
-    let (_dir, store) = open_temp().await;
+async fn streaming_reply_is_updated_in_place_and_recovered_after_a_crash(backend: Backend) {
+    let store = backend.open().await;
     let s = store
         .create_session(NewSession {
             channel_id: "desktop".into(),
@@ -170,9 +184,8 @@ async fn streaming_reply_is_updated_in_place_and_recovered_after_a_crash() {
     );
 }
 
-#[tokio::test]
-async fn delete_removes_session_and_messages_together() {
-    let (_dir, store) = open_temp().await;
+async fn delete_removes_session_and_messages_together(backend: Backend) {
+    let store = backend.open().await;
     let s = store
         .create_session(NewSession {
             channel_id: "desktop".into(),
@@ -182,10 +195,12 @@ async fn delete_removes_session_and_messages_together() {
         .unwrap();
     store.append_message(user(&s.id, "hello")).await.unwrap();
     store.delete_session(&s.id).await.unwrap();
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+    let left = store
+        .scalar(
+            "SELECT count(*) FROM messages",
+            "SELECT count(*) FROM messages",
+        )
+        .await;
     assert_eq!(left, 0);
     assert_eq!(
         store.get_session(&s.id).await.unwrap_err(),
@@ -197,11 +212,10 @@ async fn delete_removes_session_and_messages_together() {
     );
 }
 
-#[tokio::test]
-async fn unknown_ids_are_not_found() {
+async fn unknown_ids_are_not_found(backend: Backend) {
     // Malformed ids never reach the store: `SessionId` cannot hold one (see
     // the unit tests in `ids.rs` and the IPC argument tests).
-    let (_dir, store) = open_temp().await;
+    let store = backend.open().await;
     let unknown = SessionId::parse("sess_01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap();
     assert!(matches!(
         store.get_session(&unknown).await,
@@ -233,12 +247,9 @@ async fn unreadable_database_is_a_storage_error_and_left_untouched() {
     assert_eq!(std::fs::read(&path).unwrap(), garbage);
 }
 
-#[tokio::test]
-async fn data_survives_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.sqlite");
+async fn data_survives_reopening(backend: Backend) {
+    let mut store = backend.open().await;
     let id = {
-        let store = SqliteStore::open(&path).await.unwrap();
         let s = store
             .create_session(NewSession {
                 channel_id: "desktop".into(),
@@ -247,20 +258,18 @@ async fn data_survives_reopening() {
             .await
             .unwrap();
         store.append_message(user(&s.id, "keep me")).await.unwrap();
-        store.close().await;
         s.id
     };
-    let store = SqliteStore::open(&path).await.unwrap();
+    store.reopen().await;
     assert_eq!(
         store.get_messages(&id, None).await.unwrap()[0].content,
         "keep me"
     );
 }
 
-#[tokio::test]
-async fn concurrent_appends_keep_counts_and_order_consistent() {
-    let (_dir, store) = open_temp().await;
-    let store = Arc::new(store);
+async fn concurrent_appends_keep_counts_and_order_consistent(backend: Backend) {
+    let opened = backend.open().await;
+    let store = opened.store();
     let s = store
         .create_session(NewSession {
             channel_id: "desktop".into(),
@@ -287,14 +296,22 @@ async fn concurrent_appends_keep_counts_and_order_consistent() {
     }
     let info = store.get_session(&s.id).await.unwrap();
     assert_eq!(info.message_count, 200);
-    assert_eq!(store.get_messages(&s.id, None).await.unwrap().len(), 200);
+    let messages = store.get_messages(&s.id, None).await.unwrap();
+    assert_eq!(messages.len(), 200);
+    // Each writer's messages in the order it wrote them.
+    for t in 0..8 {
+        let mine: Vec<&str> = messages
+            .iter()
+            .map(|m| m.content.as_str())
+            .filter(|c| c.starts_with(&format!("{t}-")))
+            .collect();
+        let expected: Vec<String> = (0..25).map(|i| format!("{t}-{i}")).collect();
+        assert_eq!(mine, expected);
+    }
 }
 
-#[tokio::test]
-async fn listing_agrees_with_single_lookups_field_for_field() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.sqlite");
-    let store = SqliteStore::open(&path).await.unwrap();
+async fn listing_agrees_with_single_lookups_field_for_field(backend: Backend) {
+    let mut store = backend.open().await;
     let mut ids = Vec::new();
     for i in 0..40 {
         let s = store
@@ -313,13 +330,16 @@ async fn listing_agrees_with_single_lookups_field_for_field() {
         ids.push(s.id);
     }
     // Millisecond values that do not round-trip through a double cleanly.
-    sqlx::query("UPDATE sessions SET last_active = 1795465754087 + (rowid * 1000003) % 997, created_at = 1795465754001 + rowid")
-        .execute(store.pool())
-        .await
-        .unwrap();
-    // Reopen so the in-memory index is rebuilt from the rows just written.
-    drop(store);
-    let store = SqliteStore::open(&path).await.unwrap();
+    store
+        .execute(
+            "UPDATE sessions SET last_active = 1795465754087 + (rowid * 1000003) % 997, created_at = 1795465754001 + rowid",
+            "UPDATE sessions SET last_active = 1795465754087 + (n * 1000003) % 997, created_at = 1795465754001 + n
+             FROM (SELECT id AS nid, row_number() OVER (ORDER BY id) AS n FROM sessions) AS numbered
+             WHERE id = nid",
+        )
+        .await;
+    // Reopen so an in-memory index is rebuilt from the rows just written.
+    store.reopen().await;
     let listed = store.list_sessions().await.unwrap();
     assert_eq!(listed.len(), ids.len());
     for pair in listed.windows(2) {
@@ -328,14 +348,24 @@ async fn listing_agrees_with_single_lookups_field_for_field() {
                 >= (pair[1].last_active.as_str(), pair[1].id.as_str())
         );
     }
-    let mut conn = store.pool().acquire().await.unwrap();
     for session in &listed {
-        let (last_active, count): (i64, i64) =
-            sqlx::query_as("SELECT last_active, message_count FROM sessions WHERE id = ?")
-                .bind(&session.id)
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap();
+        let (last_active, count): (i64, i64) = match (store.sqlite_pool(), store.pg_pool()) {
+            (Some(pool), _) => {
+                sqlx::query_as("SELECT last_active, message_count FROM sessions WHERE id = ?")
+                    .bind(&session.id)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap()
+            }
+            (_, Some(pool)) => {
+                sqlx::query_as("SELECT last_active, message_count FROM sessions WHERE id = $1")
+                    .bind(&session.id)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap()
+            }
+            _ => unreachable!(),
+        };
         assert_eq!(
             session.last_active,
             clawdesk_core::time::rfc3339_from_ms(last_active)

@@ -8,6 +8,7 @@
 //! matches again in a hit's text (folded the way the index folds it) and
 //! cuts the snippet the window shows, with match ranges in UTF-16 units.
 
+pub mod document;
 mod fold;
 pub mod query;
 mod rank;

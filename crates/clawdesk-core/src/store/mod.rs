@@ -1,16 +1,19 @@
 //! Persistence of sessions and messages behind an object-safe async trait,
 //! so the app holds an `Arc<dyn SessionStore>` and tests can open their own.
 
+pub mod database_url;
 mod failed;
 mod import;
 mod index;
 mod lock;
+mod postgres;
 mod search;
 mod sqlite;
 mod title;
 mod upgrade;
 
 pub use failed::UnavailableStore;
+pub use postgres::{pg_migrator, tsquery, PgStore};
 pub use search::SEARCH_CANDIDATES;
 pub use sqlite::{migrator, page_query_sql, SqliteStore, INTERRUPTED};
 pub use title::title_from_first_message;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod stores;
+
 use clawdesk_core::config::ConfigManager;
 use clawdesk_core::ids::SessionId;
 use clawdesk_core::metrics::MetricsRecorder;

@@ -1,0 +1,640 @@
+//! `SessionStore` on a PostgreSQL server through `sqlx`, for a history that
+//! several `clawdesk serve` processes share.
+//!
+//! Unlike [`super::SqliteStore`] nothing here assumes one owner: there is no
+//! process lock and no in-memory copy of the sessions. Lists, counts and
+//! titles are read from the tables (each listing one index scan), and every
+//! write that changes what a listing shows (count, activity, title) changes
+//! the session row in the same transaction as the messages. Appends lock
+//! the session row first (`UPDATE … RETURNING`), so appends to one session
+//! from any number of processes queue there and take consecutive `seq`s.
+//!
+//! The migrations are `migrations-postgres/`, applied at open under sqlx's
+//! advisory lock (instances starting together migrate once).
+
+mod import;
+mod rows;
+mod search;
+mod tsquery;
+
+use super::database_url::mask_database_url;
+use super::{
+    title_from_first_message, ImportCounts, ImportProgressFn, MessageSearch, NewMessage,
+    NewSession, NewSummary, SearchPage, SessionStore, SessionUpdate, INTERRUPTED,
+};
+use crate::archive::ArchivedSession;
+use crate::error::{AppError, AppResult, FailureCode};
+use crate::ids::{MessageId, SessionId};
+use crate::page::{PageOrder, SessionCursor, SessionPage};
+use crate::time::{now_ms, rfc3339_from_ms};
+use crate::tokens::estimate_tokens;
+use crate::types::{
+    Message, MessageFailure, MessageStatus, MessageWindow, Role, SessionInfo, Usage,
+};
+use async_trait::async_trait;
+use rows::{message_from_row, SearchColumns, SessionRow, MESSAGE_COLUMNS, SESSION_COLUMNS};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+pub use tsquery::tsquery;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-postgres");
+
+/// The PostgreSQL migrations this build applies.
+pub fn pg_migrator() -> &'static sqlx::migrate::Migrator {
+    &MIGRATOR
+}
+
+/// Connections each store keeps at most: a server process streams replies
+/// and serves reads at once, and the server is shared by several processes.
+const MAX_CONNECTIONS: u32 = 8;
+
+pub struct PgStore {
+    pool: PgPool,
+    /// The URL as it may be shown (password masked).
+    shown_url: String,
+}
+
+impl PgStore {
+    /// Connects to the database `url` names (`postgres://…`) and applies
+    /// pending migrations. Errors are `storage` and show the URL with its
+    /// password masked.
+    pub async fn open(url: &str) -> AppResult<Self> {
+        let shown_url = mask_database_url(url);
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| {
+                AppError::storage(format!(
+                    "{shown_url} is not a usable PostgreSQL URL: {}",
+                    redact(&e.to_string(), url)
+                ))
+            })?
+            .application_name("clawdesk");
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                AppError::storage(format!(
+                    "cannot connect to {shown_url}: {}",
+                    redact(&e.to_string(), url)
+                ))
+            })?;
+        if let Err(err) = MIGRATOR.run(&pool).await {
+            pool.close().await;
+            return Err(AppError::storage(format!(
+                "migrating {shown_url} failed: {}",
+                redact(&err.to_string(), url)
+            )));
+        }
+        Ok(Self { pool, shown_url })
+    }
+
+    /// The database's URL with its password masked.
+    pub fn shown_url(&self) -> &str {
+        &self.shown_url
+    }
+
+    /// The underlying pool, for tests and benchmarks.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn session_exists(&self, session_id: &SessionId) -> AppResult<bool> {
+        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM sessions WHERE id = $1")
+            .bind(session_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    async fn require_session(&self, session_id: &SessionId) -> AppResult<()> {
+        if self.session_exists(session_id).await? {
+            Ok(())
+        } else {
+            Err(AppError::session_not_found(session_id))
+        }
+    }
+
+    /// Messages in all sessions (BM25's collection size), summed over the
+    /// sessions' counts.
+    async fn message_total(&self) -> AppResult<u64> {
+        let total: i64 =
+            sqlx::query_scalar("SELECT COALESCE(SUM(message_count), 0)::BIGINT FROM sessions")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(u64::try_from(total).unwrap_or(0))
+    }
+
+    /// Rewrites a message's content (and its search columns), status, usage
+    /// and failure in one statement; `failure: None` clears an earlier one.
+    async fn write_message(
+        &self,
+        message_id: &MessageId,
+        content: &str,
+        status: MessageStatus,
+        usage: Option<Usage>,
+        failure: Option<&MessageFailure>,
+    ) -> AppResult<()> {
+        let tokens = usage.map_or_else(|| estimate_tokens(content), |u| u.output_tokens);
+        let search = SearchColumns::of(content);
+        let updated = sqlx::query(
+            "UPDATE messages SET content = $1, status = $2, tokens = $3,
+                 input_tokens = COALESCE($4, input_tokens), output_tokens = COALESCE($5, output_tokens),
+                 failure_code = $6, failure_message = $7,
+                 search_words = to_tsvector('simple', $8), has_cjk = $9
+             WHERE id = $10",
+        )
+        .bind(content)
+        .bind(status.as_str())
+        .bind(i64::from(tokens))
+        .bind(usage.map(|u| i64::from(u.input_tokens)))
+        .bind(usage.map(|u| i64::from(u.output_tokens)))
+        .bind(failure.map(|f| f.code.as_str()))
+        .bind(failure.map(|f| f.message.as_str()))
+        .bind(&search.words)
+        .bind(search.has_cjk)
+        .bind(message_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(AppError::invalid_argument(
+                "messageId",
+                format!("message {message_id} does not exist"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `text` with `url`'s password (if any) replaced, for driver messages that
+/// might quote what they were given.
+fn redact(text: &str, url: &str) -> String {
+    let mut out = text.replace(url, &mask_database_url(url));
+    if let Some(password) = password_of(url) {
+        if !password.is_empty() {
+            out = out.replace(password, super::database_url::MASK);
+        }
+    }
+    out
+}
+
+fn password_of(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let before_query = rest.split('?').next()?;
+    let userinfo = &before_query[..before_query.rfind('@')?];
+    userinfo.split_once(':').map(|(_, password)| password)
+}
+
+/// The pages' queries: the first page, and a page after a cursor, in each
+/// order; each a range scan of the index named, in index order.
+fn page_query(order: PageOrder, after_cursor: bool) -> String {
+    let (keyset, order_by, limit) = match order {
+        // sessions_by_last_active
+        PageOrder::Recent => (
+            "(last_active, id) < ($1, $2)",
+            "last_active DESC, id DESC",
+            if after_cursor { "$3" } else { "$1" },
+        ),
+        // sessions_by_pinned_last_active
+        PageOrder::PinnedFirst => (
+            "(pinned, last_active, id) < ($1, $2, $3)",
+            "pinned DESC, last_active DESC, id DESC",
+            if after_cursor { "$4" } else { "$1" },
+        ),
+    };
+    let filter = if after_cursor {
+        format!("WHERE {keyset}")
+    } else {
+        String::new()
+    };
+    format!("SELECT {SESSION_COLUMNS} FROM sessions {filter} ORDER BY {order_by} LIMIT {limit}")
+}
+
+#[async_trait]
+impl SessionStore for PgStore {
+    async fn create_session(&self, new: NewSession) -> AppResult<SessionInfo> {
+        let id = SessionId::generate();
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO sessions (id, channel_id, model, title, created_at, last_active, message_count)
+             VALUES ($1, $2, $3, NULL, $4, $4, 0)",
+        )
+        .bind(&id)
+        .bind(&new.channel_id)
+        .bind(&new.model)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(SessionInfo {
+            id,
+            channel_id: new.channel_id,
+            created_at: rfc3339_from_ms(now),
+            last_active: rfc3339_from_ms(now),
+            message_count: 0,
+            model: new.model,
+            title: None,
+            pinned: false,
+            system_prompt: None,
+        })
+    }
+
+    async fn list_sessions(&self) -> AppResult<Vec<SessionInfo>> {
+        let rows: Vec<SessionRow> = sqlx::query_as(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions ORDER BY last_active DESC, id DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(SessionRow::into_info).collect())
+    }
+
+    async fn list_sessions_page(
+        &self,
+        order: PageOrder,
+        after: Option<&SessionCursor>,
+        limit: u32,
+    ) -> AppResult<SessionPage> {
+        if let Some(after) = after {
+            if after.order != order {
+                return Err(AppError::invalid_argument(
+                    "cursor",
+                    "the cursor belongs to the other order (pinnedFirst differs)",
+                ));
+            }
+        }
+        let sql = page_query(order, after.is_some());
+        let mut query = sqlx::query_as::<_, SessionRow>(&sql);
+        if let Some(after) = after {
+            if order == PageOrder::PinnedFirst {
+                query = query.bind(after.pinned);
+            }
+            query = query.bind(after.last_active).bind(&after.id);
+        }
+        // One row more than asked says whether another page follows.
+        let mut rows = query
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|row| row.cursor(order))
+        } else {
+            None
+        };
+        Ok(SessionPage {
+            sessions: rows.into_iter().map(SessionRow::into_info).collect(),
+            next_cursor,
+        })
+    }
+
+    async fn get_session(&self, session_id: &SessionId) -> AppResult<SessionInfo> {
+        let row: Option<SessionRow> = sqlx::query_as(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"
+        ))
+        .bind(session_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(SessionRow::into_info)
+            .ok_or_else(|| AppError::session_not_found(session_id))
+    }
+
+    async fn update_session(
+        &self,
+        session_id: &SessionId,
+        update: SessionUpdate,
+    ) -> AppResult<SessionInfo> {
+        let (prompt_given, prompt) = match update.system_prompt {
+            Some(prompt) => (true, prompt),
+            None => (false, None),
+        };
+        let updated: Option<SessionRow> = sqlx::query_as(&format!(
+            "UPDATE sessions SET
+                 title = COALESCE($1, title),
+                 title_set = title_set OR $1 IS NOT NULL,
+                 model = COALESCE($2, model),
+                 system_prompt = CASE WHEN $3 THEN $4 ELSE system_prompt END,
+                 pinned = COALESCE($5, pinned)
+             WHERE id = $6 RETURNING {SESSION_COLUMNS}"
+        ))
+        .bind(&update.title)
+        .bind(&update.model)
+        .bind(prompt_given)
+        .bind(&prompt)
+        .bind(update.pinned)
+        .bind(session_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        updated
+            .map(SessionRow::into_info)
+            .ok_or_else(|| AppError::session_not_found(session_id))
+    }
+
+    async fn delete_session(&self, session_id: &SessionId) -> AppResult<()> {
+        // The messages go with it (ON DELETE CASCADE), in this statement.
+        let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(AppError::session_not_found(session_id));
+        }
+        Ok(())
+    }
+
+    async fn get_messages(
+        &self,
+        session_id: &SessionId,
+        limit: Option<u32>,
+    ) -> AppResult<Vec<Message>> {
+        if limit == Some(0) {
+            return Err(AppError::invalid_argument("limit", "must be at least 1"));
+        }
+        self.require_session(session_id).await?;
+        let rows = match limit {
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = $1 ORDER BY seq"
+                ))
+                .bind(session_id)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            Some(limit) => {
+                // The newest page from the (session_id, seq) index backwards,
+                // handed out oldest first.
+                let mut rows = sqlx::query(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = $1
+                     ORDER BY seq DESC LIMIT $2"
+                ))
+                .bind(session_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.reverse();
+                rows
+            }
+        };
+        rows.iter().map(message_from_row).collect()
+    }
+
+    async fn get_messages_around(
+        &self,
+        session_id: &SessionId,
+        message_id: &MessageId,
+        before: u32,
+        after: u32,
+    ) -> AppResult<MessageWindow> {
+        self.require_session(session_id).await?;
+        self.window(session_id, message_id, before, after).await
+    }
+
+    async fn search_messages(&self, search: &MessageSearch<'_>) -> AppResult<SearchPage> {
+        if let Some(session_id) = search.session_id {
+            self.require_session(session_id).await?;
+        }
+        self.search(search, self.message_total().await?).await
+    }
+
+    async fn get_live_messages(&self, session_id: &SessionId) -> AppResult<Vec<Message>> {
+        self.require_session(session_id).await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = $1 AND NOT compacted
+             ORDER BY seq"
+        ))
+        .bind(session_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    async fn append_message(&self, new: NewMessage) -> AppResult<Message> {
+        let id = MessageId::generate();
+        let now = now_ms();
+        let tokens = new.tokens.unwrap_or_else(|| estimate_tokens(&new.content));
+        let title = match new.role {
+            Role::User => title_from_first_message(&new.content),
+            _ => None,
+        };
+        let search = SearchColumns::of(&new.content);
+        let mut tx = self.pool.begin().await?;
+        // Updating the session row first locks it until commit: appends to
+        // one session, from any process, take their seq one after another.
+        // A title the user set wins; otherwise the first user message's, once.
+        let updated: Option<i64> = sqlx::query_scalar(
+            "UPDATE sessions
+             SET message_count = message_count + 1, last_active = $1,
+                 title = CASE WHEN title_set THEN title ELSE COALESCE(title, $2) END
+             WHERE id = $3 RETURNING message_count",
+        )
+        .bind(now)
+        .bind(&title)
+        .bind(&new.session_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if updated.is_none() {
+            tx.rollback().await?;
+            return Err(AppError::session_not_found(&new.session_id));
+        }
+        // Read committed: this statement sees every append committed before
+        // the row lock was granted.
+        sqlx::query(
+            "INSERT INTO messages
+               (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
+                created_at, tokens, search_words, has_cjk)
+             VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = $2),
+                     $3, $4, $5, $6, $7, $8, $9, $10, to_tsvector('simple', $11), $12)",
+        )
+        .bind(&id)
+        .bind(&new.session_id)
+        .bind(new.role.as_str())
+        .bind(&new.content)
+        .bind(&new.model)
+        .bind(new.usage.map(|u| i64::from(u.input_tokens)))
+        .bind(new.usage.map(|u| i64::from(u.output_tokens)))
+        .bind(new.status.as_str())
+        .bind(now)
+        .bind(i64::from(tokens))
+        .bind(&search.words)
+        .bind(search.has_cjk)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Message {
+            id,
+            session_id: new.session_id,
+            role: new.role,
+            content: new.content,
+            model: new.model,
+            usage: new.usage,
+            timestamp: rfc3339_from_ms(now),
+            status: new.status,
+            tokens,
+            compacted: false,
+            summary: false,
+            failure: None,
+        })
+    }
+
+    async fn update_message(
+        &self,
+        message_id: &MessageId,
+        content: &str,
+        status: MessageStatus,
+        usage: Option<Usage>,
+    ) -> AppResult<()> {
+        self.write_message(message_id, content, status, usage, None)
+            .await
+    }
+
+    async fn fail_message(
+        &self,
+        message_id: &MessageId,
+        content: &str,
+        status: MessageStatus,
+        usage: Option<Usage>,
+        failure: &MessageFailure,
+    ) -> AppResult<()> {
+        self.write_message(message_id, content, status, usage, Some(failure))
+            .await
+    }
+
+    async fn apply_compaction(
+        &self,
+        session_id: &SessionId,
+        last_replaced: &MessageId,
+        summary: NewSummary,
+    ) -> AppResult<Message> {
+        let id = MessageId::generate();
+        let now = now_ms();
+        let search = SearchColumns::of(&summary.content);
+        let mut tx = self.pool.begin().await?;
+        // Locks the session row first, as append_message does.
+        let updated: Option<i64> = sqlx::query_scalar(
+            "UPDATE sessions SET message_count = message_count + 1
+             WHERE id = $1 RETURNING message_count",
+        )
+        .bind(session_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if updated.is_none() {
+            tx.rollback().await?;
+            return Err(AppError::session_not_found(session_id));
+        }
+        let boundary: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM messages WHERE id = $1 AND session_id = $2 AND NOT compacted",
+        )
+        .bind(last_replaced)
+        .bind(session_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(boundary) = boundary else {
+            tx.rollback().await?;
+            return Err(AppError::invalid_argument(
+                "messageId",
+                format!("message {last_replaced} is not in the live context of {session_id}"),
+            ));
+        };
+        sqlx::query(
+            "UPDATE messages SET compacted = TRUE
+             WHERE session_id = $1 AND NOT compacted AND seq <= $2",
+        )
+        .bind(session_id)
+        .bind(boundary)
+        .execute(&mut *tx)
+        .await?;
+        // Room for the summary right after what it replaces: the later
+        // messages move one place on, through negative seqs so the unique
+        // (session_id, seq) constraint (checked row by row) never sees a
+        // duplicate.
+        sqlx::query("UPDATE messages SET seq = -(seq + 1) WHERE session_id = $1 AND seq > $2")
+            .bind(session_id)
+            .bind(boundary)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE messages SET seq = -seq WHERE session_id = $1 AND seq < 0")
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO messages
+               (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
+                created_at, tokens, compacted, summary, search_words, has_cjk)
+             VALUES ($1, $2, $3, 'system', $4, $5, $6, $7, 'complete', $8, $9, FALSE, TRUE,
+                     to_tsvector('simple', $10), $11)",
+        )
+        .bind(&id)
+        .bind(session_id)
+        .bind(boundary + 1)
+        .bind(&summary.content)
+        .bind(&summary.model)
+        .bind(summary.usage.map(|u| i64::from(u.input_tokens)))
+        .bind(summary.usage.map(|u| i64::from(u.output_tokens)))
+        .bind(now)
+        .bind(i64::from(summary.tokens))
+        .bind(&search.words)
+        .bind(search.has_cjk)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Message {
+            id,
+            session_id: session_id.clone(),
+            role: Role::System,
+            content: summary.content,
+            model: summary.model,
+            usage: summary.usage,
+            timestamp: rfc3339_from_ms(now),
+            status: MessageStatus::Complete,
+            tokens: summary.tokens,
+            compacted: false,
+            summary: true,
+            failure: None,
+        })
+    }
+
+    async fn recover_interrupted(&self) -> AppResult<u32> {
+        let fixed = sqlx::query(
+            "UPDATE messages SET status = 'failed', failure_code = $1, failure_message = $2
+             WHERE status = 'streaming'",
+        )
+        .bind(FailureCode::Internal.as_str())
+        .bind(INTERRUPTED)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(fixed.min(u64::from(u32::MAX)) as u32)
+    }
+
+    async fn ping(&self) -> AppResult<Duration> {
+        let started = Instant::now();
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(started.elapsed())
+    }
+
+    async fn import_sessions(
+        &self,
+        sessions: &[ArchivedSession],
+        progress: ImportProgressFn<'_>,
+    ) -> AppResult<ImportCounts> {
+        let mut tx = self.pool.begin().await?;
+        let counts = import::write_sessions(&mut tx, sessions, progress).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn count_sessions_in_channel(&self, channel_id: &str) -> AppResult<u32> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions WHERE channel_id = $1")
+            .bind(channel_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count.clamp(0, u32::MAX as i64) as u32)
+    }
+}

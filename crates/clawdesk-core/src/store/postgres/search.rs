@@ -1,0 +1,231 @@
+//! The SQL behind `search_messages` and `get_messages_around` on
+//! PostgreSQL, with the semantics of the SQLite store (`store/search.rs`):
+//! the newest [`SEARCH_CANDIDATES`] matching messages (after filters) are
+//! read, newest first in storage order, and ranked by `search::rank`
+//! (BM25 from the candidates' own text, document frequencies counted up to
+//! [`DF_CAP`]), so both stores return the same hits in the same order.
+//!
+//! Words and phrases go through the GIN index on `search_words` with the
+//! expression [`super::tsquery`] builds; CJK substrings are matched among
+//! the messages that have CJK text (`has_cjk`, a partial index). Every
+//! user value is a bound parameter.
+
+use super::rows::{message_from_row, MESSAGE_COLUMNS};
+use super::tsquery::{term_tsquery, tsquery};
+use super::PgStore;
+use crate::error::{AppError, AppResult};
+use crate::ids::{MessageId, SessionId};
+use crate::search::query::Lookup;
+use crate::search::{rank, DocFrequency, SearchRow, Term};
+use crate::store::search::DF_CAP;
+use crate::store::{MessageSearch, SearchPage, SEARCH_CANDIDATES};
+use crate::types::{MessageWindow, Role};
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::{Postgres, Row};
+
+/// A bound value of the search statement.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// SQL conditions and their values, numbered as they are added.
+#[derive(Default)]
+struct Conditions {
+    sql: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+impl Conditions {
+    /// Adds `template` with `$?` standing for the next parameter.
+    fn push(&mut self, template: &str, value: Bind) {
+        self.binds.push(value);
+        self.sql
+            .push(template.replace("$?", &format!("${}", self.binds.len())));
+    }
+
+    fn where_clause(&self) -> String {
+        if self.sql.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.sql.join(" AND "))
+        }
+    }
+
+    fn bind_all<'q>(
+        &self,
+        mut statement: Query<'q, Postgres, PgArguments>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        for bind in &self.binds {
+            statement = match bind {
+                Bind::Text(text) => statement.bind(text.clone()),
+                Bind::Int(int) => statement.bind(*int),
+            };
+        }
+        statement
+    }
+}
+
+/// The condition a CJK substring puts on a message: among those with CJK
+/// text, contained case-insensitively (as SQLite's trigram index and LIKE).
+const SUBSTRING: &str = "has_cjk AND strpos(lower(content), lower($?)) > 0";
+const WORDS: &str = "search_words @@ to_tsquery('simple', $?)";
+
+impl PgStore {
+    pub(super) async fn search(
+        &self,
+        search: &MessageSearch<'_>,
+        total_messages: u64,
+    ) -> AppResult<SearchPage> {
+        let query = search.query;
+        let mut conditions = Conditions::default();
+        if let Some(expr) = tsquery(query) {
+            conditions.push(WORDS, Bind::Text(expr));
+        }
+        for term in &query.terms {
+            if let Term::Substring(text) = term {
+                conditions.push(SUBSTRING, Bind::Text(text.clone()));
+            }
+        }
+        if let Some(session_id) = search.session_id {
+            conditions.push("session_id = $?", Bind::Text(session_id.to_string()));
+        }
+        if let Some(role) = search.role {
+            conditions.push("role = $?", Bind::Text(role.as_str().to_string()));
+        }
+        if let Some(from) = search.from_ms {
+            conditions.push("created_at >= $?", Bind::Int(from));
+        }
+        if let Some(to) = search.to_ms {
+            conditions.push("created_at <= $?", Bind::Int(to));
+        }
+        let sql = format!(
+            "SELECT id, session_id, role, content, created_at, compacted, summary
+             FROM messages {} ORDER BY pk DESC LIMIT {SEARCH_CANDIDATES}",
+            conditions.where_clause()
+        );
+        let rows = conditions
+            .bind_all(sqlx::query(&sql))
+            .fetch_all(self.pool())
+            .await?;
+        let candidates = rows
+            .iter()
+            .map(|row| {
+                let role: String = row.try_get(2)?;
+                Ok(SearchRow {
+                    message_id: row.try_get(0)?,
+                    session_id: row.try_get(1)?,
+                    role: Role::parse(&role).ok_or_else(|| {
+                        AppError::storage(format!("unknown role {role:?} in database"))
+                    })?,
+                    content: row.try_get(3)?,
+                    created_at_ms: row.try_get(4)?,
+                    compacted: row.try_get(5)?,
+                    summary: row.try_get(6)?,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        let truncated = candidates.len() > search.limit as usize;
+        let mut frequencies = Vec::with_capacity(query.terms.len());
+        for term in &query.terms {
+            frequencies.push(self.doc_frequency(term).await?);
+        }
+        let mut rows = rank(candidates, query, &frequencies, total_messages);
+        rows.truncate(search.limit as usize);
+        Ok(SearchPage { rows, truncated })
+    }
+
+    /// How many messages contain `term`, counted up to [`DF_CAP`]; unknown
+    /// for the CJK terms SQLite cannot count either (shorter than a
+    /// trigram), so both stores weigh terms alike.
+    async fn doc_frequency(&self, term: &Term) -> AppResult<DocFrequency> {
+        let mut conditions = Conditions::default();
+        match (term.lookup(), term) {
+            (Lookup::Like(_), _) => return Ok(DocFrequency::Unknown),
+            (Lookup::Trigrams(_), Term::Substring(text)) => {
+                conditions.push(SUBSTRING, Bind::Text(text.clone()))
+            }
+            (_, term) => match term_tsquery(term) {
+                Some(expr) => conditions.push(WORDS, Bind::Text(expr)),
+                None => return Ok(DocFrequency::Unknown),
+            },
+        }
+        let sql = format!(
+            "SELECT count(*) FROM (SELECT 1 FROM messages {} LIMIT {DF_CAP}) AS found",
+            conditions.where_clause()
+        );
+        let count: i64 = conditions
+            .bind_all(sqlx::query(&sql))
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)?;
+        let count = count.max(0) as u64;
+        Ok(if count >= DF_CAP {
+            DocFrequency::AtLeast(count)
+        } else {
+            DocFrequency::Exactly(count)
+        })
+    }
+
+    pub(super) async fn window(
+        &self,
+        session_id: &SessionId,
+        message_id: &MessageId,
+        before: u32,
+        after: u32,
+    ) -> AppResult<MessageWindow> {
+        // One snapshot for the three reads, so a compaction renumbering the
+        // session in between cannot tear the window.
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let anchor: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM messages WHERE id = $1 AND session_id = $2")
+                .bind(message_id)
+                .bind(session_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(anchor) = anchor else {
+            tx.rollback().await?;
+            return Err(AppError::invalid_argument(
+                "messageId",
+                format!("message {message_id} is not in session {session_id}"),
+            ));
+        };
+        let mut older = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = $1 AND seq < $2
+             ORDER BY seq DESC LIMIT $3"
+        ))
+        .bind(session_id)
+        .bind(anchor)
+        .bind(i64::from(before) + 1)
+        .fetch_all(&mut *tx)
+        .await?;
+        let newer = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = $1 AND seq >= $2
+             ORDER BY seq LIMIT $3"
+        ))
+        .bind(session_id)
+        .bind(anchor)
+        .bind(i64::from(after) + 2)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let has_older = older.len() > before as usize;
+        older.truncate(before as usize);
+        older.reverse();
+        let has_newer = newer.len() > after as usize + 1;
+        let messages = older
+            .iter()
+            .chain(newer.iter().take(after as usize + 1))
+            .map(message_from_row)
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(MessageWindow {
+            messages,
+            has_older,
+            has_newer,
+        })
+    }
+}
