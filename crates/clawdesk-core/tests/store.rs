@@ -7,7 +7,7 @@
 mod support;
 
 use clawdesk_core::ids::SessionId;
-use clawdesk_core::store::{NewMessage, NewSession, SqliteStore};
+use clawdesk_core::store::{NewMessage, NewSession, SessionStore, SqliteStore};
 use clawdesk_core::types::{MessageStatus, Role, Usage};
 use clawdesk_core::AppError;
 use support::stores::Backend;
@@ -387,4 +387,92 @@ async fn a_second_process_cannot_open_the_same_database() {
     );
     drop(first);
     SqliteStore::open(&path).await.unwrap();
+}
+
+/// Two stores on one PostgreSQL database, as two server processes are:
+/// each sees the other's writes at once (nothing is kept per process), and
+/// appends to one session from both take every seq once, counted exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_two_processes_share_one_database() {
+    if support::stores::postgres_skipped() {
+        return;
+    }
+    let first = Backend::Postgres.open().await;
+    let second = std::sync::Arc::new(
+        clawdesk_core::store::PgStore::open(first.database_url().unwrap())
+            .await
+            .unwrap(),
+    );
+    let first_store = first.store();
+    let s = first_store
+        .create_session(NewSession {
+            channel_id: "desktop".into(),
+            model: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(second.get_session(&s.id).await.unwrap(), s);
+    let tasks: Vec<_> = (0..8)
+        .map(|t| {
+            let store: std::sync::Arc<dyn SessionStore> = if t % 2 == 0 {
+                first_store.clone()
+            } else {
+                second.clone()
+            };
+            let id = s.id.clone();
+            tokio::spawn(async move {
+                for i in 0..20 {
+                    store
+                        .append_message(user(&id, &format!("{t}-{i}")))
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    for store in [
+        first_store.clone(),
+        second.clone() as std::sync::Arc<dyn SessionStore>,
+    ] {
+        let info = store.get_session(&s.id).await.unwrap();
+        assert_eq!(info.message_count, 160);
+        assert!(info.title.is_some());
+        let messages = store.get_messages(&s.id, None).await.unwrap();
+        assert_eq!(messages.len(), 160);
+        assert_eq!(store.list_sessions().await.unwrap()[0].message_count, 160);
+    }
+    let seqs = first
+        .scalar(
+            "",
+            "SELECT count(DISTINCT seq) FILTER (WHERE seq BETWEEN 1 AND 160) FROM messages",
+        )
+        .await;
+    assert_eq!(seqs, 160, "every seq once, none skipped");
+    // A rename through one is what the other lists; a delete through one
+    // is gone for the other.
+    second
+        .update_session(
+            &s.id,
+            clawdesk_core::store::SessionUpdate {
+                title: Some("Shared".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        first_store.list_sessions().await.unwrap()[0]
+            .title
+            .as_deref(),
+        Some("Shared")
+    );
+    second.delete_session(&s.id).await.unwrap();
+    assert!(matches!(
+        first_store.get_session(&s.id).await,
+        Err(AppError::SessionNotFound { .. })
+    ));
+    second.close().await;
 }

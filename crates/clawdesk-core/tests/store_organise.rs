@@ -1,5 +1,8 @@
 //! Organising sessions in the store: `update_session` (rename, model,
-//! system prompt, pin) and the keyset-paginated list.
+//! system prompt, pin) and the keyset-paginated list. On SQLite and
+//! PostgreSQL (see `support/stores.rs`); the query plans checked are SQLite's.
+
+mod support;
 
 use clawdesk_core::ids::SessionId;
 use clawdesk_core::page::{PageOrder, SessionCursor};
@@ -9,6 +12,17 @@ use clawdesk_core::store::{
 use clawdesk_core::types::{MessageStatus, Role, SessionInfo};
 use clawdesk_core::AppError;
 use std::collections::HashSet;
+use support::stores::{Backend, TestStore};
+
+on_every_store!(
+    a_rename_wins_over_the_first_message_title_before_and_after_it,
+    model_prompt_and_pin_change_alone_and_survive_reopening,
+    updating_an_unknown_session_is_not_found_and_creates_nothing,
+    pages_walk_every_session_once_in_order,
+    an_empty_store_is_one_empty_last_page,
+    a_cursor_of_the_other_order_is_refused,
+    opening_reads_no_session_and_writes_before_the_first_listing_are_kept,
+);
 
 async fn open_temp() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -18,7 +32,7 @@ async fn open_temp() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
-async fn new_session(store: &SqliteStore) -> SessionInfo {
+async fn new_session(store: &TestStore) -> SessionInfo {
     store
         .create_session(NewSession {
             channel_id: "desktop".into(),
@@ -47,9 +61,8 @@ fn rename(title: &str) -> SessionUpdate {
     }
 }
 
-#[tokio::test]
-async fn a_rename_wins_over_the_first_message_title_before_and_after_it() {
-    let (_dir, store) = open_temp().await;
+async fn a_rename_wins_over_the_first_message_title_before_and_after_it(backend: Backend) {
+    let store = backend.open().await;
     // Renamed before anything was written: the first message does not title it.
     let early = new_session(&store).await;
     let renamed = store
@@ -89,12 +102,9 @@ async fn a_rename_wins_over_the_first_message_title_before_and_after_it() {
     assert_eq!(late_listed.title.as_deref(), Some("Rust notes"));
 }
 
-#[tokio::test]
-async fn model_prompt_and_pin_change_alone_and_survive_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("clawdesk.db");
+async fn model_prompt_and_pin_change_alone_and_survive_reopening(backend: Backend) {
+    let mut store = backend.open().await;
     let id = {
-        let store = SqliteStore::open(&path).await.unwrap();
         let session = new_session(&store).await;
         let updated = store
             .update_session(
@@ -113,10 +123,9 @@ async fn model_prompt_and_pin_change_alone_and_survive_reopening() {
         assert!(updated.pinned);
         assert_eq!(updated.title, None, "left alone");
         assert_eq!(store.get_session(&session.id).await.unwrap(), updated);
-        store.close().await;
         session.id
     };
-    let store = SqliteStore::open(&path).await.unwrap();
+    store.reopen().await;
     let reopened = store.get_session(&id).await.unwrap();
     assert!(reopened.pinned);
     assert_eq!(reopened.system_prompt.as_deref(), Some("Answer in French."));
@@ -138,9 +147,8 @@ async fn model_prompt_and_pin_change_alone_and_survive_reopening() {
     assert_eq!(cleared.model.as_deref(), Some("ollama/llama3.2"));
 }
 
-#[tokio::test]
-async fn updating_an_unknown_session_is_not_found_and_creates_nothing() {
-    let (_dir, store) = open_temp().await;
+async fn updating_an_unknown_session_is_not_found_and_creates_nothing(backend: Backend) {
+    let store = backend.open().await;
     let ghost = SessionId::generate();
     let err = store
         .update_session(&ghost, rename("Nobody"))
@@ -152,7 +160,29 @@ async fn updating_an_unknown_session_is_not_found_and_creates_nothing() {
 
 /// Seeds `count` sessions straight into the table with colliding activity
 /// times (ties must be broken by id) and every third one pinned.
-async fn seed(store: &SqliteStore, count: i64) {
+async fn seed(store: &TestStore, count: i64) {
+    store
+        .execute(
+            &format!(
+                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < {count})
+                 INSERT INTO sessions (id, channel_id, model, title, created_at, last_active,
+                                       message_count, pinned)
+                 SELECT printf('sess_01JBPAGE%018d', i), 'desktop', NULL, 'Session ' || i,
+                        1700000000000, 1700000000000 + (i * 37) % 11, 0, i % 3 = 0 FROM n"
+            ),
+            &format!(
+                "INSERT INTO sessions (id, channel_id, model, title, created_at, last_active,
+                                       message_count, pinned)
+                 SELECT 'sess_01JBPAGE' || lpad(i::text, 18, '0'), 'desktop', NULL, 'Session ' || i,
+                        1700000000000, 1700000000000 + (i * 37) % 11, 0, i % 3 = 0
+                 FROM generate_series(0, {count} - 1) AS i"
+            ),
+        )
+        .await;
+}
+
+/// The same seed for the SQLite-only plan test.
+async fn seed_sqlite(store: &SqliteStore, count: i64) {
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
          INSERT INTO sessions (id, channel_id, model, title, created_at, last_active,
@@ -166,7 +196,7 @@ async fn seed(store: &SqliteStore, count: i64) {
     .unwrap();
 }
 
-async fn all_pages(store: &SqliteStore, order: PageOrder, limit: u32) -> Vec<SessionInfo> {
+async fn all_pages(store: &dyn SessionStore, order: PageOrder, limit: u32) -> Vec<SessionInfo> {
     let mut seen = Vec::new();
     let mut cursor: Option<SessionCursor> = None;
     loop {
@@ -186,25 +216,19 @@ async fn all_pages(store: &SqliteStore, order: PageOrder, limit: u32) -> Vec<Ses
     }
 }
 
-#[tokio::test]
-async fn pages_walk_every_session_once_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("clawdesk.db");
-    {
-        let store = SqliteStore::open(&path).await.unwrap();
-        seed(&store, 103).await;
-        store.close().await;
-    }
-    // Reopened so the seeded rows are in the store's index too.
-    let store = SqliteStore::open(&path).await.unwrap();
+async fn pages_walk_every_session_once_in_order(backend: Backend) {
+    let mut store = backend.open().await;
+    seed(&store, 103).await;
+    // Reopened so the seeded rows are in an in-memory index too.
+    store.reopen().await;
     let everything = store.list_sessions().await.unwrap();
     assert_eq!(everything.len(), 103);
 
     for limit in [1, 7, 50, 103, 500] {
-        let recent = all_pages(&store, PageOrder::Recent, limit).await;
+        let recent = all_pages(&*store, PageOrder::Recent, limit).await;
         assert_eq!(recent, everything, "recent order, limit {limit}");
 
-        let pinned = all_pages(&store, PageOrder::PinnedFirst, limit).await;
+        let pinned = all_pages(&*store, PageOrder::PinnedFirst, limit).await;
         let ids: HashSet<_> = pinned.iter().map(|s| s.id.clone()).collect();
         assert_eq!(ids.len(), 103, "no duplicates, none missed (limit {limit})");
         let mut expected = everything.clone();
@@ -215,9 +239,8 @@ async fn pages_walk_every_session_once_in_order() {
     }
 }
 
-#[tokio::test]
-async fn an_empty_store_is_one_empty_last_page() {
-    let (_dir, store) = open_temp().await;
+async fn an_empty_store_is_one_empty_last_page(backend: Backend) {
+    let store = backend.open().await;
     let page = store
         .list_sessions_page(PageOrder::PinnedFirst, None, 10)
         .await
@@ -226,9 +249,8 @@ async fn an_empty_store_is_one_empty_last_page() {
     assert_eq!(page.next_cursor, None);
 }
 
-#[tokio::test]
-async fn a_cursor_of_the_other_order_is_refused() {
-    let (_dir, store) = open_temp().await;
+async fn a_cursor_of_the_other_order_is_refused(backend: Backend) {
+    let store = backend.open().await;
     seed(&store, 5).await;
     let page = store
         .list_sessions_page(PageOrder::Recent, None, 2)
@@ -248,7 +270,7 @@ async fn a_cursor_of_the_other_order_is_refused() {
 #[tokio::test]
 async fn page_queries_are_index_scans() {
     let (_dir, store) = open_temp().await;
-    seed(&store, 200).await;
+    seed_sqlite(&store, 200).await;
     sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
     for (pinned_first, index) in [
         (false, "sessions_by_last_active"),
@@ -292,16 +314,10 @@ async fn page_queries_are_index_scans() {
     }
 }
 
-#[tokio::test]
-async fn opening_reads_no_session_and_writes_before_the_first_listing_are_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("clawdesk.db");
-    {
-        let store = SqliteStore::open(&path).await.unwrap();
-        seed(&store, 6).await;
-        store.close().await;
-    }
-    let store = SqliteStore::open(&path).await.unwrap();
+async fn opening_reads_no_session_and_writes_before_the_first_listing_are_kept(backend: Backend) {
+    let mut store = backend.open().await;
+    seed(&store, 6).await;
+    store.reopen().await;
     let id = |i: u32| SessionId::parse(format!("sess_01JBPAGE{i:018}")).unwrap();
     // Single sessions come from the table until the first listing.
     let stored = store.get_session(&id(1)).await.unwrap();
@@ -330,4 +346,49 @@ async fn opening_reads_no_session_and_writes_before_the_first_listing_are_kept()
     }
     let err = store.get_session(&id(3)).await.unwrap_err();
     assert!(matches!(err, AppError::SessionNotFound { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn postgres_page_queries_are_index_scans() {
+    if support::stores::postgres_skipped() {
+        return;
+    }
+    let store = Backend::Postgres.open().await;
+    seed(&store, 5_000).await;
+    store.execute("", "ANALYZE sessions").await;
+    let pool = store.pg_pool().unwrap();
+    for (pinned_first, index) in [
+        (false, "sessions_by_last_active"),
+        (true, "sessions_by_pinned_last_active"),
+    ] {
+        for after_cursor in [false, true] {
+            let sql = clawdesk_core::store::pg_page_query_sql(pinned_first, after_cursor);
+            let explain = format!("EXPLAIN {sql}");
+            let mut plan_query = sqlx::query_scalar::<_, String>(&explain);
+            if after_cursor {
+                if pinned_first {
+                    plan_query = plan_query.bind(true);
+                }
+                plan_query = plan_query
+                    .bind(1_700_000_000_005i64)
+                    .bind("sess_01JBPAGE000000000000000100");
+            }
+            let plan = plan_query.bind(51i64).fetch_all(pool).await.unwrap();
+            let plan = plan.join("\n");
+            assert!(
+                plan.contains(&format!("Index Scan using {index}")),
+                "{sql}: {plan}"
+            );
+            assert!(
+                !plan.contains("Sort"),
+                "{sql} sorts instead of reading the index: {plan}"
+            );
+            if after_cursor {
+                assert!(
+                    plan.contains("Index Cond"),
+                    "{sql} scans from the start instead of seeking the cursor: {plan}"
+                );
+            }
+        }
+    }
 }

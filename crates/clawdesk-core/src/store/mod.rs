@@ -13,7 +13,7 @@ mod title;
 mod upgrade;
 
 pub use failed::UnavailableStore;
-pub use postgres::{pg_migrator, tsquery, PgStore};
+pub use postgres::{pg_migrator, pg_page_query_sql, tsquery, PgStore};
 pub use search::SEARCH_CANDIDATES;
 pub use sqlite::{migrator, page_query_sql, SqliteStore, INTERRUPTED};
 pub use title::title_from_first_message;

@@ -217,6 +217,12 @@ fn page_query(order: PageOrder, after_cursor: bool) -> String {
     format!("SELECT {SESSION_COLUMNS} FROM sessions {filter} ORDER BY {order_by} LIMIT {limit}")
 }
 
+/// The SQL of one page query, for tests that check its plan.
+#[doc(hidden)]
+pub fn pg_page_query_sql(pinned_first: bool, after_cursor: bool) -> String {
+    page_query(PageOrder::new(pinned_first), after_cursor)
+}
+
 #[async_trait]
 impl SessionStore for PgStore {
     async fn create_session(&self, new: NewSession) -> AppResult<SessionInfo> {
