@@ -82,6 +82,32 @@ export const commands = {
 	 *  a reply streams; a provider failure changes nothing.
 	 */
 	compactSession: (sessionId: SessionId) => typedError<CompactionResult, AppError>(__TAURI_INVOKE("compact_session", { sessionId })),
+	/**
+	 *  Edits a question: stores `content` as a new version of the user's
+	 *  message `messageId` and streams a new reply to it (`stream-start`, ...,
+	 *  like `send_message_streaming`). The earlier version and its replies
+	 *  stay, one `switch_branch` away. Returns the new version, whose
+	 *  `versions` say where it stands. `messageNotFound` for an unknown id;
+	 *  `invalidArgument { field: "messageId" }` for a reply or a summary;
+	 *  `sessionBusy` while the chat answers. A refused edit changes nothing.
+	 */
+	editMessage: (messageId: MessageId, content: string) => typedError<Message, AppError>(__TAURI_INVOKE("edit_message", { messageId, content })),
+	/**
+	 *  Streams a new version of the reply `messageId` (complete, failed or
+	 *  cancelled) to the same question, from `model` if given (qualified or
+	 *  bare, like `create_session`'s) or the chat's model. The earlier reply
+	 *  stays. Returns the new reply as it starts (empty, `streaming`); its text
+	 *  arrives as stream events. `invalidArgument { field: "messageId" }` for
+	 *  a user message or a summary.
+	 */
+	regenerate: (messageId: MessageId, model: string | null) => typedError<Message, AppError>(__TAURI_INVOKE("regenerate", { messageId, model })),
+	/**
+	 *  Shows another version of a message: the path through `messageId`
+	 *  becomes the chat's active path (what `get_messages`, requests and
+	 *  exports read), continuing with the replies last seen below it. Nothing
+	 *  is deleted. `sessionBusy` while the chat answers.
+	 */
+	switchBranch: (messageId: MessageId) => typedError<null, AppError>(__TAURI_INVOKE("switch_branch", { messageId })),
 	/**  The live configuration. API keys appear only as `apiKeySet`. */
 	getConfig: () => typedError<AppConfig, AppError>(__TAURI_INVOKE("get_config")),
 	/**
@@ -168,6 +194,8 @@ export type AppConfig = {
 export type AppError = 
 /**  An argument failed validation before anything was touched. */
 { kind: "invalidArgument"; message: string; field: string } | { kind: "sessionNotFound"; message: string; sessionId: SessionId } | 
+/**  No message has this id (`edit_message`, `regenerate`, `switch_branch`). */
+{ kind: "messageNotFound"; message: string; messageId: MessageId } | 
 /**  A send is already running for this session. */
 { kind: "sessionBusy"; message: string; sessionId: SessionId } | 
 /**  No configured and enabled provider can serve the model. */
@@ -446,6 +474,18 @@ export type Message = {
 	 *  its `stream-error` carried, kept across restarts. Absent otherwise.
 	 */
 	failure?: MessageFailure | null,
+	/**
+	 *  The message this one follows on its path (the question a reply
+	 *  answers, the reply a question follows); absent for a chat's first
+	 *  message. A summary names the last message it replaced.
+	 */
+	parentId?: MessageId | null,
+	/**
+	 *  Present when the message has other versions at its place (an edit of
+	 *  a question, a regenerated reply): which one it is, for "2 / 3" and
+	 *  its arrows. Absent when it is the only one.
+	 */
+	versions?: Versions | null,
 };
 
 /**  Why a reply did not complete. */
@@ -647,6 +687,11 @@ export type SearchHit = {
 	compacted?: boolean,
 	/**  A summary written by compaction. */
 	summary?: boolean,
+	/**
+	 *  The message is in a version of the chat other than the one shown (an
+	 *  earlier edit or regeneration): `switch_branch` to it before opening it.
+	 */
+	otherBranch?: boolean,
 };
 
 /**
@@ -823,6 +868,22 @@ export type TextRange = {
 export type Usage = {
 	inputTokens: number,
 	outputTokens: number,
+};
+
+/**
+ *  Where a message stands among its versions: the messages with the same
+ *  parent, oldest first. `switch_branch` with `previous` or `next` shows
+ *  that version and the replies last seen below it.
+ */
+export type Versions = {
+	/**  1-based: "`position` / `count`". */
+	position: number,
+	/**  At least 2. */
+	count: number,
+	/**  The version before this one; absent for the first. */
+	previous?: MessageId | null,
+	/**  The version after this one; absent for the last. */
+	next?: MessageId | null,
 };
 
 /* Tauri Specta runtime */

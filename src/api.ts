@@ -70,6 +70,8 @@ export function describeError(error: CommandError): string {
       return `That ${error.field} is not valid: ${error.message}`;
     case "sessionNotFound":
       return "This chat no longer exists. It may have been deleted.";
+    case "messageNotFound":
+      return "That message no longer exists. Its chat may have been deleted.";
     case "sessionBusy":
       return "This chat is still answering. Wait for it, or stop it first.";
     case "noProvider":

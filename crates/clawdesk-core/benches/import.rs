@@ -48,6 +48,8 @@ fn archive() -> Archive {
                         compacted: false,
                         summary: false,
                         failure: None,
+                        parent_id: None,
+                        versions: None,
                     }
                 })
                 .collect();

@@ -4,7 +4,7 @@
 //! carrying `message` (its Display text) plus typed fields. Constructors build
 //! the message so that `Display` and the `message` field never disagree.
 
-use crate::ids::SessionId;
+use crate::ids::{MessageId, SessionId};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -81,6 +81,12 @@ pub enum AppError {
         message: String,
         session_id: SessionId,
     },
+    /// No message has this id (`edit_message`, `regenerate`, `switch_branch`).
+    #[error("{message}")]
+    MessageNotFound {
+        message: String,
+        message_id: MessageId,
+    },
     /// A send is already running for this session.
     #[error("{message}")]
     SessionBusy {
@@ -153,6 +159,14 @@ impl AppError {
         Self::SessionNotFound {
             message: format!("session {session_id} does not exist"),
             session_id,
+        }
+    }
+
+    pub fn message_not_found(message_id: &MessageId) -> Self {
+        let message_id = message_id.clone();
+        Self::MessageNotFound {
+            message: format!("message {message_id} does not exist"),
+            message_id,
         }
     }
 
@@ -246,6 +260,7 @@ impl AppError {
         match self {
             Self::InvalidArgument { .. } => "invalidArgument",
             Self::SessionNotFound { .. } => "sessionNotFound",
+            Self::MessageNotFound { .. } => "messageNotFound",
             Self::SessionBusy { .. } => "sessionBusy",
             Self::NoProvider { .. } => "noProvider",
             Self::Provider { .. } => "provider",
@@ -300,6 +315,7 @@ mod tests {
         let all = [
             AppError::invalid_argument("f", "x"),
             AppError::session_not_found(&SessionId::generate()),
+            AppError::message_not_found(&MessageId::generate()),
             AppError::session_busy(&SessionId::generate()),
             AppError::no_provider("m"),
             AppError::Provider {

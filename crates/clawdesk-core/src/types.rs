@@ -178,6 +178,38 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[specta(optional)]
     pub failure: Option<MessageFailure>,
+    /// The message this one follows on its path (the question a reply
+    /// answers, the reply a question follows); absent for a chat's first
+    /// message. A summary names the last message it replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub parent_id: Option<MessageId>,
+    /// Present when the message has other versions at its place (an edit of
+    /// a question, a regenerated reply): which one it is, for "2 / 3" and
+    /// its arrows. Absent when it is the only one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub versions: Option<Versions>,
+}
+
+/// Where a message stands among its versions: the messages with the same
+/// parent, oldest first. `switch_branch` with `previous` or `next` shows
+/// that version and the replies last seen below it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Versions {
+    /// 1-based: "`position` / `count`".
+    pub position: u32,
+    /// At least 2.
+    pub count: u32,
+    /// The version before this one; absent for the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub previous: Option<MessageId>,
+    /// The version after this one; absent for the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub next: Option<MessageId>,
 }
 
 /// Why a reply did not complete.
@@ -477,6 +509,11 @@ pub struct SearchHit {
     #[serde(default, skip_serializing_if = "is_false")]
     #[specta(optional)]
     pub summary: bool,
+    /// The message is in a version of the chat other than the one shown (an
+    /// earlier edit or regeneration): `switch_branch` to it before opening it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[specta(optional)]
+    pub other_branch: bool,
 }
 
 /// A stretch of a chat around one message: what `get_messages_around` returns.

@@ -134,6 +134,20 @@ async fn dispatch(desk: &ClawDesk, name: &str, body: &[u8]) -> Result<Value, Ref
         }
         "cancel_stream" => reply(desk.cancel_stream(&session()?).await),
         "compact_session" => reply(desk.compact_session(&session()?).await),
+        "edit_message" => {
+            let message_id = args.get("messageId").map_err(counted)?;
+            let content: String = args.get("content").map_err(counted)?;
+            reply(desk.edit_message(&message_id, &content).await)
+        }
+        "regenerate" => {
+            let message_id = args.get("messageId").map_err(counted)?;
+            let model: Option<String> = args.get("model").map_err(counted)?;
+            reply(desk.regenerate(&message_id, model.as_deref()).await)
+        }
+        "switch_branch" => reply(
+            desk.switch_branch(&args.get("messageId").map_err(counted)?)
+                .await,
+        ),
         "get_config" => reply(desk.get_config().await),
         "update_config" => {
             let key = args.get("key").map_err(counted)?;

@@ -13,7 +13,9 @@ pub fn status(err: &AppError) -> StatusCode {
         | AppError::ConfigKey { .. }
         | AppError::ConfigValue { .. } => StatusCode::BAD_REQUEST,
         AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-        AppError::SessionNotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::SessionNotFound { .. } | AppError::MessageNotFound { .. } => {
+            StatusCode::NOT_FOUND
+        }
         // A call cut short conflicts with what stopped it, as a busy session does.
         AppError::SessionBusy { .. } | AppError::Cancelled { .. } => StatusCode::CONFLICT,
         AppError::Provider { .. } | AppError::NoProvider { .. } => StatusCode::BAD_GATEWAY,

@@ -1,7 +1,7 @@
 use super::arg::Arg;
 use crate::state::AppState;
-use clawdesk_core::ids::SessionId;
-use clawdesk_core::types::{CompactionResult, MessageResponse};
+use clawdesk_core::ids::{MessageId, SessionId};
+use clawdesk_core::types::{CompactionResult, Message, MessageResponse};
 use clawdesk_core::AppError;
 use tauri::State;
 
@@ -55,4 +55,50 @@ pub async fn compact_session(
     session_id: Arg<SessionId>,
 ) -> Result<CompactionResult, AppError> {
     state.compact_session(&session_id).await
+}
+
+/// Edits a question: stores `content` as a new version of the user's
+/// message `messageId` and streams a new reply to it (`stream-start`, ...,
+/// like `send_message_streaming`). The earlier version and its replies
+/// stay, one `switch_branch` away. Returns the new version, whose
+/// `versions` say where it stands. `messageNotFound` for an unknown id;
+/// `invalidArgument { field: "messageId" }` for a reply or a summary;
+/// `sessionBusy` while the chat answers. A refused edit changes nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_message(
+    state: State<'_, AppState>,
+    message_id: Arg<MessageId>,
+    content: Arg<String>,
+) -> Result<Message, AppError> {
+    state.edit_message(&message_id, &content).await
+}
+
+/// Streams a new version of the reply `messageId` (complete, failed or
+/// cancelled) to the same question, from `model` if given (qualified or
+/// bare, like `create_session`'s) or the chat's model. The earlier reply
+/// stays. Returns the new reply as it starts (empty, `streaming`); its text
+/// arrives as stream events. `invalidArgument { field: "messageId" }` for
+/// a user message or a summary.
+#[tauri::command]
+#[specta::specta]
+pub async fn regenerate(
+    state: State<'_, AppState>,
+    message_id: Arg<MessageId>,
+    model: Arg<Option<String>>,
+) -> Result<Message, AppError> {
+    state.regenerate(&message_id, model.as_deref()).await
+}
+
+/// Shows another version of a message: the path through `messageId`
+/// becomes the chat's active path (what `get_messages`, requests and
+/// exports read), continuing with the replies last seen below it. Nothing
+/// is deleted. `sessionBusy` while the chat answers.
+#[tauri::command]
+#[specta::specta]
+pub async fn switch_branch(
+    state: State<'_, AppState>,
+    message_id: Arg<MessageId>,
+) -> Result<(), AppError> {
+    state.switch_branch(&message_id).await
 }

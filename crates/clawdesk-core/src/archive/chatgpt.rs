@@ -161,6 +161,8 @@ fn convert_one(conversation: Conversation, at: &str) -> AppResult<ArchivedSessio
                 compacted: false,
                 summary: false,
                 failure: None,
+                parent_id: None,
+                versions: None,
             },
         ));
     }

@@ -99,6 +99,8 @@ mod tests {
             compacted: false,
             summary: false,
             failure: None,
+            parent_id: None,
+            versions: None,
         };
         let mut summary = message(Role::System, "Earlier: hello.", MessageStatus::Complete);
         summary.summary = true;

@@ -234,6 +234,8 @@ mod tests {
             compacted: false,
             summary: role == Role::System,
             failure: None,
+            parent_id: None,
+            versions: None,
         }
     }
 

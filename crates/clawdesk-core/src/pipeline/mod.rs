@@ -22,12 +22,12 @@ pub use sink::{
 
 use crate::config::AppConfig;
 use crate::error::{AppError, AppResult};
-use crate::ids::SessionId;
+use crate::ids::{MessageId, SessionId};
 use crate::metrics::MetricsRecorder;
 use crate::registry::ProviderRegistry;
 use crate::store::{NewMessage, SessionStore};
 use crate::tokens::count_tokens;
-use crate::types::{CompactionResult, MessageResponse, MessageStatus, Role};
+use crate::types::{CompactionResult, Message, MessageResponse, MessageStatus, Role};
 use active::ActiveSends;
 use arc_swap::ArcSwap;
 use attempt::Limits;
@@ -76,7 +76,12 @@ impl Pipeline {
         content: &str,
         sink: Arc<dyn StreamSink>,
     ) -> AppResult<MessageResponse> {
-        self.start(session_id, content, sink).await?.run().await
+        let turn = Turn::Send {
+            session_id,
+            content,
+        };
+        let (run, _) = self.start(turn, sink).await?;
+        run.run().await
     }
 
     /// Returns once the user's message is stored and the reply has started;
@@ -87,12 +92,26 @@ impl Pipeline {
         content: &str,
         sink: Arc<dyn StreamSink>,
     ) -> AppResult<()> {
-        let run = self.start(session_id, content, sink).await?;
+        let turn = Turn::Send {
+            session_id,
+            content,
+        };
+        self.start_streaming(turn, sink).await.map(drop)
+    }
+
+    /// Stores the turn's messages and starts its reply in the background
+    /// (it arrives as events); returns what was stored.
+    pub async fn start_streaming(
+        &self,
+        turn: Turn<'_>,
+        sink: Arc<dyn StreamSink>,
+    ) -> AppResult<Started> {
+        let (run, started) = self.start(turn, sink).await?;
         // The outcome reaches the frontend as `stream-end`/`stream-error`.
         tokio::spawn(async move {
             let _ = run.run().await;
         });
-        Ok(())
+        Ok(started)
     }
 
     /// Stops the session's running reply; a no-op when none runs.
@@ -186,20 +205,34 @@ impl Pipeline {
         })
     }
 
+    /// Stores what the turn adds before the reply (a question, an edited
+    /// question), then the reply's empty message, and starts nothing yet:
+    /// the caller runs the returned reply. Every check (content, session,
+    /// target message, busy, provider) comes before the first write, so a
+    /// refused turn changes nothing.
     async fn start(
         &self,
-        session_id: &SessionId,
-        content: &str,
+        turn: Turn<'_>,
         sink: Arc<dyn StreamSink>,
-    ) -> AppResult<ReplyRun> {
+    ) -> AppResult<(ReplyRun, Started)> {
         let started = Instant::now();
-        validate_content(content)?;
+        if let Some(content) = turn.content() {
+            validate_content(content)?;
+        }
+        let session_id = self.session_of(&turn).await?;
+        let session_id = &session_id;
         let Held {
             reservation,
             config,
             model,
             system_prompt,
         } = self.hold(session_id).await?;
+        let model = match turn {
+            Turn::Regenerate {
+                model: Some(other), ..
+            } => other.to_string(),
+            _ => model,
+        };
         // Routing first: with no provider nothing is stored, and the user
         // keeps their text in the composer with a clear error.
         let routed = self.providers.route(&model).await?;
@@ -209,21 +242,43 @@ impl Pipeline {
         let model = routed.qualified_id();
         let bare = routed.model.as_str();
 
-        self.store
-            .append_message(NewMessage {
-                session_id: session_id.clone(),
-                role: Role::User,
-                content: content.to_string(),
-                model: None,
-                usage: None,
-                status: MessageStatus::Complete,
-                tokens: Some(count_tokens(bare, content)),
-            })
-            .await?;
-        self.metrics.user_message();
+        let question = |content: &str| NewMessage {
+            session_id: session_id.clone(),
+            role: Role::User,
+            content: content.to_string(),
+            model: None,
+            usage: None,
+            status: MessageStatus::Complete,
+            tokens: Some(count_tokens(bare, content)),
+        };
+        let user_message = match turn {
+            Turn::Send { content, .. } => Some(self.store.append_message(question(content)).await?),
+            Turn::Edit { of, content } => {
+                Some(self.store.append_version(of, question(content)).await?)
+            }
+            Turn::Regenerate { .. } => None,
+        };
+        if user_message.is_some() {
+            self.metrics.user_message();
+        }
+        let empty_reply = NewMessage {
+            session_id: session_id.clone(),
+            role: Role::Assistant,
+            content: String::new(),
+            model: Some(model.clone()),
+            usage: None,
+            status: MessageStatus::Streaming,
+            tokens: Some(0),
+        };
+        let reply = match turn {
+            Turn::Regenerate { of, .. } => self.store.append_version(of, empty_reply).await?,
+            _ => self.store.append_message(empty_reply).await?,
+        };
 
         let limits: Limits = (&config.network).into();
-        let history = self.store.get_live_messages(session_id).await?;
+        // What the reply answers: the active path up to its own message.
+        let mut history = self.store.get_live_messages(session_id).await?;
+        history.retain(|m| m.id != reply.id);
         // Decided here from the stored counts; the compaction itself runs
         // with the reply (see `ReplyRun::run`), so this call returns at once.
         let compact_first = config.compaction.auto
@@ -233,18 +288,6 @@ impl Pipeline {
                 config.compaction.threshold_percent,
             );
         let request = build_request(bare, &system_prompt, &history);
-        let reply = self
-            .store
-            .append_message(NewMessage {
-                session_id: session_id.clone(),
-                role: Role::Assistant,
-                content: String::new(),
-                model: Some(model.clone()),
-                usage: None,
-                status: MessageStatus::Streaming,
-                tokens: Some(0),
-            })
-            .await?;
         let run = ReplyRun {
             store: self.store.clone(),
             metrics: self.metrics.clone(),
@@ -256,15 +299,92 @@ impl Pipeline {
             system_prompt,
             compact_first,
             session_id: session_id.clone(),
-            message_id: reply.id,
+            message_id: reply.id.clone(),
             model,
-            timestamp: reply.timestamp,
+            timestamp: reply.timestamp.clone(),
             started,
             reservation,
         };
         run.announce();
-        Ok(run)
+        Ok((
+            run,
+            Started {
+                user_message,
+                reply,
+            },
+        ))
     }
+
+    /// The session a turn belongs to; for an edit or a regeneration, after
+    /// checking that the message is one that can have such a version.
+    async fn session_of(&self, turn: &Turn<'_>) -> AppResult<SessionId> {
+        let (of, role, what) = match turn {
+            Turn::Send { session_id, .. } => return Ok((*session_id).clone()),
+            Turn::Edit { of, .. } => (*of, Role::User, "only your own messages can be edited"),
+            Turn::Regenerate { of, .. } => {
+                (*of, Role::Assistant, "only a reply can be regenerated")
+            }
+        };
+        let target = self.store.get_message(of).await?;
+        if target.role != role || target.summary {
+            return Err(AppError::invalid_argument(
+                "messageId",
+                format!("message {of} is a {} message: {what}", target.role.as_str()),
+            ));
+        }
+        if role == Role::Assistant && target.parent_id.is_none() {
+            return Err(AppError::invalid_argument(
+                "messageId",
+                format!("message {of} answers no message, so there is nothing to regenerate"),
+            ));
+        }
+        Ok(target.session_id)
+    }
+
+    /// Makes the path through `message_id` the active one (see
+    /// `SessionStore::switch_branch`); `sessionBusy` while its chat answers.
+    pub async fn switch_branch(&self, message_id: &MessageId) -> AppResult<SessionId> {
+        let message = self.store.get_message(message_id).await?;
+        let _held = self.active.reserve(&message.session_id)?;
+        self.store.switch_branch(message_id).await
+    }
+}
+
+/// What a reply answers.
+#[derive(Debug, Clone, Copy)]
+pub enum Turn<'a> {
+    /// A new message at the end of the session's active path.
+    Send {
+        session_id: &'a SessionId,
+        content: &'a str,
+    },
+    /// A new version of the user's message `of`, answered anew.
+    Edit { of: &'a MessageId, content: &'a str },
+    /// A new version of the reply `of`, from `model` (any id `route`
+    /// accepts) or the session's model.
+    Regenerate {
+        of: &'a MessageId,
+        model: Option<&'a str>,
+    },
+}
+
+impl Turn<'_> {
+    /// The text the user wrote for this turn, if it has any.
+    fn content(&self) -> Option<&str> {
+        match self {
+            Turn::Send { content, .. } | Turn::Edit { content, .. } => Some(content),
+            Turn::Regenerate { .. } => None,
+        }
+    }
+}
+
+/// What a turn stored before its reply started.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// The question this turn stored (none for a regeneration).
+    pub user_message: Option<Message>,
+    /// The reply's message as stored when it started (empty, streaming).
+    pub reply: Message,
 }
 
 /// A session taken by [`Pipeline::hold`]: free again when `reservation` drops.

@@ -72,6 +72,8 @@ mod tests {
             compacted: false,
             summary: false,
             failure: None,
+            parent_id: None,
+            versions: None,
         }
     }
 

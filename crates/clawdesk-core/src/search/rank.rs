@@ -115,6 +115,7 @@ mod tests {
             created_at_ms,
             compacted: false,
             summary: false,
+            other_branch: false,
         }
     }
 

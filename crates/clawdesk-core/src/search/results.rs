@@ -16,6 +16,8 @@ pub struct SearchRow {
     pub created_at_ms: i64,
     pub compacted: bool,
     pub summary: bool,
+    /// Not on its chat's active path.
+    pub other_branch: bool,
 }
 
 /// Groups ranked rows by chat, keeping the rank order: chats in the order
@@ -36,6 +38,7 @@ pub fn group_hits(
             matches,
             compacted: row.compacted,
             summary: row.summary,
+            other_branch: row.other_branch,
         };
         match groups.iter_mut().find(|g| g.session_id == row.session_id) {
             Some(group) => group.hits.push(hit),

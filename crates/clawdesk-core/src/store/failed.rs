@@ -75,6 +75,15 @@ impl SessionStore for UnavailableStore {
     async fn append_message(&self, _: NewMessage) -> AppResult<Message> {
         self.fail()
     }
+    async fn append_version(&self, _: &MessageId, _: NewMessage) -> AppResult<Message> {
+        self.fail()
+    }
+    async fn get_message(&self, _: &MessageId) -> AppResult<Message> {
+        self.fail()
+    }
+    async fn switch_branch(&self, _: &MessageId) -> AppResult<SessionId> {
+        self.fail()
+    }
     async fn apply_compaction(
         &self,
         _: &SessionId,

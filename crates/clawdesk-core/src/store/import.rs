@@ -5,11 +5,12 @@
 use super::{ImportCounts, ImportProgressFn};
 use crate::archive::ArchivedSession;
 use crate::error::{AppError, AppResult};
+use crate::ids::MessageId;
 use crate::time::ms_from_rfc3339;
 use crate::types::{Message, SessionInfo};
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
-/// Rows per INSERT: 15 values each stays well under SQLite's 32,766 limit.
+/// Rows per INSERT: 17 values each stays well under SQLite's 32,766 limit.
 const MESSAGE_BATCH: usize = 500;
 
 /// Writes `sessions` whose ids `is_new` accepts, returning the counts and
@@ -28,8 +29,9 @@ pub(super) async fn write_sessions(
             counts.sessions_skipped += 1;
         } else {
             insert_session(tx, session, archived.messages.len()).await?;
+            let mut parent = None;
             for (batch_index, batch) in archived.messages.chunks(MESSAGE_BATCH).enumerate() {
-                insert_messages(tx, batch, batch_index * MESSAGE_BATCH).await?;
+                insert_messages(tx, batch, batch_index * MESSAGE_BATCH, &mut parent).await?;
             }
             counts.sessions_imported += 1;
             counts.messages_imported += archived.messages.len() as u32;
@@ -78,15 +80,27 @@ async fn insert_messages(
     tx: &mut Transaction<'_, Sqlite>,
     batch: &[Message],
     first_index: usize,
+    parent: &mut Option<MessageId>,
 ) -> AppResult<()> {
     let mut times = Vec::with_capacity(batch.len());
     for message in batch {
         times.push(ms(&message.timestamp, "message.timestamp")?);
     }
+    // An archive holds a chat's active path (see `archive::format`): each
+    // message follows the latest non-summary message before it, as
+    // migration 0006 made of linear chats. The batch before this one ends
+    // with `parent`.
+    let mut parents = Vec::with_capacity(batch.len());
+    for message in batch {
+        parents.push(parent.clone());
+        if !message.summary {
+            *parent = Some(message.id.clone());
+        }
+    }
     let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO messages (id, session_id, seq, role, content, model, input_tokens,
            output_tokens, status, created_at, tokens, compacted, summary, failure_code,
-           failure_message) ",
+           failure_message, parent_id, chosen_at) ",
     );
     insert.push_values(batch.iter().enumerate(), |mut row, (i, m)| {
         row.push_bind(&m.id)
@@ -103,7 +117,9 @@ async fn insert_messages(
             .push_bind(i64::from(m.compacted))
             .push_bind(i64::from(m.summary))
             .push_bind(m.failure.as_ref().map(|f| f.code.as_str()))
-            .push_bind(m.failure.as_ref().map(|f| f.message.clone()));
+            .push_bind(m.failure.as_ref().map(|f| f.message.clone()))
+            .push_bind(parents[i].clone())
+            .push_bind(times[i]);
     });
     insert
         .build()

@@ -10,6 +10,7 @@ mod postgres;
 mod search;
 mod sqlite;
 mod title;
+mod tree;
 mod upgrade;
 
 pub use failed::UnavailableStore;
@@ -127,7 +128,8 @@ pub trait SessionStore: Send + Sync {
     ) -> AppResult<SessionInfo>;
     /// Deletes the session and all of its messages in one transaction.
     async fn delete_session(&self, session_id: &SessionId) -> AppResult<()>;
-    /// Oldest first; with `limit`, only the newest `limit` messages.
+    /// The active path, oldest first, each message with its `versions`;
+    /// with `limit`, only the path's newest `limit` messages.
     async fn get_messages(
         &self,
         session_id: &SessionId,
@@ -146,11 +148,26 @@ pub trait SessionStore: Send + Sync {
     /// Messages of every chat (or the filters' chat) matching the query,
     /// ranked by bm25 then recency (see `store/search.rs`).
     async fn search_messages(&self, search: &MessageSearch<'_>) -> AppResult<SearchPage>;
-    /// The live context: the messages no compaction replaced, oldest first.
+    /// The live context: the active path's messages no compaction replaced
+    /// (from its latest summary on), oldest first.
     async fn get_live_messages(&self, session_id: &SessionId) -> AppResult<Vec<Message>>;
-    /// Appends a message, bumping the session's count, activity time and
-    /// (for its first user message) title in the same transaction.
+    /// Appends a message after the last message of the session's active
+    /// path, bumping the session's count, activity time and (for its first
+    /// user message) title in the same transaction.
     async fn append_message(&self, new: NewMessage) -> AppResult<Message>;
+    /// Stores `new` as another version of `of` (same parent; an edited
+    /// question, a regenerated reply) and makes the path ending at it the
+    /// active path, in one transaction; `of` and everything else stays.
+    /// Returns the message with its `versions`. `of` missing is
+    /// `messageNotFound`; of another session, another role, or a summary,
+    /// `invalidArgument { field: "messageId" }`.
+    async fn append_version(&self, of: &MessageId, new: NewMessage) -> AppResult<Message>;
+    /// One message, with its `versions` (`messageNotFound` if none has the id).
+    async fn get_message(&self, message_id: &MessageId) -> AppResult<Message>;
+    /// Makes the path through `message_id` the session's active path,
+    /// continuing below it with the replies last seen there (the newest
+    /// where none was). Returns the message's session. Nothing is deleted.
+    async fn switch_branch(&self, message_id: &MessageId) -> AppResult<SessionId>;
     /// Rewrites a message's content, status and usage (used while a reply
     /// streams in, and when it completes); clears any recorded failure.
     async fn update_message(

@@ -36,7 +36,17 @@ const CJK_GLOB: &str = "*[\u{3040}-\u{30FF}\u{3400}-\u{4DBF}\u{4E00}-\u{9FFF}\u{
 
 /// A candidate as the search statement's JSON has it, rowid first.
 #[derive(serde::Deserialize)]
-struct CandidateRow(i64, MessageId, SessionId, String, String, i64, i64, i64);
+struct CandidateRow(
+    i64,
+    MessageId,
+    SessionId,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+);
 
 impl TryFrom<CandidateRow> for SearchRow {
     type Error = AppError;
@@ -50,6 +60,7 @@ impl TryFrom<CandidateRow> for SearchRow {
             created_at_ms,
             compacted,
             summary,
+            on_path,
         ) = row;
         Ok(SearchRow {
             message_id,
@@ -60,6 +71,7 @@ impl TryFrom<CandidateRow> for SearchRow {
             created_at_ms,
             compacted: compacted != 0,
             summary: summary != 0,
+            other_branch: on_path == 0,
         })
     }
 }
@@ -177,7 +189,8 @@ impl SqliteStore {
         // candidates cost more than the search itself.
         let sql = format!(
             "SELECT json_group_array(json_array(m.rowid, m.id, m.session_id, m.role, m.content,
-                                                m.created_at, m.compacted, m.summary))
+                                                m.created_at, m.compacted, m.summary,
+                                                m.on_path))
              FROM (SELECT {rowid} AS rid FROM {table} {where_clause}
                    ORDER BY {rowid} DESC LIMIT {SEARCH_CANDIDATES}) AS c
              JOIN messages m ON m.rowid = c.rid"
@@ -241,21 +254,35 @@ impl SqliteStore {
         // One read transaction: a snapshot, so a compaction renumbering the
         // session between the three reads cannot tear the window.
         let mut tx = self.pool().begin().await?;
-        let anchor: Option<i64> =
-            sqlx::query_scalar("SELECT seq FROM messages WHERE id = ? AND session_id = ?")
+        let anchor: Option<(i64, bool)> =
+            sqlx::query_as("SELECT seq, on_path FROM messages WHERE id = ? AND session_id = ?")
                 .bind(message_id)
                 .bind(session_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let Some(anchor) = anchor else {
-            tx.rollback().await?;
-            return Err(AppError::invalid_argument(
-                "messageId",
-                format!("message {message_id} is not in session {session_id}"),
-            ));
+        let anchor = match anchor {
+            Some((seq, true)) => seq,
+            Some((_, false)) => {
+                tx.rollback().await?;
+                return Err(AppError::invalid_argument(
+                    "messageId",
+                    format!(
+                        "message {message_id} is in another version of the chat: \
+                         switch_branch to it first"
+                    ),
+                ));
+            }
+            None => {
+                tx.rollback().await?;
+                return Err(AppError::invalid_argument(
+                    "messageId",
+                    format!("message {message_id} is not in session {session_id}"),
+                ));
+            }
         };
         let mut older = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND seq < ?
+            "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_path
+             WHERE session_id = ? AND on_path = 1 AND seq < ?
              ORDER BY seq DESC LIMIT ?"
         ))
         .bind(session_id)
@@ -264,7 +291,8 @@ impl SqliteStore {
         .fetch_all(&mut *tx)
         .await?;
         let newer = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND seq >= ?
+            "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_path
+             WHERE session_id = ? AND on_path = 1 AND seq >= ?
              ORDER BY seq LIMIT ?"
         ))
         .bind(session_id)
@@ -272,16 +300,17 @@ impl SqliteStore {
         .bind(i64::from(after) + 2)
         .fetch_all(&mut *tx)
         .await?;
-        tx.commit().await?;
         let has_older = older.len() > before as usize;
         older.truncate(before as usize);
         older.reverse();
         let has_newer = newer.len() > after as usize + 1;
-        let messages = older
+        let mut messages = older
             .iter()
             .chain(newer.iter().take(after as usize + 1))
             .map(message_from_row)
             .collect::<AppResult<Vec<_>>>()?;
+        super::tree::attach_versions(&mut tx, &mut messages).await?;
+        tx.commit().await?;
         Ok(MessageWindow {
             messages,
             has_older,

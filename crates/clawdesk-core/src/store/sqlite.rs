@@ -5,6 +5,7 @@
 
 use super::index::{Known, SessionIndex};
 use super::lock::ProcessLock;
+use super::tree;
 use super::upgrade::{self, UpgradeReport};
 use super::{
     title_from_first_message, ImportCounts, ImportProgressFn, MessageSearch, NewMessage,
@@ -39,7 +40,7 @@ const SESSION_COLUMNS: &str =
     "id, channel_id, model, title, created_at, last_active, message_count, pinned, system_prompt";
 pub(super) const MESSAGE_COLUMNS: &str =
     "id, session_id, role, content, model, input_tokens, output_tokens, \
-     status, created_at, tokens, compacted, summary, failure_code, failure_message";
+     status, created_at, tokens, compacted, summary, failure_code, failure_message, parent_id";
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -219,6 +220,137 @@ impl SqliteStore {
     }
 }
 
+/// Where [`SqliteStore::insert_message`] puts a new message in the tree.
+enum Place<'a> {
+    /// After the last message of the active path.
+    AfterActivePath,
+    /// Beside this message (same parent), as the active path's new leaf.
+    VersionOf(&'a MessageId),
+}
+
+impl SqliteStore {
+    /// Appends a message in one transaction with the session's count,
+    /// activity time and (for its first user message) title.
+    async fn insert_message(&self, new: NewMessage, place: Place<'_>) -> AppResult<Message> {
+        let id = MessageId::generate();
+        let now = now_ms();
+        let tokens = new.tokens.unwrap_or_else(|| estimate_tokens(&new.content));
+        let title = match new.role {
+            Role::User => title_from_first_message(&new.content),
+            _ => None,
+        };
+        let mut tx = self.pool.begin().await?;
+        // Writing first takes SQLite's write lock at once, so concurrent
+        // appends queue on busy_timeout instead of failing to upgrade a read lock.
+        // A title the user set (title_set) wins; otherwise the first user
+        // message's title, once.
+        let updated: Option<SessionRow> = sqlx::query_as(&format!(
+            "UPDATE sessions
+             SET message_count = message_count + 1, last_active = ?,
+                 title = CASE WHEN title_set = 1 THEN title ELSE COALESCE(title, ?) END
+             WHERE id = ? RETURNING {SESSION_COLUMNS}"
+        ))
+        .bind(now)
+        .bind(&title)
+        .bind(&new.session_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(updated) = updated else {
+            tx.rollback().await?;
+            return Err(AppError::session_not_found(&new.session_id));
+        };
+        let session_after = updated.into_info();
+        let parent_id = match place {
+            Place::AfterActivePath => tree::active_leaf(&mut tx, &new.session_id).await?,
+            Place::VersionOf(of) => match version_parent(&mut tx, of, &new).await {
+                Ok(parent) => parent,
+                Err(err) => {
+                    tx.rollback().await?;
+                    return Err(err);
+                }
+            },
+        };
+        sqlx::query(
+            "INSERT INTO messages
+               (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
+                created_at, tokens, parent_id, on_path, chosen_at)
+             VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?),
+                     ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+        )
+        .bind(&id)
+        .bind(&new.session_id)
+        .bind(&new.session_id)
+        .bind(new.role.as_str())
+        .bind(&new.content)
+        .bind(&new.model)
+        .bind(new.usage.map(|u| i64::from(u.input_tokens)))
+        .bind(new.usage.map(|u| i64::from(u.output_tokens)))
+        .bind(new.status.as_str())
+        .bind(now)
+        .bind(i64::from(tokens))
+        .bind(&parent_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let message = match place {
+            Place::AfterActivePath => Message {
+                id,
+                session_id: new.session_id,
+                role: new.role,
+                content: new.content,
+                model: new.model,
+                usage: new.usage,
+                timestamp: rfc3339_from_ms(now),
+                status: new.status,
+                tokens,
+                compacted: false,
+                summary: false,
+                failure: None,
+                parent_id,
+                versions: None,
+            },
+            Place::VersionOf(_) => {
+                tree::set_active_path(&mut tx, &new.session_id, &id, now).await?;
+                tree::message_with_versions(&mut tx, &id).await?
+            }
+        };
+        tx.commit().await?;
+        self.index.upsert(session_after);
+        Ok(message)
+    }
+}
+
+/// The parent a new version of `of` takes: `of`'s own, after checking that
+/// `of` is a message of the same session and role (a question's version is
+/// a question, a reply's a reply) and not a summary.
+async fn version_parent(
+    conn: &mut sqlx::SqliteConnection,
+    of: &MessageId,
+    new: &NewMessage,
+) -> AppResult<Option<MessageId>> {
+    let found: Option<(SessionId, String, bool, Option<MessageId>)> =
+        sqlx::query_as("SELECT session_id, role, summary, parent_id FROM messages WHERE id = ?")
+            .bind(of)
+            .fetch_optional(conn)
+            .await?;
+    let Some((session_id, role, summary, parent_id)) = found else {
+        return Err(AppError::message_not_found(of));
+    };
+    if session_id != new.session_id {
+        return Err(AppError::invalid_argument(
+            "messageId",
+            format!("message {of} is not in session {}", new.session_id),
+        ));
+    }
+    if summary || role != new.role.as_str() {
+        return Err(AppError::invalid_argument(
+            "messageId",
+            format!("message {of} is not a {} message", new.role.as_str()),
+        ));
+    }
+    Ok(parent_id)
+}
+
 /// The failure `recover_interrupted` records on a reply the app never finished.
 pub const INTERRUPTED: &str = "the app stopped while this reply was streaming";
 
@@ -323,6 +455,8 @@ pub(super) fn message_from_row(row: &SqliteRow) -> AppResult<Message> {
         compacted: row.try_get::<i64, _>(10)? != 0,
         summary: row.try_get::<i64, _>(11)? != 0,
         failure: failure_from_row(row)?,
+        parent_id: row.try_get(14)?,
+        versions: None,
     })
 }
 
@@ -486,31 +620,27 @@ impl SessionStore for SqliteStore {
         if self.lookup(session_id).await?.is_none() {
             return Err(AppError::session_not_found(session_id));
         }
-        let rows = match limit {
-            None => {
-                sqlx::query(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq"
-                ))
-                .bind(session_id)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            Some(limit) => {
-                // Walk the (session_id, seq) index backwards for the newest page,
-                // then hand it out oldest first.
-                let mut rows = sqlx::query(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ?
-                     ORDER BY seq DESC LIMIT ?"
-                ))
-                .bind(session_id)
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?;
-                rows.reverse();
-                rows
-            }
-        };
-        rows.iter().map(message_from_row).collect()
+        // One snapshot: a switch of branch between the two reads cannot
+        // give versions of another path.
+        let mut tx = self.pool.begin().await?;
+        // Walk the active path's index backwards for the newest page, then
+        // hand it out oldest first.
+        let mut rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_path
+             WHERE session_id = ? AND on_path = 1 ORDER BY seq DESC LIMIT ?"
+        ))
+        .bind(session_id)
+        .bind(limit.map_or(-1, i64::from))
+        .fetch_all(&mut *tx)
+        .await?;
+        rows.reverse();
+        let mut messages = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<AppResult<Vec<_>>>()?;
+        tree::attach_versions(&mut tx, &mut messages).await?;
+        tx.commit().await?;
+        Ok(messages)
     }
 
     async fn get_messages_around(
@@ -540,7 +670,8 @@ impl SessionStore for SqliteStore {
             return Err(AppError::session_not_found(session_id));
         }
         let rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND compacted = 0 ORDER BY seq"
+            "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_live
+             WHERE session_id = ? AND compacted = 0 AND on_path = 1 ORDER BY seq"
         ))
         .bind(session_id)
         .fetch_all(&self.pool)
@@ -570,23 +701,31 @@ impl SessionStore for SqliteStore {
             return Err(AppError::session_not_found(session_id));
         };
         let session_after = updated.into_info();
-        let boundary: Option<i64> = sqlx::query_scalar(
-            "SELECT seq FROM messages WHERE id = ? AND session_id = ? AND compacted = 0",
+        let boundary: Option<(i64, bool, Option<MessageId>)> = sqlx::query_as(
+            "SELECT seq, summary, parent_id FROM messages
+             WHERE id = ? AND session_id = ? AND compacted = 0 AND on_path = 1",
         )
         .bind(last_replaced)
         .bind(session_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(boundary) = boundary else {
+        let Some((boundary, replaces_summary, summary_anchor)) = boundary else {
             tx.rollback().await?;
             return Err(AppError::invalid_argument(
                 "messageId",
                 format!("message {last_replaced} is not in the live context of {session_id}"),
             ));
         };
+        // The summary belongs to the paths through the last message it
+        // replaces; when that is an earlier summary, through its anchor.
+        let anchor = if replaces_summary {
+            summary_anchor
+        } else {
+            Some(last_replaced.clone())
+        };
         sqlx::query(
             "UPDATE messages SET compacted = 1
-             WHERE session_id = ? AND compacted = 0 AND seq <= ?",
+             WHERE session_id = ? AND compacted = 0 AND on_path = 1 AND seq <= ?",
         )
         .bind(session_id)
         .bind(boundary)
@@ -607,8 +746,8 @@ impl SessionStore for SqliteStore {
         sqlx::query(
             "INSERT INTO messages
                (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
-                created_at, tokens, compacted, summary)
-             VALUES (?, ?, ?, 'system', ?, ?, ?, ?, 'complete', ?, ?, 0, 1)",
+                created_at, tokens, compacted, summary, parent_id, on_path, chosen_at)
+             VALUES (?, ?, ?, 'system', ?, ?, ?, ?, 'complete', ?, ?, 0, 1, ?, 1, ?)",
         )
         .bind(&id)
         .bind(session_id)
@@ -619,6 +758,8 @@ impl SessionStore for SqliteStore {
         .bind(summary.usage.map(|u| i64::from(u.output_tokens)))
         .bind(now)
         .bind(i64::from(summary.tokens))
+        .bind(&anchor)
+        .bind(now)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -636,74 +777,52 @@ impl SessionStore for SqliteStore {
             compacted: false,
             summary: true,
             failure: None,
+            parent_id: anchor,
+            versions: None,
         })
     }
 
     async fn append_message(&self, new: NewMessage) -> AppResult<Message> {
-        let id = MessageId::generate();
-        let now = now_ms();
-        let tokens = new.tokens.unwrap_or_else(|| estimate_tokens(&new.content));
-        let title = match new.role {
-            Role::User => title_from_first_message(&new.content),
-            _ => None,
-        };
+        self.insert_message(new, Place::AfterActivePath).await
+    }
+
+    async fn append_version(&self, of: &MessageId, new: NewMessage) -> AppResult<Message> {
+        self.insert_message(new, Place::VersionOf(of)).await
+    }
+
+    async fn get_message(&self, message_id: &MessageId) -> AppResult<Message> {
+        let mut conn = self.pool.acquire().await?;
+        tree::message_with_versions(&mut conn, message_id).await
+    }
+
+    async fn switch_branch(&self, message_id: &MessageId) -> AppResult<SessionId> {
         let mut tx = self.pool.begin().await?;
-        // Writing first takes SQLite's write lock at once, so concurrent
-        // appends queue on busy_timeout instead of failing to upgrade a read lock.
-        // A title the user set (title_set) wins; otherwise the first user
-        // message's title, once.
-        let updated: Option<SessionRow> = sqlx::query_as(&format!(
-            "UPDATE sessions
-             SET message_count = message_count + 1, last_active = ?,
-                 title = CASE WHEN title_set = 1 THEN title ELSE COALESCE(title, ?) END
-             WHERE id = ? RETURNING {SESSION_COLUMNS}"
-        ))
-        .bind(now)
-        .bind(&title)
-        .bind(&new.session_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(updated) = updated else {
-            tx.rollback().await?;
-            return Err(AppError::session_not_found(&new.session_id));
-        };
-        let session_after = updated.into_info();
-        sqlx::query(
-            "INSERT INTO messages
-               (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
-                created_at, tokens)
-             VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?),
-                     ?, ?, ?, ?, ?, ?, ?, ?)",
+        // A write first takes the write lock at once (see insert_message),
+        // so the path read below is the one this transaction rewrites.
+        let touched = sqlx::query(
+            "UPDATE sessions SET message_count = message_count
+             WHERE id = (SELECT session_id FROM messages WHERE id = ?)",
         )
-        .bind(&id)
-        .bind(&new.session_id)
-        .bind(&new.session_id)
-        .bind(new.role.as_str())
-        .bind(&new.content)
-        .bind(&new.model)
-        .bind(new.usage.map(|u| i64::from(u.input_tokens)))
-        .bind(new.usage.map(|u| i64::from(u.output_tokens)))
-        .bind(new.status.as_str())
-        .bind(now)
-        .bind(i64::from(tokens))
+        .bind(message_id)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if touched == 0 {
+            tx.rollback().await?;
+            return Err(AppError::message_not_found(message_id));
+        }
+        let node = tree::node(&mut tx, message_id).await?;
+        if node.summary {
+            tx.rollback().await?;
+            return Err(AppError::invalid_argument(
+                "messageId",
+                format!("message {message_id} is a compaction summary, not a version of a message"),
+            ));
+        }
+        let leaf = tree::leaf_below(&mut tx, &node.session_id, message_id).await?;
+        tree::set_active_path(&mut tx, &node.session_id, &leaf, now_ms()).await?;
         tx.commit().await?;
-        self.index.upsert(session_after);
-        Ok(Message {
-            id,
-            session_id: new.session_id,
-            role: new.role,
-            content: new.content,
-            model: new.model,
-            usage: new.usage,
-            timestamp: rfc3339_from_ms(now),
-            status: new.status,
-            tokens,
-            compacted: false,
-            summary: false,
-            failure: None,
-        })
+        Ok(node.session_id)
     }
 
     async fn update_message(
