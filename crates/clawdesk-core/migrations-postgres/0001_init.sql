@@ -1,4 +1,4 @@
--- ClawDesk on PostgreSQL: the schema the SQLite migrations 0001-0005 arrive
+-- ClawDesk on PostgreSQL: the schema the SQLite migrations 0001-0006 arrive
 -- at, in one step (a PostgreSQL database starts at this build). Times are
 -- integer milliseconds since the epoch, as in SQLite. Several server
 -- processes share the database, so everything a listing needs (counts,
@@ -62,11 +62,27 @@ CREATE TABLE messages (
     -- Content has Chinese, Japanese or Korean text (`search::script::is_cjk`):
     -- those are found as substrings among these messages only.
     has_cjk         BOOLEAN NOT NULL DEFAULT FALSE,
+    -- The message this one follows: the previous message of its path, NULL
+    -- for the first. A compaction's summary names the last message it
+    -- replaced (it belongs to the paths through that message) and is
+    -- nobody's parent. Whole sessions are deleted at once.
+    parent_id       TEXT COLLATE "C" REFERENCES messages (id) ON DELETE CASCADE,
+    -- On the session's active path (what get_messages, requests and exports
+    -- read). Kept in step by every write that moves it.
+    on_path         BOOLEAN NOT NULL DEFAULT TRUE,
+    -- When the message was last on the active path (ms): switching to a
+    -- version leads on to the replies last seen below it.
+    chosen_at       BIGINT NOT NULL DEFAULT 0,
     UNIQUE (session_id, seq)
 );
 
--- The live context of a session in order: every send reads it.
-CREATE INDEX messages_live ON messages (session_id, seq) WHERE NOT compacted;
+-- The live context of the active path in order: every send reads it.
+CREATE INDEX messages_live ON messages (session_id, seq) WHERE NOT compacted AND on_path;
+-- The active path in order: get_messages, the leaf a send appends to.
+CREATE INDEX messages_path ON messages (session_id, seq) WHERE on_path;
+-- The versions at one place: sibling counts, and the children a switch
+-- descends through. Summaries are nobody's sibling.
+CREATE INDEX messages_children ON messages (session_id, parent_id, seq) WHERE NOT summary;
 -- Replies left half-written are found without a scan.
 CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';
 -- Full-text search.

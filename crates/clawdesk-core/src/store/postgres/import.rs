@@ -7,12 +7,13 @@
 use super::rows::SearchColumns;
 use crate::archive::ArchivedSession;
 use crate::error::{AppError, AppResult};
+use crate::ids::MessageId;
 use crate::store::{ImportCounts, ImportProgressFn};
 use crate::time::ms_from_rfc3339;
 use crate::types::{Message, SessionInfo};
 use sqlx::{Postgres, QueryBuilder, Transaction};
 
-/// Rows per INSERT: 16 values each stays well under PostgreSQL's 65,535
+/// Rows per INSERT: 18 values each stays well under PostgreSQL's 65,535
 /// bound parameters.
 const MESSAGE_BATCH: usize = 500;
 
@@ -25,8 +26,9 @@ pub(super) async fn write_sessions(
     for (i, archived) in sessions.iter().enumerate() {
         let session = &archived.session;
         if insert_session(tx, session, archived.messages.len()).await? {
+            let mut parent = None;
             for (batch_index, batch) in archived.messages.chunks(MESSAGE_BATCH).enumerate() {
-                insert_messages(tx, batch, batch_index * MESSAGE_BATCH).await?;
+                insert_messages(tx, batch, batch_index * MESSAGE_BATCH, &mut parent).await?;
             }
             counts.sessions_imported += 1;
             counts.messages_imported += archived.messages.len() as u32;
@@ -77,15 +79,26 @@ async fn insert_messages(
     tx: &mut Transaction<'_, Postgres>,
     batch: &[Message],
     first_index: usize,
+    parent: &mut Option<MessageId>,
 ) -> AppResult<()> {
     let mut times = Vec::with_capacity(batch.len());
     for message in batch {
         times.push(ms(&message.timestamp, "message.timestamp")?);
     }
+    // An archive holds a chat's active path (see `archive::format`): each
+    // message follows the latest non-summary message before it, as the
+    // SQLite store imports it. The batch before this one ends with `parent`.
+    let mut parents = Vec::with_capacity(batch.len());
+    for message in batch {
+        parents.push(parent.clone());
+        if !message.summary {
+            *parent = Some(message.id.clone());
+        }
+    }
     let mut insert: QueryBuilder<Postgres> = QueryBuilder::new(
         "INSERT INTO messages (id, session_id, seq, role, content, model, input_tokens,
            output_tokens, status, created_at, tokens, compacted, summary, failure_code,
-           failure_message, search_words, has_cjk) ",
+           failure_message, search_words, has_cjk, parent_id, chosen_at) ",
     );
     insert.push_values(batch.iter().enumerate(), |mut row, (i, m)| {
         let search = SearchColumns::of(&m.content);
@@ -107,7 +120,9 @@ async fn insert_messages(
             .push("to_tsvector('simple', ")
             .push_bind_unseparated(search.words)
             .push_unseparated(")")
-            .push_bind(search.has_cjk);
+            .push_bind(search.has_cjk)
+            .push_bind(parents[i].clone())
+            .push_bind(times[i]);
     });
     insert
         .build()

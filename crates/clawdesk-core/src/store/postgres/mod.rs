@@ -15,6 +15,7 @@
 mod import;
 mod rows;
 mod search;
+mod tree;
 mod tsquery;
 
 use super::database_url::mask_database_url;
@@ -170,6 +171,107 @@ impl PgStore {
             ));
         }
         Ok(())
+    }
+}
+
+/// Where [`PgStore::insert_message`] puts a new message in the tree.
+enum Place<'a> {
+    /// After the last message of the active path.
+    AfterActivePath,
+    /// Beside this message (same parent), as the active path's new leaf.
+    VersionOf(&'a MessageId),
+}
+
+impl PgStore {
+    /// Appends a message in one transaction with the session's count,
+    /// activity time and (for its first user message) title.
+    async fn insert_message(&self, new: NewMessage, place: Place<'_>) -> AppResult<Message> {
+        let id = MessageId::generate();
+        let now = now_ms();
+        let tokens = new.tokens.unwrap_or_else(|| estimate_tokens(&new.content));
+        let title = match new.role {
+            Role::User => title_from_first_message(&new.content),
+            _ => None,
+        };
+        let search = SearchColumns::of(&new.content);
+        let mut tx = self.pool.begin().await?;
+        // Updating the session row first locks it until commit: writes to
+        // one session's tree, from any process, happen one after another.
+        // A title the user set wins; otherwise the first user message's, once.
+        let updated: Option<i64> = sqlx::query_scalar(
+            "UPDATE sessions
+             SET message_count = message_count + 1, last_active = $1,
+                 title = CASE WHEN title_set THEN title ELSE COALESCE(title, $2) END
+             WHERE id = $3 RETURNING message_count",
+        )
+        .bind(now)
+        .bind(&title)
+        .bind(&new.session_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if updated.is_none() {
+            tx.rollback().await?;
+            return Err(AppError::session_not_found(&new.session_id));
+        }
+        // Read committed: each statement from here sees every write
+        // committed before the row lock was granted.
+        let parent_id = match place {
+            Place::AfterActivePath => tree::active_leaf(&mut tx, &new.session_id).await?,
+            Place::VersionOf(of) => match tree::version_parent(&mut tx, of, &new).await {
+                Ok(parent) => parent,
+                Err(err) => {
+                    tx.rollback().await?;
+                    return Err(err);
+                }
+            },
+        };
+        sqlx::query(
+            "INSERT INTO messages
+               (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
+                created_at, tokens, search_words, has_cjk, parent_id, on_path, chosen_at)
+             VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = $2),
+                     $3, $4, $5, $6, $7, $8, $9, $10, to_tsvector('simple', $11), $12, $13,
+                     TRUE, $9)",
+        )
+        .bind(&id)
+        .bind(&new.session_id)
+        .bind(new.role.as_str())
+        .bind(&new.content)
+        .bind(&new.model)
+        .bind(new.usage.map(|u| i64::from(u.input_tokens)))
+        .bind(new.usage.map(|u| i64::from(u.output_tokens)))
+        .bind(new.status.as_str())
+        .bind(now)
+        .bind(i64::from(tokens))
+        .bind(&search.words)
+        .bind(search.has_cjk)
+        .bind(&parent_id)
+        .execute(&mut *tx)
+        .await?;
+        let message = match place {
+            Place::AfterActivePath => Message {
+                id,
+                session_id: new.session_id,
+                role: new.role,
+                content: new.content,
+                model: new.model,
+                usage: new.usage,
+                timestamp: rfc3339_from_ms(now),
+                status: new.status,
+                tokens,
+                compacted: false,
+                summary: false,
+                failure: None,
+                parent_id,
+                versions: None,
+            },
+            Place::VersionOf(_) => {
+                tree::set_active_path(&mut tx, &new.session_id, &id, now).await?;
+                tree::message_with_versions(&mut tx, &id).await?
+            }
+        };
+        tx.commit().await?;
+        Ok(message)
     }
 }
 
@@ -364,31 +466,30 @@ impl SessionStore for PgStore {
             return Err(AppError::invalid_argument("limit", "must be at least 1"));
         }
         self.require_session(session_id).await?;
-        let rows = match limit {
-            None => {
-                sqlx::query(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = $1 ORDER BY seq"
-                ))
-                .bind(session_id)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            Some(limit) => {
-                // The newest page from the (session_id, seq) index backwards,
-                // handed out oldest first.
-                let mut rows = sqlx::query(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = $1
-                     ORDER BY seq DESC LIMIT $2"
-                ))
-                .bind(session_id)
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?;
-                rows.reverse();
-                rows
-            }
-        };
-        rows.iter().map(message_from_row).collect()
+        // One snapshot: a switch of branch between the two reads cannot
+        // give versions of another path.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        // The active path's index backwards for the newest page (LIMIT NULL
+        // is no limit), handed out oldest first.
+        let mut rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE session_id = $1 AND on_path ORDER BY seq DESC LIMIT $2"
+        ))
+        .bind(session_id)
+        .bind(limit.map(i64::from))
+        .fetch_all(&mut *tx)
+        .await?;
+        rows.reverse();
+        let mut messages = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<AppResult<Vec<_>>>()?;
+        tree::attach_versions(&mut tx, &mut messages).await?;
+        tx.commit().await?;
+        Ok(messages)
     }
 
     async fn get_messages_around(
@@ -412,8 +513,8 @@ impl SessionStore for PgStore {
     async fn get_live_messages(&self, session_id: &SessionId) -> AppResult<Vec<Message>> {
         self.require_session(session_id).await?;
         let rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = $1 AND NOT compacted
-             ORDER BY seq"
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE session_id = $1 AND NOT compacted AND on_path ORDER BY seq"
         ))
         .bind(session_id)
         .fetch_all(&self.pool)
@@ -422,71 +523,51 @@ impl SessionStore for PgStore {
     }
 
     async fn append_message(&self, new: NewMessage) -> AppResult<Message> {
-        let id = MessageId::generate();
-        let now = now_ms();
-        let tokens = new.tokens.unwrap_or_else(|| estimate_tokens(&new.content));
-        let title = match new.role {
-            Role::User => title_from_first_message(&new.content),
-            _ => None,
-        };
-        let search = SearchColumns::of(&new.content);
+        self.insert_message(new, Place::AfterActivePath).await
+    }
+
+    async fn append_version(&self, of: &MessageId, new: NewMessage) -> AppResult<Message> {
+        self.insert_message(new, Place::VersionOf(of)).await
+    }
+
+    async fn get_message(&self, message_id: &MessageId) -> AppResult<Message> {
         let mut tx = self.pool.begin().await?;
-        // Updating the session row first locks it until commit: appends to
-        // one session, from any process, take their seq one after another.
-        // A title the user set wins; otherwise the first user message's, once.
-        let updated: Option<i64> = sqlx::query_scalar(
-            "UPDATE sessions
-             SET message_count = message_count + 1, last_active = $1,
-                 title = CASE WHEN title_set THEN title ELSE COALESCE(title, $2) END
-             WHERE id = $3 RETURNING message_count",
-        )
-        .bind(now)
-        .bind(&title)
-        .bind(&new.session_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if updated.is_none() {
-            tx.rollback().await?;
-            return Err(AppError::session_not_found(&new.session_id));
-        }
-        // Read committed: this statement sees every append committed before
-        // the row lock was granted.
-        sqlx::query(
-            "INSERT INTO messages
-               (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
-                created_at, tokens, search_words, has_cjk)
-             VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = $2),
-                     $3, $4, $5, $6, $7, $8, $9, $10, to_tsvector('simple', $11), $12)",
-        )
-        .bind(&id)
-        .bind(&new.session_id)
-        .bind(new.role.as_str())
-        .bind(&new.content)
-        .bind(&new.model)
-        .bind(new.usage.map(|u| i64::from(u.input_tokens)))
-        .bind(new.usage.map(|u| i64::from(u.output_tokens)))
-        .bind(new.status.as_str())
-        .bind(now)
-        .bind(i64::from(tokens))
-        .bind(&search.words)
-        .bind(search.has_cjk)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let message = tree::message_with_versions(&mut tx, message_id).await?;
         tx.commit().await?;
-        Ok(Message {
-            id,
-            session_id: new.session_id,
-            role: new.role,
-            content: new.content,
-            model: new.model,
-            usage: new.usage,
-            timestamp: rfc3339_from_ms(now),
-            status: new.status,
-            tokens,
-            compacted: false,
-            summary: false,
-            failure: None,
-        })
+        Ok(message)
+    }
+
+    async fn switch_branch(&self, message_id: &MessageId) -> AppResult<SessionId> {
+        let mut tx = self.pool.begin().await?;
+        // Locks the session row first (as every write of the tree does), so
+        // the path read below is the one this transaction rewrites.
+        let touched = sqlx::query(
+            "UPDATE sessions SET message_count = message_count
+             WHERE id = (SELECT session_id FROM messages WHERE id = $1)",
+        )
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if touched == 0 {
+            tx.rollback().await?;
+            return Err(AppError::message_not_found(message_id));
+        }
+        let node = tree::node(&mut tx, message_id).await?;
+        if node.summary {
+            tx.rollback().await?;
+            return Err(AppError::invalid_argument(
+                "messageId",
+                format!("message {message_id} is a compaction summary, not a version of a message"),
+            ));
+        }
+        let leaf = tree::leaf_below(&mut tx, &node.session_id, message_id).await?;
+        tree::set_active_path(&mut tx, &node.session_id, &leaf, now_ms()).await?;
+        tx.commit().await?;
+        Ok(node.session_id)
     }
 
     async fn update_message(
@@ -534,23 +615,31 @@ impl SessionStore for PgStore {
             tx.rollback().await?;
             return Err(AppError::session_not_found(session_id));
         }
-        let boundary: Option<i64> = sqlx::query_scalar(
-            "SELECT seq FROM messages WHERE id = $1 AND session_id = $2 AND NOT compacted",
+        let boundary: Option<(i64, bool, Option<MessageId>)> = sqlx::query_as(
+            "SELECT seq, summary, parent_id FROM messages
+             WHERE id = $1 AND session_id = $2 AND NOT compacted AND on_path",
         )
         .bind(last_replaced)
         .bind(session_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(boundary) = boundary else {
+        let Some((boundary, replaces_summary, summary_anchor)) = boundary else {
             tx.rollback().await?;
             return Err(AppError::invalid_argument(
                 "messageId",
                 format!("message {last_replaced} is not in the live context of {session_id}"),
             ));
         };
+        // The summary belongs to the paths through the last message it
+        // replaces; when that is an earlier summary, through its anchor.
+        let anchor = if replaces_summary {
+            summary_anchor
+        } else {
+            Some(last_replaced.clone())
+        };
         sqlx::query(
             "UPDATE messages SET compacted = TRUE
-             WHERE session_id = $1 AND NOT compacted AND seq <= $2",
+             WHERE session_id = $1 AND NOT compacted AND on_path AND seq <= $2",
         )
         .bind(session_id)
         .bind(boundary)
@@ -572,9 +661,10 @@ impl SessionStore for PgStore {
         sqlx::query(
             "INSERT INTO messages
                (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
-                created_at, tokens, compacted, summary, search_words, has_cjk)
+                created_at, tokens, compacted, summary, search_words, has_cjk, parent_id,
+                on_path, chosen_at)
              VALUES ($1, $2, $3, 'system', $4, $5, $6, $7, 'complete', $8, $9, FALSE, TRUE,
-                     to_tsvector('simple', $10), $11)",
+                     to_tsvector('simple', $10), $11, $12, TRUE, $8)",
         )
         .bind(&id)
         .bind(session_id)
@@ -587,6 +677,7 @@ impl SessionStore for PgStore {
         .bind(i64::from(summary.tokens))
         .bind(&search.words)
         .bind(search.has_cjk)
+        .bind(&anchor)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -603,6 +694,8 @@ impl SessionStore for PgStore {
             compacted: false,
             summary: true,
             failure: None,
+            parent_id: anchor,
+            versions: None,
         })
     }
 

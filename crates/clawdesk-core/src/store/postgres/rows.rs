@@ -15,7 +15,8 @@ use sqlx::Row;
 pub(super) const SESSION_COLUMNS: &str =
     "id, channel_id, model, title, created_at, last_active, message_count, pinned, system_prompt";
 pub(super) const MESSAGE_COLUMNS: &str = "id, session_id, role, content, model, input_tokens, \
-     output_tokens, status, created_at, tokens, compacted, summary, failure_code, failure_message";
+     output_tokens, status, created_at, tokens, compacted, summary, failure_code, failure_message, \
+     parent_id";
 
 /// The search columns of a message text: `search_words` (as the SQL
 /// expression `to_tsvector('simple', $n)` over [`SearchColumns::words`]) and
@@ -107,6 +108,8 @@ pub(super) fn message_from_row(row: &PgRow) -> AppResult<Message> {
         compacted: row.try_get(10)?,
         summary: row.try_get(11)?,
         failure: failure_from_row(row)?,
+        parent_id: row.try_get(14)?,
+        versions: None,
     })
 }
 

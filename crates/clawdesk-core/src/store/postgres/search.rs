@@ -101,7 +101,7 @@ impl PgStore {
             conditions.push("created_at <= $?", Bind::Int(to));
         }
         let sql = format!(
-            "SELECT id, session_id, role, content, created_at, compacted, summary
+            "SELECT id, session_id, role, content, created_at, compacted, summary, on_path
              FROM messages {} ORDER BY pk DESC LIMIT {SEARCH_CANDIDATES}",
             conditions.where_clause()
         );
@@ -123,6 +123,7 @@ impl PgStore {
                     created_at_ms: row.try_get(4)?,
                     compacted: row.try_get(5)?,
                     summary: row.try_get(6)?,
+                    other_branch: !row.try_get::<bool, _>(7)?,
                 })
             })
             .collect::<AppResult<Vec<_>>>()?;
@@ -181,21 +182,35 @@ impl PgStore {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
             .await?;
-        let anchor: Option<i64> =
-            sqlx::query_scalar("SELECT seq FROM messages WHERE id = $1 AND session_id = $2")
+        let anchor: Option<(i64, bool)> =
+            sqlx::query_as("SELECT seq, on_path FROM messages WHERE id = $1 AND session_id = $2")
                 .bind(message_id)
                 .bind(session_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let Some(anchor) = anchor else {
-            tx.rollback().await?;
-            return Err(AppError::invalid_argument(
-                "messageId",
-                format!("message {message_id} is not in session {session_id}"),
-            ));
+        let anchor = match anchor {
+            Some((seq, true)) => seq,
+            Some((_, false)) => {
+                tx.rollback().await?;
+                return Err(AppError::invalid_argument(
+                    "messageId",
+                    format!(
+                        "message {message_id} is in another version of the chat: \
+                         switch_branch to it first"
+                    ),
+                ));
+            }
+            None => {
+                tx.rollback().await?;
+                return Err(AppError::invalid_argument(
+                    "messageId",
+                    format!("message {message_id} is not in session {session_id}"),
+                ));
+            }
         };
         let mut older = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = $1 AND seq < $2
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE session_id = $1 AND on_path AND seq < $2
              ORDER BY seq DESC LIMIT $3"
         ))
         .bind(session_id)
@@ -204,7 +219,8 @@ impl PgStore {
         .fetch_all(&mut *tx)
         .await?;
         let newer = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_id = $1 AND seq >= $2
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE session_id = $1 AND on_path AND seq >= $2
              ORDER BY seq LIMIT $3"
         ))
         .bind(session_id)
@@ -212,16 +228,17 @@ impl PgStore {
         .bind(i64::from(after) + 2)
         .fetch_all(&mut *tx)
         .await?;
-        tx.commit().await?;
         let has_older = older.len() > before as usize;
         older.truncate(before as usize);
         older.reverse();
         let has_newer = newer.len() > after as usize + 1;
-        let messages = older
+        let mut messages = older
             .iter()
             .chain(newer.iter().take(after as usize + 1))
             .map(message_from_row)
             .collect::<AppResult<Vec<_>>>()?;
+        super::tree::attach_versions(&mut tx, &mut messages).await?;
+        tx.commit().await?;
         Ok(MessageWindow {
             messages,
             has_older,

@@ -1,0 +1,219 @@
+//! Conversations as trees on PostgreSQL, with the invariants of the SQLite
+//! store (`store/tree.rs`), which every write keeps inside its transaction:
+//! - the active path is a leaf's ancestors, plus the summaries anchored on
+//!   them (a summary names the last message it replaced as its parent and
+//!   is nobody's parent or sibling), flagged `on_path`;
+//! - `compacted` is exact on the active path: a message is compacted when a
+//!   summary of the path comes after it;
+//! - `seq` orders a session's messages, parents before children.
+//!
+//! Callers that change the tree hold the session row's lock (they update
+//! it first), so two processes never rewrite one session's path at once.
+
+use super::rows::{message_from_row, MESSAGE_COLUMNS};
+use crate::error::{AppError, AppResult};
+use crate::ids::{MessageId, SessionId};
+use crate::store::NewMessage;
+use crate::types::{Message, Versions};
+use sqlx::PgConnection;
+use std::collections::HashMap;
+
+/// The last message of the session's active path that a new message can
+/// follow (summaries cannot be parents); `None` for an empty session.
+pub(super) async fn active_leaf(
+    conn: &mut PgConnection,
+    session_id: &SessionId,
+) -> AppResult<Option<MessageId>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM messages
+         WHERE session_id = $1 AND on_path AND NOT summary
+         ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(session_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Where a message is in the tree.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct Node {
+    pub session_id: SessionId,
+    pub summary: bool,
+}
+
+pub(super) async fn node(conn: &mut PgConnection, message_id: &MessageId) -> AppResult<Node> {
+    sqlx::query_as::<_, Node>("SELECT session_id, summary FROM messages WHERE id = $1")
+        .bind(message_id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| AppError::message_not_found(message_id))
+}
+
+/// The leaf below `from` that the path through it leads to: at each step
+/// the child last on the active path (the newest child when none was).
+pub(super) async fn leaf_below(
+    conn: &mut PgConnection,
+    session_id: &SessionId,
+    from: &MessageId,
+) -> AppResult<MessageId> {
+    let leaf: MessageId = sqlx::query_scalar(
+        "WITH RECURSIVE down(id, depth) AS (
+             SELECT $1::TEXT, 0
+             UNION ALL
+             SELECT child.id, down.depth + 1
+             FROM down CROSS JOIN LATERAL (
+                 SELECT c.id FROM messages AS c
+                 WHERE c.session_id = $2 AND c.parent_id = down.id AND NOT c.summary
+                 ORDER BY c.chosen_at DESC, c.seq DESC LIMIT 1
+             ) AS child
+         )
+         SELECT id FROM down ORDER BY depth DESC LIMIT 1",
+    )
+    .bind(from)
+    .bind(session_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(leaf)
+}
+
+/// Makes the path ending at `leaf` the session's active path: flags its
+/// messages (and the summaries anchored on them), unflags the rest, marks
+/// them chosen at `now`, and recomputes `compacted` along it. Rows neither
+/// on the old path nor on the new one are not written.
+pub(super) async fn set_active_path(
+    conn: &mut PgConnection,
+    session_id: &SessionId,
+    leaf: &MessageId,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "WITH RECURSIVE up(id) AS (
+             SELECT $1::TEXT
+             UNION ALL
+             SELECT m.parent_id FROM messages AS m JOIN up ON m.id = up.id
+             WHERE m.parent_id IS NOT NULL
+         ), path AS (
+             SELECT id FROM up
+             UNION
+             SELECT s.id FROM messages AS s
+             WHERE s.session_id = $2 AND s.summary AND s.parent_id IN (SELECT id FROM up)
+         )
+         UPDATE messages AS m
+         SET on_path = (m.id IN (SELECT id FROM path)),
+             chosen_at = CASE WHEN m.id IN (SELECT id FROM path) THEN $3 ELSE m.chosen_at END
+         WHERE m.session_id = $2 AND (m.on_path OR m.id IN (SELECT id FROM path))",
+    )
+    .bind(leaf)
+    .bind(session_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    // Compacted: everything on the path before its latest summary.
+    sqlx::query(
+        "UPDATE messages SET compacted = (seq < COALESCE((
+             SELECT MAX(seq) FROM messages
+             WHERE session_id = $1 AND on_path AND summary), 0))
+         WHERE session_id = $1 AND on_path",
+    )
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The parent a new version of `of` takes: `of`'s own, after checking that
+/// `of` is a message of the same session and role (a question's version is
+/// a question, a reply's a reply) and not a summary.
+pub(super) async fn version_parent(
+    conn: &mut PgConnection,
+    of: &MessageId,
+    new: &NewMessage,
+) -> AppResult<Option<MessageId>> {
+    let found: Option<(SessionId, String, bool, Option<MessageId>)> =
+        sqlx::query_as("SELECT session_id, role, summary, parent_id FROM messages WHERE id = $1")
+            .bind(of)
+            .fetch_optional(conn)
+            .await?;
+    let Some((session_id, role, summary, parent_id)) = found else {
+        return Err(AppError::message_not_found(of));
+    };
+    if session_id != new.session_id {
+        return Err(AppError::invalid_argument(
+            "messageId",
+            format!("message {of} is not in session {}", new.session_id),
+        ));
+    }
+    if summary || role != new.role.as_str() {
+        return Err(AppError::invalid_argument(
+            "messageId",
+            format!("message {of} is not a {} message", new.role.as_str()),
+        ));
+    }
+    Ok(parent_id)
+}
+
+/// One message with its `versions`.
+pub(super) async fn message_with_versions(
+    conn: &mut PgConnection,
+    message_id: &MessageId,
+) -> AppResult<Message> {
+    let row = sqlx::query(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1"
+    ))
+    .bind(message_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| AppError::message_not_found(message_id))?;
+    let mut messages = vec![message_from_row(&row)?];
+    attach_versions(conn, &mut messages).await?;
+    Ok(messages.pop().expect("one message"))
+}
+
+/// Fills `versions` for the messages (of one session) that have siblings:
+/// one statement reads the children of every parent the messages have.
+pub(super) async fn attach_versions(
+    conn: &mut PgConnection,
+    messages: &mut [Message],
+) -> AppResult<()> {
+    let Some(first) = messages.first() else {
+        return Ok(());
+    };
+    let session_id = first.session_id.clone();
+    let parents: Vec<String> = messages
+        .iter()
+        .filter(|m| !m.summary)
+        .filter_map(|m| m.parent_id.as_ref())
+        .map(|id| id.to_string())
+        .collect();
+    let has_root = messages.iter().any(|m| !m.summary && m.parent_id.is_none());
+    let children: Vec<(Option<MessageId>, MessageId)> = sqlx::query_as(
+        "SELECT parent_id, id FROM messages
+         WHERE session_id = $1 AND NOT summary
+           AND (parent_id = ANY($2) OR ($3 AND parent_id IS NULL))
+         ORDER BY parent_id, seq",
+    )
+    .bind(&session_id)
+    .bind(&parents)
+    .bind(has_root)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut siblings: HashMap<Option<MessageId>, Vec<MessageId>> = HashMap::new();
+    for (parent, id) in children {
+        siblings.entry(parent).or_default().push(id);
+    }
+    for message in messages.iter_mut().filter(|m| !m.summary) {
+        let Some(ids) = siblings.get(&message.parent_id).filter(|ids| ids.len() > 1) else {
+            continue;
+        };
+        let Some(index) = ids.iter().position(|id| *id == message.id) else {
+            continue;
+        };
+        message.versions = Some(Versions {
+            position: index as u32 + 1,
+            count: ids.len() as u32,
+            previous: index.checked_sub(1).map(|i| ids[i].clone()),
+            next: ids.get(index + 1).cloned(),
+        });
+    }
+    Ok(())
+}
