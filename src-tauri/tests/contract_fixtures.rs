@@ -156,6 +156,16 @@ impl Recorder {
         });
     }
 
+    /// How many events with this accessor the backend emitted so far.
+    fn events_seen(&self, accessor: &str) -> usize {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(a, _)| *a == accessor)
+            .count()
+    }
+
     /// Waits until the backend emitted an event with this accessor `count` times.
     fn wait_for_events(&self, accessor: &str, count: usize) {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -821,6 +831,7 @@ fn record_chat(r: &mut Recorder, double: &ProviderDouble, id: &Value, unknown: &
 
     record_compaction(r, double, id, unknown);
     record_search(r, id, unknown);
+    record_tree(r, double, id);
 
     r.app
         .state()
@@ -990,6 +1001,155 @@ fn record_search(r: &mut Recorder, id: &Value, unknown: &Value) {
         ],
     )
     .unwrap_err();
+}
+
+/// `edit_message`, `regenerate` and `switch_branch` on the chat above, and
+/// `get_messages` showing versions.
+fn record_tree(r: &mut Recorder, double: &ProviderDouble, id: &Value) {
+    let messages = r.app.ok("get_messages", json!({ "sessionId": id }));
+    let messages = messages.as_array().unwrap();
+    let last_of = |role: &str| {
+        messages
+            .iter()
+            .rev()
+            .find(|m| m["role"] == role && m.get("summary").is_none())
+            .unwrap()["id"]
+            .clone()
+    };
+    let (question, reply) = (last_of("user"), last_of("assistant"));
+    let unknown_message = json!("msg_01ARZ3NDEKTSV4RRFFQ69G5FAV");
+
+    let ends = r.events_seen("streamEnd");
+    double.enqueue(Script::chunks(vec!["Edited ".into(), "answer".into()]).usage(20, 2));
+    r.call(
+        "edit_message",
+        "a new version of a question, answered anew",
+        vec![
+            ("messageId", question.clone()),
+            ("content", json!("Go on, differently")),
+        ],
+    )
+    .unwrap();
+    r.wait_for_events("streamEnd", ends + 1);
+    r.call(
+        "get_messages",
+        "after an edit: the new version, its versions, its reply",
+        vec![("sessionId", id.clone()), ("limit", json!(2))],
+    )
+    .unwrap();
+    r.call(
+        "switch_branch",
+        "back to the first version",
+        vec![("messageId", question.clone())],
+    )
+    .unwrap();
+    r.call(
+        "get_messages",
+        "after switching back: version 1 of 2 and its replies",
+        vec![("sessionId", id.clone()), ("limit", json!(2))],
+    )
+    .unwrap();
+    double.enqueue(Script::chunks(vec!["Regenerated".into()]).usage(20, 1));
+    r.call(
+        "regenerate",
+        "a new version of a reply, the chat's model",
+        vec![("messageId", reply.clone()), ("model", Value::Null)],
+    )
+    .unwrap();
+    r.wait_for_events("streamEnd", ends + 2);
+
+    r.call(
+        "edit_message",
+        "messageNotFound",
+        vec![
+            ("messageId", unknown_message.clone()),
+            ("content", json!("x")),
+        ],
+    )
+    .unwrap_err();
+    r.call(
+        "edit_message",
+        "invalidArgument: a reply cannot be edited",
+        vec![("messageId", reply.clone()), ("content", json!("x"))],
+    )
+    .unwrap_err();
+    r.call(
+        "edit_message",
+        "invalidArgument: empty content",
+        vec![("messageId", question.clone()), ("content", json!(" "))],
+    )
+    .unwrap_err();
+    r.call(
+        "edit_message",
+        "invalidArgument: a session id for a message id",
+        vec![("messageId", id.clone()), ("content", json!("x"))],
+    )
+    .unwrap_err();
+    r.call(
+        "regenerate",
+        "invalidArgument: a question cannot be regenerated",
+        vec![("messageId", question.clone()), ("model", Value::Null)],
+    )
+    .unwrap_err();
+    r.call(
+        "regenerate",
+        "invalidArgument: empty model",
+        vec![("messageId", reply.clone()), ("model", json!(""))],
+    )
+    .unwrap_err();
+    r.call(
+        "regenerate",
+        "messageNotFound",
+        vec![
+            ("messageId", unknown_message.clone()),
+            ("model", Value::Null),
+        ],
+    )
+    .unwrap_err();
+    r.call(
+        "switch_branch",
+        "messageNotFound",
+        vec![("messageId", unknown_message)],
+    )
+    .unwrap_err();
+    r.call(
+        "switch_branch",
+        "invalidArgument: missing messageId",
+        vec![],
+    )
+    .unwrap_err();
+
+    // While the chat answers, its tree stays as it is.
+    double.enqueue(Script::chunks((0..500).map(|i| format!("{i} ")).collect()).interval(20));
+    let chunks = r.events_seen("streamChunk");
+    let errors = r.events_seen("streamError");
+    r.call(
+        "send_message_streaming",
+        "reply started (before tree operations meet sessionBusy)",
+        vec![("sessionId", id.clone()), ("content", json!("Count again"))],
+    )
+    .unwrap();
+    r.wait_for_events("streamChunk", chunks + 2);
+    r.call(
+        "edit_message",
+        "sessionBusy",
+        vec![("messageId", question.clone()), ("content", json!("x"))],
+    )
+    .unwrap_err();
+    r.call(
+        "regenerate",
+        "sessionBusy",
+        vec![("messageId", reply), ("model", Value::Null)],
+    )
+    .unwrap_err();
+    r.call(
+        "switch_branch",
+        "sessionBusy",
+        vec![("messageId", question)],
+    )
+    .unwrap_err();
+    r.app.ok("cancel_stream", json!({ "sessionId": id }));
+    r.wait_for_events("streamError", errors + 1);
 }
 
 /// Events, keyed by accessor, with a case name: the first few of each kind

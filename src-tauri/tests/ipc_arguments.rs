@@ -85,6 +85,27 @@ fn cases() -> Vec<Case> {
         case("send_message_streaming", send(), send_args()),
         case("cancel_stream", session(), session_arg()),
         case("compact_session", session(), session_arg()),
+        case(
+            "edit_message",
+            json!({ "messageId": MESSAGE, "content": "hi" }),
+            vec![
+                ("messageId", true, Some(json!(SESSION))),
+                ("content", true, None),
+            ],
+        ),
+        case(
+            "regenerate",
+            json!({ "messageId": MESSAGE, "model": null }),
+            vec![
+                ("messageId", true, Some(json!("msg_x"))),
+                ("model", false, None),
+            ],
+        ),
+        case(
+            "switch_branch",
+            json!({ "messageId": MESSAGE }),
+            vec![("messageId", true, Some(json!("")))],
+        ),
         case("get_config", json!({}), vec![]),
         case(
             "update_config",

@@ -89,10 +89,46 @@ export const deleteSession1 = {
   response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000001 does not exist","sessionId":"sess_01JC0NTRACT000000000000001"},"status":"error"} satisfies Response<"deleteSession">,
 };
 
+// edit_message: a new version of a question, answered anew
+export const editMessage0 = {
+  args: ["msg_01JC0NTRACT000000000000005","Go on, differently"] satisfies Args<"editMessage">,
+  response: {"data":{"content":"Go on, differently","id":"msg_01JC0NTRACT000000000000006","model":null,"parentId":"msg_01JC0NTRACT000000000000007","role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":5,"usage":null,"versions":{"count":2,"position":2,"previous":"msg_01JC0NTRACT000000000000005"}},"status":"ok"} satisfies Response<"editMessage">,
+};
+
+// edit_message: messageNotFound
+export const editMessage1 = {
+  args: ["msg_01JC0NTRACT000000000000008","x"] satisfies Args<"editMessage">,
+  response: {"error":{"kind":"messageNotFound","message":"message msg_01JC0NTRACT000000000000008 does not exist","messageId":"msg_01JC0NTRACT000000000000008"},"status":"error"} satisfies Response<"editMessage">,
+};
+
+// edit_message: invalidArgument: a reply cannot be edited
+export const editMessage2 = {
+  args: ["msg_01JC0NTRACT000000000000009","x"] satisfies RefusedArgs<"editMessage">,
+  response: {"error":{"field":"messageId","kind":"invalidArgument","message":"invalid messageId: message msg_01JC0NTRACT000000000000009 is a assistant message: only your own messages can be edited"},"status":"error"} satisfies Response<"editMessage">,
+};
+
+// edit_message: invalidArgument: empty content
+export const editMessage3 = {
+  args: ["msg_01JC0NTRACT000000000000005"," "] satisfies RefusedArgs<"editMessage">,
+  response: {"error":{"field":"content","kind":"invalidArgument","message":"invalid content: the message is empty"},"status":"error"} satisfies Response<"editMessage">,
+};
+
+// edit_message: invalidArgument: a session id for a message id
+export const editMessage4 = {
+  args: ["sess_01JC0NTRACT000000000000001","x"] satisfies RefusedArgs<"editMessage">,
+  response: {"error":{"field":"messageId","kind":"invalidArgument","message":"invalid messageId: expected an ID starting with \"msg_\", got \"sess_01JC0NTRACT000000000000001\""},"status":"error"} satisfies Response<"editMessage">,
+};
+
+// edit_message: sessionBusy
+export const editMessage5 = {
+  args: ["msg_01JC0NTRACT000000000000005","x"] satisfies Args<"editMessage">,
+  response: {"error":{"kind":"sessionBusy","message":"session sess_01JC0NTRACT000000000000001 is already answering a message","sessionId":"sess_01JC0NTRACT000000000000001"},"status":"error"} satisfies Response<"editMessage">,
+};
+
 // export_all_sessions: every chat
 export const exportAllSessions0 = {
   args: ["<dir>/all.json"] satisfies Args<"exportAllSessions">,
-  response: {"data":{"bytes":4017,"messages":6,"sessions":4},"status":"ok"} satisfies Response<"exportAllSessions">,
+  response: {"data":{"bytes":4241,"messages":6,"sessions":4},"status":"ok"} satisfies Response<"exportAllSessions">,
 };
 
 // export_all_sessions: invalidArgument: a directory that does not exist
@@ -103,14 +139,14 @@ export const exportAllSessions1 = {
 
 // export_session: markdown
 export const exportSession0 = {
-  args: ["sess_01JC0NTRACT000000000000005","<dir>/chat.md","markdown"] satisfies Args<"exportSession">,
+  args: ["sess_01JC0NTRACT000000000000010","<dir>/chat.md","markdown"] satisfies Args<"exportSession">,
   response: {"data":{"bytes":568,"messages":4,"sessions":1},"status":"ok"} satisfies Response<"exportSession">,
 };
 
 // export_session: json archive
 export const exportSession1 = {
-  args: ["sess_01JC0NTRACT000000000000005","<dir>/chat.json","json"] satisfies Args<"exportSession">,
-  response: {"data":{"bytes":2057,"messages":4,"sessions":1},"status":"ok"} satisfies Response<"exportSession">,
+  args: ["sess_01JC0NTRACT000000000000010","<dir>/chat.json","json"] satisfies Args<"exportSession">,
+  response: {"data":{"bytes":2225,"messages":4,"sessions":1},"status":"ok"} satisfies Response<"exportSession">,
 };
 
 // export_session: sessionNotFound
@@ -176,24 +212,36 @@ export const getMessages3 = {
 // get_messages: after compaction: compacted messages, the summary, the kept ones
 export const getMessages4 = {
   args: ["sess_01JC0NTRACT000000000000001",null] satisfies Args<"getMessages">,
-  response: {"data":[{"compacted":true,"content":"Say hello","id":"msg_01JC0NTRACT000000000000006","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":null},{"compacted":true,"content":"Hello, world","id":"msg_01JC0NTRACT000000000000007","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":{"inputTokens":12,"outputTokens":2}},{"compacted":true,"content":"hi","id":"msg_01JC0NTRACT000000000000008","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":null},{"compacted":true,"content":"","failure":{"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double)."},"id":"msg_01JC0NTRACT000000000000009","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"failed","timestamp":"2026-01-01T00:00:00.000Z","tokens":0,"usage":null},{"compacted":true,"content":"The user said hello and asked to count.","id":"msg_01JC0NTRACT000000000000010","model":"anthropic/claude-sonnet-4-5","role":"system","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","summary":true,"timestamp":"2026-01-01T00:00:00.000Z","tokens":9,"usage":{"inputTokens":40,"outputTokens":9}},{"compacted":true,"content":"Count slowly","id":"msg_01JC0NTRACT000000000000011","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":null},{"compacted":true,"content":"0 1 ","failure":{"code":"cancelled","message":"the reply was stopped"},"id":"msg_01JC0NTRACT000000000000012","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"cancelled","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":{"inputTokens":12,"outputTokens":1}},{"content":"Earlier: hello, counting, go on.","id":"msg_01JC0NTRACT000000000000013","model":"anthropic/claude-sonnet-4-5","role":"system","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","summary":true,"timestamp":"2026-01-01T00:00:00.000Z","tokens":8,"usage":{"inputTokens":60,"outputTokens":8}},{"content":"Go on","id":"msg_01JC0NTRACT000000000000014","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":null},{"content":"Shorter now.","id":"msg_01JC0NTRACT000000000000015","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":{"inputTokens":30,"outputTokens":3}}],"status":"ok"} satisfies Response<"getMessages">,
+  response: {"data":[{"compacted":true,"content":"Say hello","id":"msg_01JC0NTRACT000000000000011","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":null},{"compacted":true,"content":"Hello, world","id":"msg_01JC0NTRACT000000000000012","model":"anthropic/claude-sonnet-4-5","parentId":"msg_01JC0NTRACT000000000000011","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":{"inputTokens":12,"outputTokens":2}},{"compacted":true,"content":"hi","id":"msg_01JC0NTRACT000000000000013","model":null,"parentId":"msg_01JC0NTRACT000000000000012","role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":null},{"compacted":true,"content":"","failure":{"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double)."},"id":"msg_01JC0NTRACT000000000000014","model":"anthropic/claude-sonnet-4-5","parentId":"msg_01JC0NTRACT000000000000013","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"failed","timestamp":"2026-01-01T00:00:00.000Z","tokens":0,"usage":null},{"compacted":true,"content":"The user said hello and asked to count.","id":"msg_01JC0NTRACT000000000000015","model":"anthropic/claude-sonnet-4-5","parentId":"msg_01JC0NTRACT000000000000014","role":"system","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","summary":true,"timestamp":"2026-01-01T00:00:00.000Z","tokens":9,"usage":{"inputTokens":40,"outputTokens":9}},{"compacted":true,"content":"Count slowly","id":"msg_01JC0NTRACT000000000000016","model":null,"parentId":"msg_01JC0NTRACT000000000000014","role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":null},{"compacted":true,"content":"0 1 ","failure":{"code":"cancelled","message":"the reply was stopped"},"id":"msg_01JC0NTRACT000000000000007","model":"anthropic/claude-sonnet-4-5","parentId":"msg_01JC0NTRACT000000000000016","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"cancelled","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":{"inputTokens":12,"outputTokens":1}},{"content":"Earlier: hello, counting, go on.","id":"msg_01JC0NTRACT000000000000017","model":"anthropic/claude-sonnet-4-5","parentId":"msg_01JC0NTRACT000000000000007","role":"system","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","summary":true,"timestamp":"2026-01-01T00:00:00.000Z","tokens":8,"usage":{"inputTokens":60,"outputTokens":8}},{"content":"Go on","id":"msg_01JC0NTRACT000000000000005","model":null,"parentId":"msg_01JC0NTRACT000000000000007","role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":null},{"content":"Shorter now.","id":"msg_01JC0NTRACT000000000000009","model":"anthropic/claude-sonnet-4-5","parentId":"msg_01JC0NTRACT000000000000005","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":{"inputTokens":30,"outputTokens":3}}],"status":"ok"} satisfies Response<"getMessages">,
+};
+
+// get_messages: after an edit: the new version, its versions, its reply
+export const getMessages5 = {
+  args: ["sess_01JC0NTRACT000000000000001",2] satisfies Args<"getMessages">,
+  response: {"data":[{"content":"Go on, differently","id":"msg_01JC0NTRACT000000000000006","model":null,"parentId":"msg_01JC0NTRACT000000000000007","role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":5,"usage":null,"versions":{"count":2,"position":2,"previous":"msg_01JC0NTRACT000000000000005"}},{"content":"Edited answer","id":"msg_01JC0NTRACT000000000000018","model":"anthropic/claude-sonnet-4-5","parentId":"msg_01JC0NTRACT000000000000006","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":{"inputTokens":20,"outputTokens":2}}],"status":"ok"} satisfies Response<"getMessages">,
+};
+
+// get_messages: after switching back: version 1 of 2 and its replies
+export const getMessages6 = {
+  args: ["sess_01JC0NTRACT000000000000001",2] satisfies Args<"getMessages">,
+  response: {"data":[{"content":"Go on","id":"msg_01JC0NTRACT000000000000005","model":null,"parentId":"msg_01JC0NTRACT000000000000007","role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":null,"versions":{"count":2,"next":"msg_01JC0NTRACT000000000000006","position":1}},{"content":"Shorter now.","id":"msg_01JC0NTRACT000000000000009","model":"anthropic/claude-sonnet-4-5","parentId":"msg_01JC0NTRACT000000000000005","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":3,"usage":{"inputTokens":30,"outputTokens":3}}],"status":"ok"} satisfies Response<"getMessages">,
 };
 
 // get_messages_around: one message back and one on
 export const getMessagesAround0 = {
-  args: ["sess_01JC0NTRACT000000000000001","msg_01JC0NTRACT000000000000008",1,1] satisfies Args<"getMessagesAround">,
-  response: {"data":{"hasNewer":true,"hasOlder":true,"messages":[{"compacted":true,"content":"Hello, world","id":"msg_01JC0NTRACT000000000000007","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":{"inputTokens":12,"outputTokens":2}},{"compacted":true,"content":"hi","id":"msg_01JC0NTRACT000000000000008","model":null,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":null},{"compacted":true,"content":"","failure":{"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double)."},"id":"msg_01JC0NTRACT000000000000009","model":"anthropic/claude-sonnet-4-5","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"failed","timestamp":"2026-01-01T00:00:00.000Z","tokens":0,"usage":null}]},"status":"ok"} satisfies Response<"getMessagesAround">,
+  args: ["sess_01JC0NTRACT000000000000001","msg_01JC0NTRACT000000000000013",1,1] satisfies Args<"getMessagesAround">,
+  response: {"data":{"hasNewer":true,"hasOlder":true,"messages":[{"compacted":true,"content":"Hello, world","id":"msg_01JC0NTRACT000000000000012","model":"anthropic/claude-sonnet-4-5","parentId":"msg_01JC0NTRACT000000000000011","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":2,"usage":{"inputTokens":12,"outputTokens":2}},{"compacted":true,"content":"hi","id":"msg_01JC0NTRACT000000000000013","model":null,"parentId":"msg_01JC0NTRACT000000000000012","role":"user","sessionId":"sess_01JC0NTRACT000000000000001","status":"complete","timestamp":"2026-01-01T00:00:00.000Z","tokens":1,"usage":null},{"compacted":true,"content":"","failure":{"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double)."},"id":"msg_01JC0NTRACT000000000000014","model":"anthropic/claude-sonnet-4-5","parentId":"msg_01JC0NTRACT000000000000013","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"failed","timestamp":"2026-01-01T00:00:00.000Z","tokens":0,"usage":null}]},"status":"ok"} satisfies Response<"getMessagesAround">,
 };
 
 // get_messages_around: invalidArgument: a message of another chat
 export const getMessagesAround1 = {
-  args: ["sess_01JC0NTRACT000000000000001","msg_01JC0NTRACT000000000000016",null,null] satisfies RefusedArgs<"getMessagesAround">,
-  response: {"error":{"field":"messageId","kind":"invalidArgument","message":"invalid messageId: message msg_01JC0NTRACT000000000000016 is not in session sess_01JC0NTRACT000000000000001"},"status":"error"} satisfies Response<"getMessagesAround">,
+  args: ["sess_01JC0NTRACT000000000000001","msg_01JC0NTRACT000000000000008",null,null] satisfies RefusedArgs<"getMessagesAround">,
+  response: {"error":{"field":"messageId","kind":"invalidArgument","message":"invalid messageId: message msg_01JC0NTRACT000000000000008 is not in session sess_01JC0NTRACT000000000000001"},"status":"error"} satisfies Response<"getMessagesAround">,
 };
 
 // get_messages_around: sessionNotFound
 export const getMessagesAround2 = {
-  args: ["sess_01JC0NTRACT000000000000002","msg_01JC0NTRACT000000000000008",null,null] satisfies Args<"getMessagesAround">,
+  args: ["sess_01JC0NTRACT000000000000002","msg_01JC0NTRACT000000000000013",null,null] satisfies Args<"getMessagesAround">,
   response: {"error":{"kind":"sessionNotFound","message":"session sess_01JC0NTRACT000000000000002 does not exist","sessionId":"sess_01JC0NTRACT000000000000002"},"status":"error"} satisfies Response<"getMessagesAround">,
 };
 
@@ -223,8 +271,8 @@ export const getSession1 = {
 
 // get_session: invalidArgument: ULID body overflows 128 bits
 export const getSession2 = {
-  args: ["sess_01JC0NTRACT000000000000017"] satisfies RefusedArgs<"getSession">,
-  response: {"error":{"field":"sessionId","kind":"invalidArgument","message":"invalid sessionId: \"sess_01JC0NTRACT000000000000017\" is not a sess_<ULID> identifier"},"status":"error"} satisfies Response<"getSession">,
+  args: ["sess_01JC0NTRACT000000000000019"] satisfies RefusedArgs<"getSession">,
+  response: {"error":{"field":"sessionId","kind":"invalidArgument","message":"invalid sessionId: \"sess_01JC0NTRACT000000000000019\" is not a sess_<ULID> identifier"},"status":"error"} satisfies Response<"getSession">,
 };
 
 // get_session: invalidArgument: missing sessionId
@@ -311,6 +359,36 @@ export const listSessionsPage5 = {
   response: {"error":{"field":"limit","kind":"invalidArgument","message":"invalid limit: must be between 1 and 500, not 0"},"status":"error"} satisfies Response<"listSessionsPage">,
 };
 
+// regenerate: a new version of a reply, the chat's model
+export const regenerate0 = {
+  args: ["msg_01JC0NTRACT000000000000009",null] satisfies Args<"regenerate">,
+  response: {"data":{"content":"","id":"msg_01JC0NTRACT000000000000020","model":"anthropic/claude-sonnet-4-5","parentId":"msg_01JC0NTRACT000000000000005","role":"assistant","sessionId":"sess_01JC0NTRACT000000000000001","status":"streaming","timestamp":"2026-01-01T00:00:00.000Z","tokens":0,"usage":null,"versions":{"count":2,"position":2,"previous":"msg_01JC0NTRACT000000000000009"}},"status":"ok"} satisfies Response<"regenerate">,
+};
+
+// regenerate: invalidArgument: a question cannot be regenerated
+export const regenerate1 = {
+  args: ["msg_01JC0NTRACT000000000000005",null] satisfies RefusedArgs<"regenerate">,
+  response: {"error":{"field":"messageId","kind":"invalidArgument","message":"invalid messageId: message msg_01JC0NTRACT000000000000005 is a user message: only a reply can be regenerated"},"status":"error"} satisfies Response<"regenerate">,
+};
+
+// regenerate: invalidArgument: empty model
+export const regenerate2 = {
+  args: ["msg_01JC0NTRACT000000000000009",""] satisfies RefusedArgs<"regenerate">,
+  response: {"error":{"field":"model","kind":"invalidArgument","message":"invalid model: the model is empty"},"status":"error"} satisfies Response<"regenerate">,
+};
+
+// regenerate: messageNotFound
+export const regenerate3 = {
+  args: ["msg_01JC0NTRACT000000000000008",null] satisfies Args<"regenerate">,
+  response: {"error":{"kind":"messageNotFound","message":"message msg_01JC0NTRACT000000000000008 does not exist","messageId":"msg_01JC0NTRACT000000000000008"},"status":"error"} satisfies Response<"regenerate">,
+};
+
+// regenerate: sessionBusy
+export const regenerate4 = {
+  args: ["msg_01JC0NTRACT000000000000009",null] satisfies Args<"regenerate">,
+  response: {"error":{"kind":"sessionBusy","message":"session sess_01JC0NTRACT000000000000001 is already answering a message","sessionId":"sess_01JC0NTRACT000000000000001"},"status":"error"} satisfies Response<"regenerate">,
+};
+
 // rotate_gateway_token: a new token
 export const rotateGatewayToken0 = {
   args: [] satisfies Args<"rotateGatewayToken">,
@@ -320,13 +398,13 @@ export const rotateGatewayToken0 = {
 // search_messages: a word, across chats (compacted messages included)
 export const searchMessages0 = {
   args: ["hello",null] satisfies Args<"searchMessages">,
-  response: {"data":{"groups":[{"hits":[{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":5,"start":0}],"messageId":"msg_01JC0NTRACT000000000000007","role":"assistant","snippet":"Hello, world"},{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":9,"start":4}],"messageId":"msg_01JC0NTRACT000000000000006","role":"user","snippet":"Say hello"},{"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":14,"start":9}],"messageId":"msg_01JC0NTRACT000000000000013","role":"system","snippet":"Earlier: hello, counting, go on.","summary":true},{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":19,"start":14}],"messageId":"msg_01JC0NTRACT000000000000010","role":"system","snippet":"The user said hello and asked to count.","summary":true}],"sessionId":"sess_01JC0NTRACT000000000000001","title":"Say hello"}],"truncated":false},"status":"ok"} satisfies Response<"searchMessages">,
+  response: {"data":{"groups":[{"hits":[{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":5,"start":0}],"messageId":"msg_01JC0NTRACT000000000000012","role":"assistant","snippet":"Hello, world"},{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":9,"start":4}],"messageId":"msg_01JC0NTRACT000000000000011","role":"user","snippet":"Say hello"},{"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":14,"start":9}],"messageId":"msg_01JC0NTRACT000000000000017","role":"system","snippet":"Earlier: hello, counting, go on.","summary":true},{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":19,"start":14}],"messageId":"msg_01JC0NTRACT000000000000015","role":"system","snippet":"The user said hello and asked to count.","summary":true}],"sessionId":"sess_01JC0NTRACT000000000000001","title":"Say hello"}],"truncated":false},"status":"ok"} satisfies Response<"searchMessages">,
 };
 
 // search_messages: filtered by chat and role, limited
 export const searchMessages1 = {
   args: ["hel*",{"limit":1,"role":"user","sessionId":"sess_01JC0NTRACT000000000000001"}] satisfies Args<"searchMessages">,
-  response: {"data":{"groups":[{"hits":[{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":9,"start":4}],"messageId":"msg_01JC0NTRACT000000000000006","role":"user","snippet":"Say hello"}],"sessionId":"sess_01JC0NTRACT000000000000001","title":"Say hello"}],"truncated":false},"status":"ok"} satisfies Response<"searchMessages">,
+  response: {"data":{"groups":[{"hits":[{"compacted":true,"createdAt":"2026-01-01T00:00:00.000Z","matches":[{"end":9,"start":4}],"messageId":"msg_01JC0NTRACT000000000000011","role":"user","snippet":"Say hello"}],"sessionId":"sess_01JC0NTRACT000000000000001","title":"Say hello"}],"truncated":false},"status":"ok"} satisfies Response<"searchMessages">,
 };
 
 // search_messages: nothing found
@@ -356,7 +434,7 @@ export const searchMessages5 = {
 // send_message: complete reply
 export const sendMessage0 = {
   args: ["sess_01JC0NTRACT000000000000001","Say hello"] satisfies Args<"sendMessage">,
-  response: {"data":{"content":"Hello, world","id":"msg_01JC0NTRACT000000000000007","model":"anthropic/claude-sonnet-4-5","role":"assistant","timestamp":"2026-01-01T00:00:00.000Z","usage":{"inputTokens":12,"outputTokens":2}},"status":"ok"} satisfies Response<"sendMessage">,
+  response: {"data":{"content":"Hello, world","id":"msg_01JC0NTRACT000000000000012","model":"anthropic/claude-sonnet-4-5","role":"assistant","timestamp":"2026-01-01T00:00:00.000Z","usage":{"inputTokens":12,"outputTokens":2}},"status":"ok"} satisfies Response<"sendMessage">,
 };
 
 // send_message: invalidArgument: empty content
@@ -392,7 +470,7 @@ export const sendMessage5 = {
 // send_message: provider refused the context as too long: compacted and retried
 export const sendMessage6 = {
   args: ["sess_01JC0NTRACT000000000000001","Go on"] satisfies Args<"sendMessage">,
-  response: {"data":{"content":"Shorter now.","id":"msg_01JC0NTRACT000000000000015","model":"anthropic/claude-sonnet-4-5","role":"assistant","timestamp":"2026-01-01T00:00:00.000Z","usage":{"inputTokens":30,"outputTokens":3}},"status":"ok"} satisfies Response<"sendMessage">,
+  response: {"data":{"content":"Shorter now.","id":"msg_01JC0NTRACT000000000000009","model":"anthropic/claude-sonnet-4-5","role":"assistant","timestamp":"2026-01-01T00:00:00.000Z","usage":{"inputTokens":30,"outputTokens":3}},"status":"ok"} satisfies Response<"sendMessage">,
 };
 
 // send_message: noProvider
@@ -417,6 +495,36 @@ export const sendMessageStreaming1 = {
 export const sendMessageStreaming2 = {
   args: ["nope","hi"] satisfies RefusedArgs<"sendMessageStreaming">,
   response: {"error":{"field":"sessionId","kind":"invalidArgument","message":"invalid sessionId: expected an ID starting with \"sess_\", got \"nope\""},"status":"error"} satisfies Response<"sendMessageStreaming">,
+};
+
+// send_message_streaming: reply started (before tree operations meet sessionBusy)
+export const sendMessageStreaming3 = {
+  args: ["sess_01JC0NTRACT000000000000001","Count again"] satisfies Args<"sendMessageStreaming">,
+  response: {"data":null,"status":"ok"} satisfies Response<"sendMessageStreaming">,
+};
+
+// switch_branch: back to the first version
+export const switchBranch0 = {
+  args: ["msg_01JC0NTRACT000000000000005"] satisfies Args<"switchBranch">,
+  response: {"data":null,"status":"ok"} satisfies Response<"switchBranch">,
+};
+
+// switch_branch: messageNotFound
+export const switchBranch1 = {
+  args: ["msg_01JC0NTRACT000000000000008"] satisfies Args<"switchBranch">,
+  response: {"error":{"kind":"messageNotFound","message":"message msg_01JC0NTRACT000000000000008 does not exist","messageId":"msg_01JC0NTRACT000000000000008"},"status":"error"} satisfies Response<"switchBranch">,
+};
+
+// switch_branch: invalidArgument: missing messageId
+export const switchBranch2 = {
+  args: [] satisfies RefusedArgs<"switchBranch">,
+  response: {"error":{"field":"messageId","kind":"invalidArgument","message":"invalid messageId: is required"},"status":"error"} satisfies Response<"switchBranch">,
+};
+
+// switch_branch: sessionBusy
+export const switchBranch3 = {
+  args: ["msg_01JC0NTRACT000000000000005"] satisfies Args<"switchBranch">,
+  response: {"error":{"kind":"sessionBusy","message":"session sess_01JC0NTRACT000000000000001 is already answering a message","sessionId":"sess_01JC0NTRACT000000000000001"},"status":"error"} satisfies Response<"switchBranch">,
 };
 
 // update_config: valid port
@@ -528,32 +636,38 @@ export const importProgressEvent2 = {"done":2,"total":2} satisfies Payload<"impo
 export const sessionCompactedEvent0 = {"messagesAfter":4,"messagesBefore":7,"sessionId":"sess_01JC0NTRACT000000000000001","tokensSaved":0} satisfies Payload<"sessionCompacted">;
 
 // event stream-chunk
-export const streamChunkEvent0 = {"content":"Hello","index":0,"messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
+export const streamChunkEvent0 = {"content":"Hello","index":0,"messageId":"msg_01JC0NTRACT000000000000012","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
 
 // event stream-chunk
-export const streamChunkEvent1 = {"content":", world","index":1,"messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
+export const streamChunkEvent1 = {"content":", world","index":1,"messageId":"msg_01JC0NTRACT000000000000012","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
 
 // event stream-chunk
-export const streamChunkEvent2 = {"content":"0 ","index":0,"messageId":"msg_01JC0NTRACT000000000000012","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
+export const streamChunkEvent2 = {"content":"0 ","index":0,"messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamChunk">;
 
 // event stream-end
-export const streamEndEvent0 = {"messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001","usage":{"inputTokens":12,"outputTokens":2}} satisfies Payload<"streamEnd">;
+export const streamEndEvent0 = {"messageId":"msg_01JC0NTRACT000000000000012","sessionId":"sess_01JC0NTRACT000000000000001","usage":{"inputTokens":12,"outputTokens":2}} satisfies Payload<"streamEnd">;
 
 // event stream-end
-export const streamEndEvent1 = {"messageId":"msg_01JC0NTRACT000000000000015","sessionId":"sess_01JC0NTRACT000000000000001","usage":{"inputTokens":30,"outputTokens":3}} satisfies Payload<"streamEnd">;
+export const streamEndEvent1 = {"messageId":"msg_01JC0NTRACT000000000000009","sessionId":"sess_01JC0NTRACT000000000000001","usage":{"inputTokens":30,"outputTokens":3}} satisfies Payload<"streamEnd">;
+
+// event stream-end
+export const streamEndEvent2 = {"messageId":"msg_01JC0NTRACT000000000000018","sessionId":"sess_01JC0NTRACT000000000000001","usage":{"inputTokens":20,"outputTokens":2}} satisfies Payload<"streamEnd">;
 
 // event stream-error
-export const streamErrorEvent0 = {"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double).","messageId":"msg_01JC0NTRACT000000000000009","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
+export const streamErrorEvent0 = {"code":"rateLimited","message":"anthropic: HTTP 429: Rate limit exceeded (provider double).","messageId":"msg_01JC0NTRACT000000000000014","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
 
 // event stream-error
-export const streamErrorEvent1 = {"code":"cancelled","message":"the reply was stopped","messageId":"msg_01JC0NTRACT000000000000012","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
+export const streamErrorEvent1 = {"code":"cancelled","message":"the reply was stopped","messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
+
+// event stream-error
+export const streamErrorEvent2 = {"code":"cancelled","message":"the reply was stopped","messageId":"msg_01JC0NTRACT000000000000021","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamError">;
 
 // event stream-start
-export const streamStartEvent0 = {"messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
+export const streamStartEvent0 = {"messageId":"msg_01JC0NTRACT000000000000012","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
 
 // event stream-start
-export const streamStartEvent1 = {"messageId":"msg_01JC0NTRACT000000000000009","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
+export const streamStartEvent1 = {"messageId":"msg_01JC0NTRACT000000000000014","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
 
 // event stream-start
-export const streamStartEvent2 = {"messageId":"msg_01JC0NTRACT000000000000012","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
+export const streamStartEvent2 = {"messageId":"msg_01JC0NTRACT000000000000007","sessionId":"sess_01JC0NTRACT000000000000001"} satisfies Payload<"streamStart">;
 

@@ -352,3 +352,70 @@ async fn paths_must_be_absolute_and_readable() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_branched_chat_exports_the_path_it_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = app(&dir.path().join("a"), true).await;
+    let chat = source
+        .list_sessions()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.message_count == 120)
+        .unwrap();
+    let before = source.get_messages(&chat.id, None).await.unwrap();
+    source
+        .session_store
+        .append_version(
+            &before[100].id,
+            clawdesk_core::store::NewMessage {
+                session_id: chat.id.clone(),
+                role: before[100].role,
+                content: "An edited question, on its own path".into(),
+                model: None,
+                usage: None,
+                status: clawdesk_core::types::MessageStatus::Complete,
+                tokens: None,
+            },
+        )
+        .await
+        .unwrap();
+    let shown = source.get_messages(&chat.id, None).await.unwrap();
+    assert_eq!(shown.len(), 101);
+    assert_eq!(
+        source.get_session(&chat.id).await.unwrap().message_count,
+        121
+    );
+
+    let json = path(dir.path(), "branched.json");
+    let result = source
+        .export_session(&chat.id, json.clone(), ExportFormat::Json)
+        .await
+        .unwrap();
+    assert_eq!(result.messages, 101);
+    let target = app(&dir.path().join("b"), false).await;
+    let imported = target.import_archive(json, ignore).await.unwrap();
+    assert_eq!(imported.messages_imported, 101);
+    let restored = target.get_messages(&chat.id, None).await.unwrap();
+    let without_versions: Vec<_> = shown
+        .into_iter()
+        .map(|m| clawdesk_core::types::Message {
+            versions: None,
+            ..m
+        })
+        .collect();
+    assert_eq!(restored, without_versions, "the path, as it was shown");
+
+    let md = path(dir.path(), "branched.md");
+    source
+        .export_session(&chat.id, md.clone(), ExportFormat::Markdown)
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("An edited question, on its own path"));
+    assert!(
+        !text.contains(&before[100].content),
+        "the other version is not exported"
+    );
+}

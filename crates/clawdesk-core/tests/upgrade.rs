@@ -245,6 +245,73 @@ async fn the_upgraded_fixture_reads_through_the_store_as_written() {
     assert_eq!(empty.model, None);
 }
 
+#[tokio::test]
+async fn upgraded_linear_chats_become_single_path_trees() {
+    let (_dir, db) = copy_fixture();
+    let store = SqliteStore::open(&db).await.unwrap();
+    for session in store.list_sessions().await.unwrap() {
+        let messages = store.get_messages(&session.id, None).await.unwrap();
+        assert_eq!(
+            messages.len() as u32,
+            session.message_count,
+            "all on the path"
+        );
+        // Each message follows the latest non-summary message before it; a
+        // summary names the last message it replaced, which is that too.
+        let mut previous = None;
+        for message in &messages {
+            assert_eq!(message.parent_id, previous, "parent of {}", message.id);
+            assert!(message.versions.is_none());
+            if !message.summary {
+                previous = Some(message.id.clone());
+            }
+        }
+    }
+
+    // The upgraded chat works as a tree: an edit adds a version, a switch
+    // brings back the path exactly as it was.
+    let long = store
+        .list_sessions()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.message_count == 120)
+        .unwrap();
+    let before = store.get_messages(&long.id, None).await.unwrap();
+    let edited = store
+        .append_version(
+            &before[40].id,
+            NewMessage {
+                session_id: long.id.clone(),
+                role: Role::User,
+                content: "An edited question".into(),
+                model: None,
+                usage: None,
+                status: MessageStatus::Complete,
+                tokens: None,
+            },
+        )
+        .await
+        .unwrap();
+    let now = store.get_messages(&long.id, None).await.unwrap();
+    assert_eq!(now.len(), 41);
+    assert_eq!(now[40].id, edited.id);
+    assert_eq!(now[..40], before[..40]);
+    store.switch_branch(&before[40].id).await.unwrap();
+    let back = store.get_messages(&long.id, None).await.unwrap();
+    assert_eq!(back.len(), 120);
+    for (i, (was, is)) in before.iter().zip(&back).enumerate() {
+        if i == 40 {
+            assert_eq!(
+                is.versions.as_ref().map(|v| (v.position, v.count)),
+                Some((1, 2))
+            );
+            continue;
+        }
+        assert_eq!(was, is, "message {i}");
+    }
+}
+
 /// A migrator of the v3 migrations plus `extra` (name, SQL) files.
 async fn migrator_with(extra: &[(&str, &str)]) -> (tempfile::TempDir, Migrator) {
     let dir = tempfile::tempdir().unwrap();

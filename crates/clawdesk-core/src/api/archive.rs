@@ -7,6 +7,7 @@ use crate::archive::{
     ImportProgress, ImportResult,
 };
 use crate::ids::SessionId;
+use crate::types::{Message, SessionInfo};
 use crate::{AppError, AppResult};
 use std::path::{Path, PathBuf};
 
@@ -106,9 +107,22 @@ impl ClawDesk {
         let session = self
             .timed_store(self.session_store.get_session(session_id))
             .await?;
+        // The chat as it is shown: its active path. Other versions are not
+        // part of an export, so nothing in it points at them.
         let messages = self
             .timed_store(self.session_store.get_messages(session_id, None))
-            .await?;
+            .await?
+            .into_iter()
+            .map(|message| Message {
+                versions: None,
+                ..message
+            })
+            .collect::<Vec<_>>();
+        let session = SessionInfo {
+            // Counted over the versions too; the archive holds the path.
+            message_count: messages.len() as u32,
+            ..session
+        };
         Ok(ArchivedSession { session, messages })
     }
 }

@@ -41,9 +41,11 @@ impl Archive {
     }
 }
 
-/// One chat: the session as `get_session` returns it, and every message
-/// (compacted ones and summaries included) as `get_messages` returns them,
-/// oldest first.
+/// One chat: the session as `get_session` returns it, and the messages of
+/// its active path (compacted ones and summaries included) as
+/// `get_messages` returns them, oldest first, without `versions`: an export
+/// is the chat as shown. On import each message follows the one before it
+/// (`parentId` is informative).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ArchivedSession {
