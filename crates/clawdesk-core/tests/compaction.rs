@@ -19,7 +19,22 @@ use clawdesk_core::{AppError, FailureCode};
 use provider_double::{RecordedRequest, Script};
 use serde_json::json;
 use std::time::Duration;
+use support::stores::Backend;
 use support::{Harness, Wire};
+
+on_every_store!(
+    manual_compaction_summarizes_the_older_part_and_keeps_the_recent_verbatim,
+    a_second_compaction_folds_the_first_summary_in,
+    compacting_a_small_session_changes_nothing,
+    never_splits_a_question_from_its_answer,
+    unknown_sessions_are_not_found,
+    compaction_and_sends_exclude_each_other,
+    a_provider_failure_leaves_the_session_exactly_as_it_was,
+    a_send_over_the_threshold_compacts_first_and_reports_it,
+    a_streaming_send_over_the_threshold_returns_before_the_summary,
+    a_too_long_request_is_compacted_and_retried_once,
+    a_too_long_request_that_cannot_be_compacted_fails_as_before,
+);
 
 const WAIT: Duration = Duration::from_secs(10);
 const SUMMARY: &str = "Summary: the user asked ten numbered questions; each was answered.";
@@ -75,9 +90,10 @@ fn live(messages: &[Message]) -> Vec<&Message> {
     messages.iter().filter(|m| !m.compacted).collect()
 }
 
-#[tokio::test]
-async fn manual_compaction_summarizes_the_older_part_and_keeps_the_recent_verbatim() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn manual_compaction_summarizes_the_older_part_and_keeps_the_recent_verbatim(
+    backend: Backend,
+) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let model = Wire::Anthropic.model();
     let session = h.session().await;
     converse(&h, &session, 0..10).await;
@@ -179,9 +195,8 @@ async fn manual_compaction_summarizes_the_older_part_and_keeps_the_recent_verbat
     assert_eq!(turns(&next), expected);
 }
 
-#[tokio::test]
-async fn a_second_compaction_folds_the_first_summary_in() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn a_second_compaction_folds_the_first_summary_in(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let session = h.session().await;
     converse(&h, &session, 0..10).await;
     h.double.enqueue(Script::reply(SUMMARY).usage(900, 17));
@@ -211,9 +226,8 @@ async fn a_second_compaction_folds_the_first_summary_in() {
     assert_eq!(messages.len(), 20 + 1 + 12 + 1);
 }
 
-#[tokio::test]
-async fn compacting_a_small_session_changes_nothing() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn compacting_a_small_session_changes_nothing(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let session = h.session().await;
     converse(&h, &session, 0..4).await;
     let before = h.store.get_messages(&session, None).await.unwrap();
@@ -236,9 +250,8 @@ async fn compacting_a_small_session_changes_nothing() {
     assert_eq!(result, CompactionResult::default());
 }
 
-#[tokio::test]
-async fn never_splits_a_question_from_its_answer() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn never_splits_a_question_from_its_answer(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     h.set("compaction.keepRecent", json!(3));
     let session = h.session().await;
     converse(&h, &session, 0..5).await;
@@ -252,9 +265,8 @@ async fn never_splits_a_question_from_its_answer() {
     assert_eq!(live[1].role, Role::User);
 }
 
-#[tokio::test]
-async fn unknown_sessions_are_not_found() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn unknown_sessions_are_not_found(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let unknown = SessionId::parse("sess_01JD0000000000000000000000").unwrap();
     assert!(matches!(
         h.pipeline.compact(&unknown).await,
@@ -262,9 +274,8 @@ async fn unknown_sessions_are_not_found() {
     ));
 }
 
-#[tokio::test]
-async fn compaction_and_sends_exclude_each_other() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn compaction_and_sends_exclude_each_other(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let session = h.session().await;
     converse(&h, &session, 0..10).await;
 
@@ -309,9 +320,8 @@ async fn compaction_and_sends_exclude_each_other() {
     h.pipeline.send(&session, "Hello?", h.sink()).await.unwrap();
 }
 
-#[tokio::test]
-async fn a_provider_failure_leaves_the_session_exactly_as_it_was() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn a_provider_failure_leaves_the_session_exactly_as_it_was(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let session = h.session().await;
     converse(&h, &session, 0..10).await;
     let before = h.store.get_messages(&session, None).await.unwrap();
@@ -373,9 +383,8 @@ async fn session_near_the_threshold(h: &Harness) -> SessionId {
     session
 }
 
-#[tokio::test]
-async fn a_send_over_the_threshold_compacts_first_and_reports_it() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn a_send_over_the_threshold_compacts_first_and_reports_it(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let session = session_near_the_threshold(&h).await;
     assert!(h
         .sink
@@ -441,9 +450,8 @@ async fn a_send_over_the_threshold_compacts_first_and_reports_it() {
     assert_eq!(h.double.requests().len(), 8);
 }
 
-#[tokio::test]
-async fn a_streaming_send_over_the_threshold_returns_before_the_summary() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn a_streaming_send_over_the_threshold_returns_before_the_summary(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let session = session_near_the_threshold(&h).await;
     // A slow summary: the composer must not wait for it.
     h.double
@@ -481,9 +489,8 @@ async fn a_streaming_send_over_the_threshold_returns_before_the_summary() {
     )));
 }
 
-#[tokio::test]
-async fn a_too_long_request_is_compacted_and_retried_once() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn a_too_long_request_is_compacted_and_retried_once(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let session = h.session().await;
     converse(&h, &session, 0..10).await;
 
@@ -546,9 +553,8 @@ async fn a_too_long_request_is_compacted_and_retried_once() {
     assert_eq!(live.last().unwrap().status, MessageStatus::Complete);
 }
 
-#[tokio::test]
-async fn a_too_long_request_that_cannot_be_compacted_fails_as_before() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn a_too_long_request_that_cannot_be_compacted_fails_as_before(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let session = h.session().await;
     h.double.enqueue(Script::http_error(
         400,

@@ -14,7 +14,19 @@ use clawdesk_core::types::{Message, MessageStatus, Role, Versions};
 use clawdesk_core::{AppError, FailureCode};
 use provider_double::{RecordedRequest, Script};
 use serde_json::json;
+use support::stores::Backend;
 use support::{is_final, Harness, Wire};
+
+on_every_store!(
+    editing_a_question_answers_the_new_version_and_keeps_the_old_path,
+    regenerating_keeps_the_old_reply_and_can_ask_another_model,
+    a_failed_reply_is_retried_as_a_new_version_and_the_failure_is_kept,
+    switching_leads_on_to_the_replies_last_seen_below_a_version,
+    tree_operations_on_a_busy_chat_are_refused_and_cancel_stops_a_regeneration,
+    bad_targets_are_typed_errors_that_change_nothing,
+    a_summary_belongs_to_the_path_it_summarized,
+    search_finds_every_version_and_opens_the_shown_one,
+);
 
 /// The (role, text) turns of an Anthropic request body.
 fn turns(request: &RecordedRequest) -> Vec<(String, String)> {
@@ -72,9 +84,8 @@ async fn two_exchanges(h: &Harness) -> (SessionId, Vec<Message>) {
     (session, messages)
 }
 
-#[tokio::test]
-async fn editing_a_question_answers_the_new_version_and_keeps_the_old_path() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn editing_a_question_answers_the_new_version_and_keeps_the_old_path(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let (session, before) = two_exchanges(&h).await;
     assert_eq!(texts(&before), ["first", "A", "second", "B"]);
     assert!(before.iter().all(|m| m.versions.is_none()));
@@ -142,9 +153,8 @@ async fn editing_a_question_answers_the_new_version_and_keeps_the_old_path() {
     assert_eq!(session_info.title.as_deref(), Some("first"));
 }
 
-#[tokio::test]
-async fn regenerating_keeps_the_old_reply_and_can_ask_another_model() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn regenerating_keeps_the_old_reply_and_can_ask_another_model(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let (session, before) = two_exchanges(&h).await;
     let b = &before[3];
 
@@ -203,9 +213,8 @@ async fn regenerating_keeps_the_old_reply_and_can_ask_another_model() {
     assert_eq!(info.model, None);
 }
 
-#[tokio::test]
-async fn a_failed_reply_is_retried_as_a_new_version_and_the_failure_is_kept() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn a_failed_reply_is_retried_as_a_new_version_and_the_failure_is_kept(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let session = h.session().await;
     h.double
         .enqueue(Script::http_error(401, "invalid x-api-key"));
@@ -238,9 +247,8 @@ async fn a_failed_reply_is_retried_as_a_new_version_and_the_failure_is_kept() {
     );
 }
 
-#[tokio::test]
-async fn switching_leads_on_to_the_replies_last_seen_below_a_version() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn switching_leads_on_to_the_replies_last_seen_below_a_version(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let session = h.session().await;
     h.double.enqueue(Script::reply("A1"));
     h.pipeline.send(&session, "q", h.sink()).await.unwrap();
@@ -286,9 +294,10 @@ async fn switching_leads_on_to_the_replies_last_seen_below_a_version() {
     assert_eq!(path(&h, &session).await.len(), 4);
 }
 
-#[tokio::test]
-async fn tree_operations_on_a_busy_chat_are_refused_and_cancel_stops_a_regeneration() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn tree_operations_on_a_busy_chat_are_refused_and_cancel_stops_a_regeneration(
+    backend: Backend,
+) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let (session, before) = two_exchanges(&h).await;
     let parts: Vec<String> = (0..200).map(|i| format!("w{i} ")).collect();
     h.double.enqueue(Script::chunks(parts).interval(20));
@@ -354,9 +363,8 @@ async fn tree_operations_on_a_busy_chat_are_refused_and_cancel_stops_a_regenerat
     );
 }
 
-#[tokio::test]
-async fn bad_targets_are_typed_errors_that_change_nothing() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn bad_targets_are_typed_errors_that_change_nothing(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let (session, before) = two_exchanges(&h).await;
     let other = h.session().await;
     h.double.enqueue(Script::reply("elsewhere"));
@@ -462,9 +470,8 @@ async fn bad_targets_are_typed_errors_that_change_nothing() {
     assert!(!h.pipeline.is_busy(&session));
 }
 
-#[tokio::test]
-async fn a_summary_belongs_to_the_path_it_summarized() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn a_summary_belongs_to_the_path_it_summarized(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     h.set("compaction.keepRecent", json!(2));
     let session = h.session().await;
     for i in 0..4 {
@@ -553,9 +560,8 @@ async fn a_summary_belongs_to_the_path_it_summarized() {
     assert_eq!(texts(&live[1..]), ["question 3", "answer 3, again"]);
 }
 
-#[tokio::test]
-async fn search_finds_every_version_and_opens_the_shown_one() {
-    let h = Harness::start(Wire::Anthropic).await;
+async fn search_finds_every_version_and_opens_the_shown_one(backend: Backend) {
+    let h = Harness::start_on(Wire::Anthropic, backend).await;
     let (session, before) = two_exchanges(&h).await;
     h.double.enqueue(Script::reply("C"));
     run(

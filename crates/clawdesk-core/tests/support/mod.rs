@@ -156,9 +156,22 @@ pub struct Harness {
     pub pipeline: Pipeline,
     pub sink: Arc<RecordingSink>,
     pub wire: Wire,
+    /// The database behind `store` when the harness opened it on a backend
+    /// (dropping it drops a PostgreSQL test database).
+    pub backing: Option<stores::TestStore>,
 }
 
 impl Harness {
+    /// A harness whose store is of `backend` (see `support/stores.rs`).
+    pub async fn start_on(wire: Wire, backend: stores::Backend) -> Self {
+        let double = ProviderDouble::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let backing = backend.open().await;
+        let mut harness = Self::with(wire, double, dir, backing.store());
+        harness.backing = Some(backing);
+        harness
+    }
+
     pub async fn start(wire: Wire) -> Self {
         let double = ProviderDouble::start().await;
         let dir = tempfile::tempdir().unwrap();
@@ -196,6 +209,7 @@ impl Harness {
             pipeline,
             sink: Arc::new(RecordingSink::default()),
             wire,
+            backing: None,
         }
     }
 

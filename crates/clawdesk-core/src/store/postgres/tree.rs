@@ -58,7 +58,7 @@ pub(super) async fn leaf_below(
 ) -> AppResult<MessageId> {
     let leaf: MessageId = sqlx::query_scalar(
         "WITH RECURSIVE down(id, depth) AS (
-             SELECT $1::TEXT, 0
+             SELECT $1::TEXT COLLATE \"C\", 0
              UNION ALL
              SELECT child.id, down.depth + 1
              FROM down CROSS JOIN LATERAL (
@@ -88,7 +88,7 @@ pub(super) async fn set_active_path(
 ) -> AppResult<()> {
     sqlx::query(
         "WITH RECURSIVE up(id) AS (
-             SELECT $1::TEXT
+             SELECT $1::TEXT COLLATE \"C\"
              UNION ALL
              SELECT m.parent_id FROM messages AS m JOIN up ON m.id = up.id
              WHERE m.parent_id IS NOT NULL
