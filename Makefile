@@ -22,8 +22,11 @@ lint: frontend
 # Includes the bindings drift check (src-tauri/tests/bindings_drift.rs).
 # The guard listens on Ollama's default port and fails the run if any test
 # contacts it: tests reach only loopback servers they started themselves.
+# The store tests run on SQLite and on PostgreSQL: with-postgres.sh starts a
+# throw-away server (loopback and a socket in a temporary directory), gives
+# its URL to the tests in CLAWDESK_TEST_DATABASE_URL, and removes it after.
 test-rust: frontend
-	./scripts/hermetic-guard.py -- cargo test --workspace
+	./scripts/hermetic-guard.py -- ./scripts/with-postgres.sh -- cargo test --workspace
 
 # Secrets in a real Secret Service: gnome-keyring on a private D-Bus session
 # (test-rust runs the same tests without one, where they skip, and the file

@@ -3,8 +3,11 @@
 # WebKitGTK and friends for Tauri, Xvfb for headless window tests,
 # Chromium and its driver (the frontend in a browser, over the gateway), sqlite3
 # (the e2e benchmark seeds a database with it), gnome-keyring and a D-Bus
-# session bus (the keychain tests run against a real Secret Service), and the
-# npm packages. Safe to run again: it skips what is already there.
+# session bus (the keychain tests run against a real Secret Service),
+# PostgreSQL's server binaries (the store tests also run against a throw-away
+# server that scripts/with-postgres.sh starts; the cluster Debian may create
+# on install is not used), and the npm packages. Safe to run again: it skips
+# what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +19,7 @@ APT_PACKAGES=(
   chromium chromium-driver
   dbus-daemon
   sqlite3
+  postgresql
   gnome-keyring dbus-daemon dbus-bin dbus-x11
 )
 

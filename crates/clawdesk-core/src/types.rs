@@ -342,6 +342,29 @@ pub struct HealthStatus {
     pub log_directory: Option<String>,
     /// Where the API keys and the gateway token are kept.
     pub secret_store: SecretStoreStatus,
+    /// Which database holds the sessions.
+    pub storage: StorageStatus,
+}
+
+/// Which database holds the sessions, chosen at start: PostgreSQL when
+/// `CLAWDESK_DATABASE_URL` or `storage.databaseUrl` names a server, else the
+/// SQLite file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageStatus {
+    pub kind: StorageKind,
+    /// The database file, or the server's URL with its password masked
+    /// (`postgres://user:***@host/db`).
+    pub location: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum StorageKind {
+    /// An embedded SQLite file, owned by one process.
+    Sqlite,
+    /// A PostgreSQL server, which several `clawdesk serve` processes can share.
+    Postgres,
 }
 
 /// Where the secrets (API keys, the gateway token) are kept, chosen at

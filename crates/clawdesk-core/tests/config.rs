@@ -367,7 +367,9 @@ fn typed_config_keys_are_exactly_the_settable_leaves() {
     let mut runtime = Vec::new();
     leaves("", &config, &mut runtime);
     // Read-only: says whether the gateway token (a secret) is stored.
-    runtime.retain(|key| key != "gateway.tokenSet");
+    runtime.retain(|key| key != "gateway.tokenSet" && key != "storage.databaseUrlSet");
+    // Write-only: the database URL (a secret) is set, never read back.
+    runtime.push("storage.databaseUrl".to_string());
     runtime.sort();
     let typed_json = serde_json::to_value(ConfigValues::default()).unwrap();
     let mut typed: Vec<String> = typed_json.as_object().unwrap().keys().cloned().collect();
@@ -376,9 +378,16 @@ fn typed_config_keys_are_exactly_the_settable_leaves() {
     for key in &typed {
         let current = config
             .pointer(&format!("/{}", key.replace('.', "/")))
-            .unwrap();
+            .cloned()
+            .unwrap_or_else(|| {
+                assert_eq!(
+                    key, "storage.databaseUrl",
+                    "only write-only keys are absent"
+                );
+                serde_json::Value::Null
+            });
         manager
-            .update(key, current.clone())
+            .update(key, current)
             .unwrap_or_else(|e| panic!("{key}: {e:?}"));
     }
 
@@ -501,4 +510,55 @@ fn the_log_level_is_read_without_touching_the_config_file() {
         1,
         "the real load still reports it"
     );
+}
+
+/// The PostgreSQL URL is a secret: stored beside the API keys, never in
+/// config.toml, shown only as `storage.databaseUrlSet`; bad values are
+/// refused without being echoed, and change nothing.
+#[test]
+fn the_database_url_is_a_write_only_secret() {
+    let (dir, manager) = fresh();
+    assert!(!manager.get().storage.database_url_set);
+    let url = "postgres://alice:hunter2@db.example:5432/chats?sslmode=require";
+    manager.update("storage.databaseUrl", json!(url)).unwrap();
+    assert!(manager.get().storage.database_url_set);
+    assert_eq!(manager.database_url().unwrap().expose(), url);
+    manager.update("gateway.port", json!(1500)).unwrap();
+    let toml = std::fs::read_to_string(manager.file_path()).unwrap();
+    assert!(
+        !toml.contains("hunter2") && !toml.contains("databaseUrl"),
+        "{toml}"
+    );
+    let shown = serde_json::to_string(&*manager.get()).unwrap();
+    assert!(!shown.contains("hunter2"), "{shown}");
+
+    let reloaded = ConfigManager::load(dir.path());
+    assert!(reloaded.get().storage.database_url_set);
+    assert_eq!(reloaded.database_url().unwrap().expose(), url);
+
+    for bad in [
+        json!("mysql://alice:hunter3@db/chats"),
+        json!("/var/lib/clawdesk.db"),
+        json!("postgres://alice:hunter3@db/ch ats"),
+        json!("postgres://alice:hunter3@db:notaport/chats"),
+        json!(""),
+        json!(5432),
+    ] {
+        match manager.update("storage.databaseUrl", bad.clone()) {
+            Err(AppError::ConfigValue { key, expected, .. }) => {
+                assert_eq!(key, "storage.databaseUrl");
+                assert!(!expected.contains("hunter3"), "{expected}");
+            }
+            other => panic!("{bad} was not refused: {other:?}"),
+        }
+        assert_eq!(manager.database_url().unwrap().expose(), url, "unchanged");
+    }
+    let err = manager
+        .update("storage.databaseUrlSet", json!(false))
+        .unwrap_err();
+    assert!(matches!(err, AppError::ConfigKey { .. }), "{err:?}");
+
+    manager.update("storage.databaseUrl", json!(null)).unwrap();
+    assert!(!manager.get().storage.database_url_set);
+    assert!(ConfigManager::load(dir.path()).database_url().is_none());
 }

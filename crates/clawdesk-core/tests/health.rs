@@ -19,6 +19,10 @@ async fn health(h: &Harness, registry: &clawdesk_core::registry::ProviderRegistr
         channels: &ChannelRegistry::new(),
         uptime: Duration::from_secs(1),
         log_directory: None,
+        storage: &clawdesk_core::types::StorageStatus {
+            kind: clawdesk_core::types::StorageKind::Sqlite,
+            location: h.dir.path().join("clawdesk.db").display().to_string(),
+        },
     })
     .await
 }

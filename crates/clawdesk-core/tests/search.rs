@@ -11,24 +11,61 @@ use clawdesk_core::store::{NewMessage, NewSession, SqliteStore};
 use clawdesk_core::types::{MessageStatus, Role, SearchOptions, SearchResults};
 use clawdesk_core::{AppError, ClawDesk};
 use std::sync::Arc;
+use support::stores::{Backend, TestStore};
 use support::RecordingSink;
+
+on_every_store!(
+    words_prefixes_and_phrases_across_chats,
+    diacritics_and_case_are_folded_both_ways,
+    chinese_and_japanese_substrings_are_found,
+    filters_by_chat_role_and_date,
+    ranked_by_relevance_then_recency,
+    bad_queries_and_options_are_typed_and_change_nothing,
+    compacted_messages_stay_searchable_and_deleted_ones_go,
+    a_streaming_reply_is_indexed_as_it_is_rewritten,
+    messages_around_one_far_back_page_both_ways,
+);
 
 struct Fixture {
     desk: ClawDesk,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL test database (dropped with the fixture).
+    _database: Option<TestStore>,
 }
 
 impl Fixture {
-    async fn new() -> Self {
+    /// The core on a fresh store of `backend`: PostgreSQL is chosen the way
+    /// a user chooses it, through `storage.databaseUrl`.
+    async fn new(backend: Backend) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("clawdesk.db");
-        let desk = ClawDesk::initialize(
-            &dir.path().join("config"),
-            move |_| db,
-            Arc::new(RecordingSink::default()),
-        )
-        .await;
-        Self { desk, _dir: dir }
+        let config_dir = dir.path().join("config");
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let database = backend.open().await;
+                clawdesk_core::config::ConfigManager::load(&config_dir)
+                    .update(
+                        "storage.databaseUrl",
+                        serde_json::json!(database.database_url().unwrap()),
+                    )
+                    .unwrap();
+                Some(database)
+            }
+        };
+        let desk =
+            ClawDesk::initialize(&config_dir, move |_| db, Arc::new(RecordingSink::default()))
+                .await;
+        let expected = match backend {
+            Backend::Sqlite => clawdesk_core::types::StorageKind::Sqlite,
+            Backend::Postgres => clawdesk_core::types::StorageKind::Postgres,
+        };
+        assert_eq!(desk.storage.kind, expected);
+        Self {
+            desk,
+            _dir: dir,
+            _database: database,
+        }
     }
 
     async fn chat(&self, texts: &[(Role, &str)]) -> (SessionId, Vec<MessageId>) {
@@ -111,9 +148,8 @@ fn highlighted(results: &SearchResults) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn words_prefixes_and_phrases_across_chats() {
-    let f = Fixture::new().await;
+async fn words_prefixes_and_phrases_across_chats(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let (a, a_ids) = f
         .chat(&[
             (Role::User, "How do I handle errors in async Rust?"),
@@ -151,9 +187,8 @@ async fn words_prefixes_and_phrases_across_chats() {
     assert_eq!(results.groups[0].hits[0].role, Role::User);
 }
 
-#[tokio::test]
-async fn diacritics_and_case_are_folded_both_ways() {
-    let f = Fixture::new().await;
+async fn diacritics_and_case_are_folded_both_ways(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let (_, ids) = f
         .chat(&[
             (Role::User, "Meet me at the Café Müller"),
@@ -179,9 +214,8 @@ async fn diacritics_and_case_are_folded_both_ways() {
     assert_eq!(parts, vec!["CAFÉ", "Café", "cafe"]);
 }
 
-#[tokio::test]
-async fn chinese_and_japanese_substrings_are_found() {
-    let f = Fixture::new().await;
+async fn chinese_and_japanese_substrings_are_found(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let (_, ids) = f
         .chat(&[
             (Role::User, "私は日本語のテキストを書いています"),
@@ -205,9 +239,8 @@ async fn chinese_and_japanese_substrings_are_found() {
     assert_eq!(highlighted(&results), vec!["中文"]);
 }
 
-#[tokio::test]
-async fn filters_by_chat_role_and_date() {
-    let f = Fixture::new().await;
+async fn filters_by_chat_role_and_date(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let (a, a_ids) = f
         .chat(&[
             (Role::User, "deploy question"),
@@ -271,9 +304,8 @@ async fn filters_by_chat_role_and_date() {
     assert!(!f.search("deploy").await.truncated);
 }
 
-#[tokio::test]
-async fn ranked_by_relevance_then_recency() {
-    let f = Fixture::new().await;
+async fn ranked_by_relevance_then_recency(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let (_, ids) = f
         .chat(&[
             (Role::User, "kernel"),
@@ -291,9 +323,8 @@ async fn ranked_by_relevance_then_recency() {
     assert_eq!(f.search("kernel").await.groups[0].session_id, other);
 }
 
-#[tokio::test]
-async fn bad_queries_and_options_are_typed_and_change_nothing() {
-    let f = Fixture::new().await;
+async fn bad_queries_and_options_are_typed_and_change_nothing(backend: Backend) {
+    let f = Fixture::new(backend).await;
     f.chat(&[(Role::User, "something to find")]).await;
     for query in [
         "",
@@ -367,9 +398,8 @@ async fn bad_queries_and_options_are_typed_and_change_nothing() {
     assert_eq!(f.found(r#""something to""#).await.len(), 1);
 }
 
-#[tokio::test]
-async fn compacted_messages_stay_searchable_and_deleted_ones_go() {
-    let f = Fixture::new().await;
+async fn compacted_messages_stay_searchable_and_deleted_ones_go(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let (session, ids) = f
         .chat(&[
             (Role::User, "remember the password hint: blue giraffe"),
@@ -402,9 +432,8 @@ async fn compacted_messages_stay_searchable_and_deleted_ones_go() {
     assert!(f.search("giraffe").await.groups.is_empty());
 }
 
-#[tokio::test]
-async fn a_streaming_reply_is_indexed_as_it_is_rewritten() {
-    let f = Fixture::new().await;
+async fn a_streaming_reply_is_indexed_as_it_is_rewritten(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let (session, _) = f.chat(&[(Role::User, "tell me")]).await;
     let reply = f.append(&session, Role::Assistant, "").await;
     for text in ["first", "first draft", "first draft done 完成了吗"] {
@@ -426,9 +455,8 @@ async fn a_streaming_reply_is_indexed_as_it_is_rewritten() {
     assert_eq!(f.found("rewritten").await, vec![reply]);
 }
 
-#[tokio::test]
-async fn messages_around_one_far_back_page_both_ways() {
-    let f = Fixture::new().await;
+async fn messages_around_one_far_back_page_both_ways(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let texts: Vec<String> = (0..300).map(|i| format!("message {i}")).collect();
     let pairs: Vec<(Role, &str)> = texts.iter().map(|t| (Role::User, t.as_str())).collect();
     let (session, ids) = f.chat(&pairs).await;

@@ -16,11 +16,12 @@ mod search;
 mod sessions;
 mod system;
 
-use crate::config::{AppConfig, ConfigManager, SecretStoreOptions};
+use crate::config::{AppConfig, ConfigManager, Secret, SecretStoreOptions};
 use crate::metrics::MetricsRecorder;
 use crate::pipeline::{Pipeline, StreamEvent, StreamSink};
 use crate::registry::{ChannelRegistry, ProviderRegistry};
-use crate::store::{SessionStore, SqliteStore, UnavailableStore};
+use crate::store::{SessionStore, StoreTarget};
+use crate::types::StorageStatus;
 use crate::AppResult;
 use arc_swap::ArcSwap;
 use std::future::Future;
@@ -55,14 +56,18 @@ pub struct ClawDesk {
     gateway_update: Arc<tokio::sync::Mutex<()>>,
     /// Where the transport writes the log files, which `get_health` reports.
     pub log_directory: Option<PathBuf>,
+    /// Which database holds the sessions (password masked), for `get_health`.
+    pub storage: StorageStatus,
 }
 
 impl ClawDesk {
-    /// Loads config from `config_dir` and opens the store at the path
-    /// `database` gives for the configured `storage.databasePath` (where
-    /// files live is the transport's business). Never fails: an unreadable
-    /// database gives a store that answers every call with its `storage`
-    /// error (and an unhealthy health check) while the file is left untouched.
+    /// Loads config from `config_dir` and opens the store: the PostgreSQL
+    /// database of the config's `storage.databaseUrl` secret when one is
+    /// stored, else the SQLite file at the path `database` gives for the
+    /// configured `storage.databasePath` (where files live is the
+    /// transport's business). Never fails: a database that cannot be opened
+    /// gives a store that answers every call with its `storage` error (and
+    /// an unhealthy health check) while a file is left untouched.
     ///
     /// Secrets stay in `secrets.toml` in `config_dir`; the app, which may use
     /// the OS keychain, calls [`ClawDesk::initialize_with_secrets`].
@@ -74,6 +79,7 @@ impl ClawDesk {
         Self::initialize_with_secrets(
             config_dir,
             &SecretStoreOptions::file_only(),
+            None,
             database,
             stream_sink,
         )
@@ -81,11 +87,14 @@ impl ClawDesk {
     }
 
     /// [`ClawDesk::initialize`], with the secrets where `secrets` chooses
-    /// (the OS keychain when it answers in time). The keychain is probed on
-    /// a blocking thread, so a slow one never stalls the async runtime.
+    /// (the OS keychain when it answers in time), and `database_url` (the
+    /// transport's `CLAWDESK_DATABASE_URL`) winning over the configured
+    /// database. The keychain is probed on a blocking thread, so a slow one
+    /// never stalls the async runtime.
     pub async fn initialize_with_secrets(
         config_dir: &Path,
         secrets: &SecretStoreOptions,
+        database_url: Option<Secret>,
         database: impl FnOnce(Option<&str>) -> PathBuf,
         stream_sink: Arc<dyn StreamSink>,
     ) -> Self {
@@ -103,23 +112,37 @@ impl ClawDesk {
             }
         };
         let config = config_manager.shared();
-        let db_path = database(config.load().storage.database_path.as_deref());
-        let session_store: Arc<dyn SessionStore> = match SqliteStore::open(&db_path).await {
-            Ok(store) => {
-                // A reply that was streaming when the app last stopped cannot
-                // resume; keep its text and say honestly that it failed.
-                if let Ok(recovered) = store.recover_interrupted().await {
-                    if recovered > 0 {
-                        tracing::info!("marked {recovered} interrupted replies as failed");
-                    }
-                }
-                Arc::new(store)
+        let target = StoreTarget::choose(database_url, config_manager.database_url(), || {
+            database(config.load().storage.database_path.as_deref())
+        });
+        let session_store = target.open().await;
+        // A reply that was streaming when the app last stopped cannot
+        // resume; keep its text and say honestly that it failed.
+        if let Ok(recovered) = session_store.recover_interrupted().await {
+            if recovered > 0 {
+                tracing::info!("marked {recovered} interrupted replies as failed");
             }
-            Err(err) => {
-                tracing::error!("the store is unavailable: {err}");
-                Arc::new(UnavailableStore::new(err))
-            }
-        };
+        }
+        Self::assemble(config_manager, session_store, target.status(), stream_sink)
+    }
+
+    /// The backend on a store opened elsewhere (tests, tools).
+    pub fn with_store(
+        config_manager: Arc<ConfigManager>,
+        session_store: Arc<dyn SessionStore>,
+        storage: StorageStatus,
+        stream_sink: Arc<dyn StreamSink>,
+    ) -> Self {
+        Self::assemble(config_manager, session_store, storage, stream_sink)
+    }
+
+    fn assemble(
+        config_manager: Arc<ConfigManager>,
+        session_store: Arc<dyn SessionStore>,
+        storage: StorageStatus,
+        stream_sink: Arc<dyn StreamSink>,
+    ) -> Self {
+        let config = config_manager.shared();
         let provider_registry = Arc::new(ProviderRegistry::with_config_manager(
             config_manager.clone(),
         ));
@@ -148,6 +171,7 @@ impl ClawDesk {
             gateway_control: Arc::new(Mutex::new(gateway::no_control())),
             gateway_update: Arc::new(tokio::sync::Mutex::new(())),
             log_directory: None,
+            storage,
         }
     }
 

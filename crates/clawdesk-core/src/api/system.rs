@@ -18,6 +18,7 @@ impl ClawDesk {
                 channels: &self.channel_registry,
                 uptime: self.metrics.uptime(),
                 log_directory: self.log_directory.as_deref(),
+                storage: &self.storage,
             })
             .await)
         })

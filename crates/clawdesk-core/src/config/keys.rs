@@ -75,6 +75,12 @@ fn merge_into(path: &mut Vec<String>, target: &mut Value, new: Value) -> Result<
             "is read-only; the token is made on first enable and replaced with rotate_gateway_token",
         ));
     }
+    if refs == ["storage", "databaseUrlSet"] {
+        return Err(AppError::config_key(
+            key,
+            "is read-only; set storage.databaseUrl instead",
+        ));
+    }
     if !same_json_type(target, &new) {
         return Err(AppError::config_value(key, expectation(&refs, target)));
     }
@@ -222,7 +228,7 @@ pub(crate) fn overlay_file(defaults: &mut Value, file: Value, path: &mut Vec<Str
 }
 
 /// The JSON of a config as it goes into the TOML file: no derived
-/// `apiKeySet` or `tokenSet`, no nulls (TOML has none; a missing key means the default).
+/// `apiKeySet`, `tokenSet` or `databaseUrlSet`, no nulls (TOML has none; a missing key means the default).
 pub(crate) fn to_file_json(config_json: &Value) -> Value {
     fn strip(value: &Value, parent_is_provider: bool) -> Option<Value> {
         match value {
@@ -239,6 +245,9 @@ pub(crate) fn to_file_json(config_json: &Value) -> Value {
     let mut out = strip(config_json, false).unwrap_or(Value::Null);
     if let Some(gateway) = out.get_mut("gateway").and_then(Value::as_object_mut) {
         gateway.remove("tokenSet");
+    }
+    if let Some(storage) = out.get_mut("storage").and_then(Value::as_object_mut) {
+        storage.remove("databaseUrlSet");
     }
     if let Some(providers) = out.get_mut("providers").and_then(Value::as_object_mut) {
         for entry in providers.values_mut() {

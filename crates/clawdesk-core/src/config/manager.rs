@@ -4,7 +4,7 @@ use super::keys::{self, split_key};
 use super::secret_store::{SecretStore, SecretStoreOptions};
 use super::secrets::{write_atomically, Secret};
 use super::types::{AppConfig, LogLevel};
-use super::validate::validate;
+use super::validate::{is_usable_postgres_url, validate, DATABASE_URL_EXPECTATION};
 use crate::error::{AppError, AppResult};
 use crate::types::SecretStoreStatus;
 use arc_swap::ArcSwap;
@@ -86,7 +86,9 @@ impl ConfigManager {
             }
         };
 
-        let names: Vec<String> = std::iter::once(GATEWAY_TOKEN.to_string())
+        let names: Vec<String> = [GATEWAY_TOKEN, DATABASE_URL]
+            .into_iter()
+            .map(str::to_string)
             .chain(config.providers.keys().cloned())
             .collect();
         let opened = SecretStore::open(dir, secrets, &names);
@@ -148,6 +150,9 @@ impl ConfigManager {
         if let ["providers", name, "apiKey"] = parts.as_slice() {
             return self.update_api_key(key, name, value);
         }
+        if parts.as_slice() == ["storage", "databaseUrl"] {
+            return self.update_database_url(key, value);
+        }
 
         let current = self.current.load_full();
         let current_json = serde_json::to_value(&*current).map_err(AppError::internal)?;
@@ -179,6 +184,41 @@ impl ConfigManager {
                 Err(err) => tracing::warn!("a removed provider's key stays stored: {err}"),
             }
         }
+        self.current.store(Arc::new(next));
+        Ok(())
+    }
+
+    /// The PostgreSQL URL `storage.databaseUrl` stored (with the secrets:
+    /// it may hold a password), if any.
+    pub fn database_url(&self) -> Option<Secret> {
+        self.secrets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(DATABASE_URL)
+            .cloned()
+    }
+
+    /// Stores (or with `null` removes) the database URL among the secrets;
+    /// the value is never echoed, in errors or anywhere. Read at start-up.
+    fn update_database_url(&self, key: &str, value: Value) -> AppResult<()> {
+        let new_secret = match value {
+            Value::Null => None,
+            Value::String(url) if is_usable_postgres_url(url.trim()) => {
+                Some(Secret::new(url.trim()))
+            }
+            _ => return Err(AppError::config_value(key, DATABASE_URL_EXPECTATION)),
+        };
+        let current = self.current.load_full();
+        let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
+        let mut next_secrets = secrets.clone();
+        match new_secret {
+            Some(secret) => next_secrets.insert(DATABASE_URL.to_string(), secret),
+            None => next_secrets.remove(DATABASE_URL),
+        };
+        self.secret_store.write(&next_secrets, &[DATABASE_URL])?;
+        *secrets = next_secrets;
+        let mut next = (*current).clone();
+        mark_api_keys(&mut next, &secrets);
         self.current.store(Arc::new(next));
         Ok(())
     }
@@ -300,7 +340,11 @@ fn mark_api_keys(config: &mut AppConfig, secrets: &BTreeMap<String, Secret>) {
         provider.api_key_set = secrets.contains_key(name);
     }
     config.gateway.token_set = secrets.contains_key(GATEWAY_TOKEN);
+    config.storage.database_url_set = secrets.contains_key(DATABASE_URL);
 }
+
+/// The database URL's entry among the secrets (no provider name has a dot).
+const DATABASE_URL: &str = "storage.databaseUrl";
 
 /// The gateway token's entry among the secrets. Provider names cannot
 /// contain a dot, so it never collides with a provider's API key.

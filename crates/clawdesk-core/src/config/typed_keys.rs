@@ -52,6 +52,12 @@ pub struct ConfigValues {
     /// `null` puts the database back in the app's data directory.
     #[serde(rename = "storage.databasePath")]
     pub storage_database_path: Option<String>,
+    /// Write-only (a secret: masked in health, never in config.toml): a
+    /// `postgres://` URL puts the sessions on that server from the next
+    /// start; `null` goes back to the local database. `CLAWDESK_DATABASE_URL`
+    /// wins over it.
+    #[serde(rename = "storage.databaseUrl")]
+    pub storage_database_url: Option<String>,
     /// Read at start-up; `RUST_LOG` wins when set.
     #[serde(rename = "logging.level")]
     pub logging_level: LogLevel,

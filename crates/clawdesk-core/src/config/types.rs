@@ -147,6 +147,12 @@ pub struct StorageConfig {
     /// Database file; `null` means `clawdesk.db` in the app's data directory.
     /// Read at start-up.
     pub database_path: Option<String>,
+    /// Read-only: a PostgreSQL database is configured (set it, write-only,
+    /// with `update_config("storage.databaseUrl", "postgres://…")`; it is
+    /// kept with the secrets, never in config.toml). Read at start-up; the
+    /// `CLAWDESK_DATABASE_URL` environment variable wins over it.
+    #[serde(default)]
+    pub database_url_set: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
@@ -238,6 +244,7 @@ impl Default for AppConfig {
             },
             storage: StorageConfig {
                 database_path: None,
+                database_url_set: false,
             },
             logging: LoggingConfig {
                 level: LogLevel::Info,

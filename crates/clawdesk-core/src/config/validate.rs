@@ -141,6 +141,19 @@ pub fn validate(config: &AppConfig) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// What `storage.databaseUrl` takes.
+pub const DATABASE_URL_EXPECTATION: &str =
+    "a postgres:// or postgresql:// URL, or null for the local database";
+
+/// A URL the PostgreSQL store can connect with: the scheme, and options
+/// the driver parses, without spaces or control characters.
+pub fn is_usable_postgres_url(url: &str) -> bool {
+    use std::str::FromStr;
+    crate::store::database_url::is_postgres_url(url)
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        && sqlx::postgres::PgConnectOptions::from_str(url).is_ok()
+}
+
 /// What a single leaf expects, for error messages about wrong types. Provider
 /// names are wildcards. `None` means "describe it by the current value's type".
 pub fn leaf_expectation(path: &[&str]) -> Option<&'static str> {
@@ -161,6 +174,7 @@ pub fn leaf_expectation(path: &[&str]) -> Option<&'static str> {
         ["network", "maxRetries"] => "an integer from 0 to 10",
         ["network", _] => "milliseconds from 100 to 600000",
         ["storage", "databasePath"] => "a file path, or null for the default",
+        ["storage", "databaseUrl"] => DATABASE_URL_EXPECTATION,
         ["logging", "level"] => "one of \"error\", \"warn\", \"info\", \"debug\", \"trace\"",
         _ => return None,
     })

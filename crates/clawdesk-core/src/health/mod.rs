@@ -10,7 +10,7 @@ pub use providers::{provider_health, providers_check};
 use crate::config::ConfigManager;
 use crate::registry::{ChannelRegistry, ProviderRegistry};
 use crate::store::SessionStore;
-use crate::types::{HealthCheck, HealthLevel, HealthStatus, ProviderState};
+use crate::types::{HealthCheck, HealthLevel, HealthStatus, ProviderState, StorageStatus};
 use std::time::Duration;
 
 /// A store round trip slower than this marks the store as degraded.
@@ -23,6 +23,7 @@ pub struct HealthInputs<'a> {
     pub channels: &'a ChannelRegistry,
     pub uptime: Duration,
     pub log_directory: Option<&'a std::path::Path>,
+    pub storage: &'a StorageStatus,
 }
 
 pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
@@ -83,6 +84,7 @@ pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
             .log_directory
             .map(|dir| dir.to_string_lossy().into_owned()),
         secret_store: inputs.config.secret_store_status().clone(),
+        storage: inputs.storage.clone(),
     }
 }
 

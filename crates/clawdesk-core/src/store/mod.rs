@@ -6,6 +6,7 @@ mod failed;
 mod import;
 mod index;
 mod lock;
+mod open;
 mod postgres;
 mod search;
 mod sqlite;
@@ -14,6 +15,7 @@ mod tree;
 mod upgrade;
 
 pub use failed::UnavailableStore;
+pub use open::{StoreTarget, DATABASE_URL_ENV};
 pub use postgres::{pg_migrator, pg_page_query_sql, tsquery, PgStore};
 pub use search::SEARCH_CANDIDATES;
 pub use sqlite::{migrator, page_query_sql, SqliteStore, INTERRUPTED};
