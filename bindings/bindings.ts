@@ -288,6 +288,13 @@ export type ConfigValues = {
 	"network.maxRetryWaitMs": number,
 	/**  `null` puts the database back in the app's data directory. */
 	"storage.databasePath": string | null,
+	/**
+	 *  Write-only (a secret: masked in health, never in config.toml): a
+	 *  `postgres://` URL puts the sessions on that server from the next
+	 *  start; `null` goes back to the local database. `CLAWDESK_DATABASE_URL`
+	 *  wins over it.
+	 */
+	"storage.databaseUrl": string | null,
 	/**  Read at start-up; `RUST_LOG` wins when set. */
 	"logging.level": LogLevel,
 };
@@ -396,6 +403,8 @@ export type HealthStatus = {
 	logDirectory: string | null,
 	/**  Where the API keys and the gateway token are kept. */
 	secretStore: SecretStoreStatus,
+	/**  Which database holds the sessions. */
+	storage: StorageStatus,
 };
 
 /**
@@ -825,6 +834,33 @@ export type StorageConfig = {
 	 *  Read at start-up.
 	 */
 	databasePath: string | null,
+	/**
+	 *  Read-only: a PostgreSQL database is configured (set it, write-only,
+	 *  with `update_config("storage.databaseUrl", "postgres://…")`; it is
+	 *  kept with the secrets, never in config.toml). Read at start-up; the
+	 *  `CLAWDESK_DATABASE_URL` environment variable wins over it.
+	 */
+	databaseUrlSet: boolean,
+};
+
+export type StorageKind = 
+/**  An embedded SQLite file, owned by one process. */
+"sqlite" | 
+/**  A PostgreSQL server, which several `clawdesk serve` processes can share. */
+"postgres";
+
+/**
+ *  Which database holds the sessions, chosen at start: PostgreSQL when
+ *  `CLAWDESK_DATABASE_URL` or `storage.databaseUrl` names a server, else the
+ *  SQLite file.
+ */
+export type StorageStatus = {
+	kind: StorageKind,
+	/**
+	 *  The database file, or the server's URL with its password masked
+	 *  (`postgres://user:***@host/db`).
+	 */
+	location: string,
 };
 
 /**  One piece of reply text; `index` counts from 0 with no gaps. */

@@ -26,6 +26,7 @@ const freshInstall: HealthStatus = {
   ],
   logDirectory: null,
   secretStore: { kind: "keychain", detail: "Secret Service, service dev.clawdesk.app" },
+  storage: { kind: "sqlite", location: "/home/u/.local/share/dev.clawdesk.app/clawdesk.db" },
 };
 
 /** Just started: the reachability check of Ollama is still running. */
@@ -92,6 +93,7 @@ describe("status", () => {
     await renderStatus(() => ({
       ...freshInstall,
       secretStore: { kind: "file", detail: "/home/u/.config/dev.clawdesk.app/secrets.toml (no OS keychain answered: no bus)" },
+      storage: { kind: "sqlite", location: "/home/u/.local/share/dev.clawdesk.app/clawdesk.db" },
     }));
     const fallback = screen.getAllByTestId("secret-store").find((el) => el.dataset.kind === "file")!;
     expect(fallback.textContent).toContain("in secrets.toml (readable by you only)");

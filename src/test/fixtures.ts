@@ -75,7 +75,7 @@ export function config(): AppConfig {
     defaults: { model: "anthropic/claude-sonnet-4-5", systemPrompt: "You are helpful." },
     compaction: { auto: true, thresholdPercent: 80, keepRecent: 8, summaryPrompt: "Summarize." },
     network: { connectTimeoutMs: 10000, firstByteTimeoutMs: 60000, idleTimeoutMs: 30000, maxRetries: 2, maxRetryWaitMs: 30000 },
-    storage: { databasePath: null },
+    storage: { databasePath: null, databaseUrlSet: false },
     logging: { level: "info" },
   };
 }
@@ -95,6 +95,7 @@ export const health: HealthStatus = {
   ],
   logDirectory: "/home/u/.local/share/dev.clawdesk.app/logs",
   secretStore: { kind: "file", detail: "/home/u/.config/dev.clawdesk.app/secrets.toml (no OS keychain answered: no session bus)" },
+  storage: { kind: "sqlite", location: "/home/u/.local/share/dev.clawdesk.app/clawdesk.db" },
 };
 
 export const channels: ChannelInfo[] = [

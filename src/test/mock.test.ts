@@ -90,7 +90,7 @@ describe("bindings/mock", () => {
     const mock = mockCommands({});
     const got: string[] = [];
     const unlisten = await events.streamChunk.listen((e) => got.push(e.payload.content));
-    mock.set({ getHealth: () => ({ status: "healthy", uptime: 1, channelsActive: 0, providersActive: 0, checks: [], providers: [], logDirectory: null, secretStore: { kind: "file", detail: "secrets.toml" } }) });
+    mock.set({ getHealth: () => ({ status: "healthy", uptime: 1, channelsActive: 0, providersActive: 0, checks: [], providers: [], logDirectory: null, secretStore: { kind: "file", detail: "secrets.toml" }, storage: { kind: "sqlite", location: "clawdesk.db" } }) });
     expect((await commands.getHealth()).status).toBe("ok");
     await emitEvent("streamChunk", { sessionId: SA, messageId: MA, content: "Hi", index: 0 });
     unlisten();

@@ -151,7 +151,6 @@ pub struct StorageConfig {
     /// with `update_config("storage.databaseUrl", "postgres://…")`; it is
     /// kept with the secrets, never in config.toml). Read at start-up; the
     /// `CLAWDESK_DATABASE_URL` environment variable wins over it.
-    #[serde(default)]
     pub database_url_set: bool,
 }
 
