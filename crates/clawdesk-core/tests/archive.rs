@@ -11,6 +11,20 @@ use clawdesk_core::AppError;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use support::stores::{Backend, TestStore};
+
+mod support;
+
+on_every_store!(
+    export_import_export_gives_identical_files,
+    one_chat_exports_as_json_that_round_trips_and_as_markdown,
+    chatgpt_export_imports_each_conversations_active_branch,
+    importing_our_archive_twice_does_not_duplicate_chats,
+    a_truncated_or_malformed_file_imports_nothing_and_says_where,
+    import_reports_progress_up_to_the_total,
+    paths_must_be_absolute_and_readable,
+    a_branched_chat_exports_the_path_it_shows,
+);
 
 struct NoSink;
 impl StreamSink for NoSink {
@@ -21,19 +35,59 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-/// An app on its own directory, with the v3 fixture's chats or none.
-async fn app(dir: &Path, with_fixture_chats: bool) -> ClawDesk {
+/// An app on its own directory, with the v3 fixture's chats or none, its
+/// sessions in the store of `backend`: SQLite in the directory, or a fresh
+/// PostgreSQL database chosen through `storage.databaseUrl` (the fixture's
+/// chats then come in through an export and import).
+async fn app(dir: &Path, with_fixture_chats: bool, backend: Backend) -> App {
     std::fs::create_dir_all(dir.join("config")).unwrap();
     std::fs::copy(
         fixtures().join("v3/config.toml"),
         dir.join("config/config.toml"),
     )
     .unwrap();
-    if with_fixture_chats {
-        std::fs::copy(fixtures().join("v3/clawdesk.db"), dir.join("clawdesk.db")).unwrap();
-    }
+    let database = match backend {
+        Backend::Sqlite => {
+            if with_fixture_chats {
+                std::fs::copy(fixtures().join("v3/clawdesk.db"), dir.join("clawdesk.db")).unwrap();
+            }
+            None
+        }
+        Backend::Postgres => {
+            let database = backend.open().await;
+            clawdesk_core::config::ConfigManager::load(&dir.join("config"))
+                .update(
+                    "storage.databaseUrl",
+                    serde_json::json!(database.database_url().unwrap()),
+                )
+                .unwrap();
+            Some(database)
+        }
+    };
     let db = dir.join("clawdesk.db");
-    ClawDesk::initialize(&dir.join("config"), |_| db, Arc::new(NoSink)).await
+    let desk = ClawDesk::initialize(&dir.join("config"), |_| db, Arc::new(NoSink)).await;
+    if backend == Backend::Postgres && with_fixture_chats {
+        let file = path(dir, "fixture.json");
+        std::fs::write(&file, exported_fixture().await).unwrap();
+        desk.import_archive(file, ignore).await.unwrap();
+    }
+    App {
+        desk,
+        _database: database,
+    }
+}
+
+/// The app, and the PostgreSQL test database it uses (dropped with it).
+struct App {
+    desk: ClawDesk,
+    _database: Option<TestStore>,
+}
+
+impl std::ops::Deref for App {
+    type Target = ClawDesk;
+    fn deref(&self) -> &ClawDesk {
+        &self.desk
+    }
 }
 
 fn path(dir: &Path, name: &str) -> String {
@@ -42,16 +96,15 @@ fn path(dir: &Path, name: &str) -> String {
 
 fn ignore(_: ImportProgress) {}
 
-#[tokio::test]
-async fn export_import_export_gives_identical_files() {
+async fn export_import_export_gives_identical_files(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let source = app(&dir.path().join("a"), true).await;
+    let source = app(&dir.path().join("a"), true, backend).await;
     let first = path(dir.path(), "first.json");
     let exported = source.export_all_sessions(first.clone()).await.unwrap();
     assert_eq!(exported.sessions, 4);
     assert_eq!(exported.messages, 137);
 
-    let target = app(&dir.path().join("b"), false).await;
+    let target = app(&dir.path().join("b"), false, backend).await;
     let imported = target.import_archive(first.clone(), ignore).await.unwrap();
     assert_eq!(imported.source, ImportSource::Clawdesk);
     assert_eq!(imported.sessions_imported, 4);
@@ -96,10 +149,9 @@ async fn export_import_export_gives_identical_files() {
     }
 }
 
-#[tokio::test]
-async fn one_chat_exports_as_json_that_round_trips_and_as_markdown() {
+async fn one_chat_exports_as_json_that_round_trips_and_as_markdown(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let source = app(&dir.path().join("a"), true).await;
+    let source = app(&dir.path().join("a"), true, backend).await;
     let chat = source
         .list_sessions()
         .await
@@ -113,7 +165,7 @@ async fn one_chat_exports_as_json_that_round_trips_and_as_markdown() {
         .await
         .unwrap();
     assert_eq!((result.sessions, result.messages), (1, 11));
-    let target = app(&dir.path().join("b"), false).await;
+    let target = app(&dir.path().join("b"), false, backend).await;
     target.import_archive(json.clone(), ignore).await.unwrap();
     let again = path(dir.path(), "again.json");
     target
@@ -133,10 +185,9 @@ async fn one_chat_exports_as_json_that_round_trips_and_as_markdown() {
     assert_eq!(text.matches(" · compacted\n").count(), 6);
 }
 
-#[tokio::test]
-async fn chatgpt_export_imports_each_conversations_active_branch() {
+async fn chatgpt_export_imports_each_conversations_active_branch(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let desk = app(dir.path(), false).await;
+    let desk = app(dir.path(), false, backend).await;
     let file = fixtures().join("chatgpt/conversations.json");
     let result = desk
         .import_archive(file.to_str().unwrap().to_owned(), ignore)
@@ -211,10 +262,9 @@ async fn chatgpt_export_imports_each_conversations_active_branch() {
     assert_eq!(desk.list_sessions().await.unwrap().len(), 2);
 }
 
-#[tokio::test]
-async fn importing_our_archive_twice_does_not_duplicate_chats() {
+async fn importing_our_archive_twice_does_not_duplicate_chats(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let source = app(&dir.path().join("a"), true).await;
+    let source = app(&dir.path().join("a"), true, backend).await;
     let file = path(dir.path(), "all.json");
     source.export_all_sessions(file.clone()).await.unwrap();
     // Into the app that has them already: all skipped.
@@ -231,9 +281,9 @@ async fn importing_our_archive_twice_does_not_duplicate_chats() {
 
 /// Imports `bytes` into an empty app and returns the error; asserts that
 /// nothing was imported.
-async fn refused(bytes: &[u8]) -> (String, String) {
+async fn refused(backend: Backend, bytes: &[u8]) -> (String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let desk = app(dir.path(), false).await;
+    let desk = app(dir.path(), false, backend).await;
     let file = path(dir.path(), "bad.json");
     std::fs::write(&file, bytes).unwrap();
     let err = desk.import_archive(file, ignore).await.unwrap_err();
@@ -247,71 +297,80 @@ async fn refused(bytes: &[u8]) -> (String, String) {
     }
 }
 
+/// The v3 fixture's chats as an archive (exported from SQLite, where the
+/// fixture database is).
 async fn exported_fixture() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
-    let desk = app(dir.path(), true).await;
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::copy(
+        fixtures().join("v3/config.toml"),
+        config.join("config.toml"),
+    )
+    .unwrap();
+    let db = dir.path().join("clawdesk.db");
+    std::fs::copy(fixtures().join("v3/clawdesk.db"), &db).unwrap();
+    let desk = ClawDesk::initialize(&config, |_| db, Arc::new(NoSink)).await;
     let file = path(dir.path(), "all.json");
     desk.export_all_sessions(file.clone()).await.unwrap();
     std::fs::read(file).unwrap()
 }
 
-#[tokio::test]
-async fn a_truncated_or_malformed_file_imports_nothing_and_says_where() {
+async fn a_truncated_or_malformed_file_imports_nothing_and_says_where(backend: Backend) {
     let good = exported_fixture().await;
 
-    let (path, reason) = refused(&good[..good.len() / 2]).await;
+    let (path, reason) = refused(backend, &good[..good.len() / 2]).await;
     assert_eq!(path, "");
     assert!(reason.contains("truncated"), "{reason}");
 
-    let (path, reason) = refused(b"<html>not json</html>").await;
+    let (path, reason) = refused(backend, b"<html>not json</html>").await;
     assert_eq!(path, "");
     assert!(reason.contains("not valid JSON"), "{reason}");
 
     let mut json: Value = serde_json::from_slice(&good).unwrap();
     // The last chat is bad: the first three must not be imported either.
     json["sessions"][3]["messages"][0]["role"] = "robot".into();
-    let (path, reason) = refused(json.to_string().as_bytes()).await;
+    let (path, reason) = refused(backend, json.to_string().as_bytes()).await;
     assert_eq!(path, "sessions[3].messages[0].role");
     assert!(reason.contains("robot"), "{reason}");
 
     let mut json: Value = serde_json::from_slice(&good).unwrap();
     json["sessions"][1]["messages"][2]["id"] = "msg_nope".into();
-    let (path, _) = refused(json.to_string().as_bytes()).await;
+    let (path, _) = refused(backend, json.to_string().as_bytes()).await;
     assert_eq!(path, "sessions[1].messages[2].id");
 
     let mut json: Value = serde_json::from_slice(&good).unwrap();
     json["sessions"][2]["session"]["messageCount"] = 99.into();
-    let (path, reason) = refused(json.to_string().as_bytes()).await;
+    let (path, reason) = refused(backend, json.to_string().as_bytes()).await;
     assert_eq!(path, "sessions[2].session.messageCount");
     assert!(reason.contains("99"), "{reason}");
 
     let mut json: Value = serde_json::from_slice(&good).unwrap();
     json["version"] = 2.into();
-    let (path, reason) = refused(json.to_string().as_bytes()).await;
+    let (path, reason) = refused(backend, json.to_string().as_bytes()).await;
     assert_eq!(path, "version");
     assert!(reason.contains("newer"), "{reason}");
 
     let mut json: Value = serde_json::from_slice(&good).unwrap();
     json["sessions"][3]["messages"][1]["timestamp"] = "yesterday".into();
-    let (path, _) = refused(json.to_string().as_bytes()).await;
+    let (path, _) = refused(backend, json.to_string().as_bytes()).await;
     assert_eq!(path, "sessions[3].messages[1].timestamp");
 
     let chatgpt = std::fs::read(fixtures().join("chatgpt/conversations.json")).unwrap();
     let mut json: Value = serde_json::from_slice(&chatgpt).unwrap();
     json[1]["current_node"] = "missing".into();
-    let (path, reason) = refused(json.to_string().as_bytes()).await;
+    let (path, reason) = refused(backend, json.to_string().as_bytes()).await;
     assert_eq!(path, "[1].current_node");
     assert!(reason.contains("missing"), "{reason}");
     let mut json: Value = serde_json::from_slice(&chatgpt).unwrap();
     json[0]["mapping"]["u-1"]["message"]["author"] = Value::Null;
-    let (path, _) = refused(json.to_string().as_bytes()).await;
+    let (path, _) = refused(backend, json.to_string().as_bytes()).await;
     assert_eq!(path, "[0].mapping.u-1.message.author");
 }
 
-#[tokio::test]
-async fn import_reports_progress_up_to_the_total() {
+async fn import_reports_progress_up_to_the_total(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let desk = app(dir.path(), false).await;
+    let desk = app(dir.path(), false, backend).await;
     let file = path(dir.path(), "all.json");
     std::fs::write(&file, exported_fixture().await).unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -325,10 +384,9 @@ async fn import_reports_progress_up_to_the_total() {
     assert!(seen.windows(2).all(|w| w[0].done < w[1].done));
 }
 
-#[tokio::test]
-async fn paths_must_be_absolute_and_readable() {
+async fn paths_must_be_absolute_and_readable(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let desk = app(dir.path(), true).await;
+    let desk = app(dir.path(), true, backend).await;
     for bad in ["", "relative/file.json"] {
         let err = desk.export_all_sessions(bad.into()).await.unwrap_err();
         assert!(
@@ -353,10 +411,9 @@ async fn paths_must_be_absolute_and_readable() {
     );
 }
 
-#[tokio::test]
-async fn a_branched_chat_exports_the_path_it_shows() {
+async fn a_branched_chat_exports_the_path_it_shows(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let source = app(&dir.path().join("a"), true).await;
+    let source = app(&dir.path().join("a"), true, backend).await;
     let chat = source
         .list_sessions()
         .await
@@ -394,7 +451,7 @@ async fn a_branched_chat_exports_the_path_it_shows() {
         .await
         .unwrap();
     assert_eq!(result.messages, 101);
-    let target = app(&dir.path().join("b"), false).await;
+    let target = app(&dir.path().join("b"), false, backend).await;
     let imported = target.import_archive(json, ignore).await.unwrap();
     assert_eq!(imported.messages_imported, 101);
     let restored = target.get_messages(&chat.id, None).await.unwrap();
