@@ -15,6 +15,8 @@ use support::stores::{Backend, TestStore};
 use support::RecordingSink;
 
 on_every_store!(
+    a_huge_message_is_stored_whole_and_found_by_its_words,
+    search_syntax_of_either_engine_in_the_text_is_just_text,
     words_prefixes_and_phrases_across_chats,
     diacritics_and_case_are_folded_both_ways,
     chinese_and_japanese_substrings_are_found,
@@ -610,4 +612,46 @@ async fn the_index_matches_the_table_after_every_kind_of_write() {
         .await
         .unwrap();
     assert_eq!(left, 0);
+}
+
+async fn a_huge_message_is_stored_whole_and_found_by_its_words(backend: Backend) {
+    let f = Fixture::new(backend).await;
+    // 2 MB of distinct words: more than PostgreSQL's tsvector holds, which
+    // indexes the first 128 KiB of words (SQLite indexes all of it).
+    let words: String = (0..200_000).map(|i| format!("w{i} ")).collect();
+    let text = format!("zebracorn opens it {words}");
+    let (session, ids) = f.chat(&[(Role::User, text.as_str())]).await;
+    assert_eq!(f.found("zebracorn").await, vec![ids[0].clone()]);
+    assert_eq!(f.found("w1234").await, vec![ids[0].clone()]);
+    let stored = f
+        .desk
+        .session_store
+        .get_messages(&session, None)
+        .await
+        .unwrap();
+    assert_eq!(stored[0].content, text, "kept whole");
+}
+
+async fn search_syntax_of_either_engine_in_the_text_is_just_text(backend: Backend) {
+    let f = Fixture::new(backend).await;
+    let (_, ids) = f
+        .chat(&[
+            (
+                Role::User,
+                "it's O'Reilly's book: a & b | !c <-> d:* (e) \\ f",
+            ),
+            (Role::User, "nothing to see"),
+        ])
+        .await;
+    for query in [
+        "o'reilly's",
+        r#""a & b""#,
+        "!c",
+        "d:*",
+        r#""<-> d""#,
+        "it's",
+        r#""\\ f""#,
+    ] {
+        assert_eq!(f.found(query).await, vec![ids[0].clone()], "{query}");
+    }
 }
