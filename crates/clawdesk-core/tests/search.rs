@@ -655,3 +655,85 @@ async fn search_syntax_of_either_engine_in_the_text_is_just_text(backend: Backen
         assert_eq!(f.found(query).await, vec![ids[0].clone()], "{query}");
     }
 }
+
+/// The PostgreSQL store's search columns follow every kind of write
+/// (SQLite's FTS indexes are checked by the test above).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_search_columns_match_the_text_after_every_kind_of_write() {
+    use clawdesk_core::store::SessionStore;
+    if support::stores::postgres_skipped() {
+        return;
+    }
+    let database = Backend::Postgres.open().await;
+    let store = clawdesk_core::store::PgStore::open(database.database_url().unwrap())
+        .await
+        .unwrap();
+    let session = store
+        .create_session(NewSession {
+            channel_id: DESKTOP_CHANNEL.into(),
+            model: None,
+        })
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for text in ["plain", "日本語です", "mixed 中文 text", "Café e-mail"] {
+        ids.push(
+            store
+                .append_message(NewMessage {
+                    session_id: session.id.clone(),
+                    role: Role::User,
+                    content: text.into(),
+                    model: None,
+                    usage: None,
+                    status: MessageStatus::Complete,
+                    tokens: None,
+                })
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    store.check_search_index().await.unwrap();
+    let last = ids.last().unwrap();
+    store
+        .update_message(last, "今は日本語", MessageStatus::Streaming, None)
+        .await
+        .unwrap();
+    store.check_search_index().await.unwrap();
+    store
+        .fail_message(
+            last,
+            "latin again",
+            MessageStatus::Failed,
+            None,
+            &clawdesk_core::types::MessageFailure {
+                code: clawdesk_core::FailureCode::Network,
+                message: "gone".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .apply_compaction(
+            &session.id,
+            &ids[1],
+            clawdesk_core::store::NewSummary {
+                content: "Résumé: 日本語".into(),
+                model: None,
+                usage: None,
+                tokens: 3,
+            },
+        )
+        .await
+        .unwrap();
+    store.check_search_index().await.unwrap();
+    // A corrupted row is caught.
+    database
+        .execute(
+            "",
+            "UPDATE messages SET has_cjk = NOT has_cjk WHERE content = 'plain'",
+        )
+        .await;
+    assert!(store.check_search_index().await.is_err());
+    store.close().await;
+}

@@ -246,3 +246,42 @@ impl PgStore {
         })
     }
 }
+
+impl PgStore {
+    /// Proves the search columns agree with the messages' text: every
+    /// message's `search_words` and `has_cjk` are what its content gives
+    /// now (`SearchColumns::of`). An `Err(storage)` names how many differ.
+    pub async fn check_search_index(&self) -> AppResult<()> {
+        let rows: Vec<(MessageId, String)> =
+            sqlx::query_as("SELECT id, content FROM messages ORDER BY pk")
+                .fetch_all(self.pool())
+                .await?;
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut words = Vec::with_capacity(rows.len());
+        let mut cjk = Vec::with_capacity(rows.len());
+        for (id, content) in rows {
+            let columns = super::rows::SearchColumns::of(&content);
+            ids.push(id.to_string());
+            words.push(columns.words);
+            cjk.push(columns.has_cjk);
+        }
+        let differing: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM messages AS m
+             JOIN unnest($1::TEXT[], $2::TEXT[], $3::BOOLEAN[]) AS e(id, words, has_cjk)
+               ON m.id = e.id
+             WHERE m.search_words <> to_tsvector('simple', e.words) OR m.has_cjk <> e.has_cjk",
+        )
+        .bind(&ids)
+        .bind(&words)
+        .bind(&cjk)
+        .fetch_one(self.pool())
+        .await?;
+        if differing != 0 {
+            return Err(AppError::storage(format!(
+                "{differing} of {} messages have search columns that disagree with their text",
+                ids.len()
+            )));
+        }
+        Ok(())
+    }
+}
