@@ -114,3 +114,105 @@ fn serve_keeps_its_token_in_the_keychain_where_one_answers() {
         .unwrap()
         .contains(&service));
 }
+
+/// `CLAWDESK_DATABASE_URL` puts serve's sessions on that PostgreSQL server
+/// (`scripts/with-postgres.sh` gives the tests one): health says so with the
+/// password masked, the sessions are in the server's tables, no SQLite file
+/// is made, and the password is in no response and no log file.
+#[test]
+fn serve_keeps_its_sessions_on_the_server_of_clawdesk_database_url() {
+    use sqlx::ConnectOptions;
+    use std::str::FromStr;
+    let Ok(server) = std::env::var("CLAWDESK_TEST_DATABASE_URL") else {
+        if std::env::var("CLAWDESK_SKIP_POSTGRES").as_deref() == Ok("1") {
+            return;
+        }
+        panic!(
+            "CLAWDESK_TEST_DATABASE_URL is not set: run through scripts/with-postgres.sh, \
+             or set CLAWDESK_SKIP_POSTGRES=1 to skip"
+        );
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // A database of the test's own on the test server.
+    let admin = sqlx::postgres::PgConnectOptions::from_str(&server).unwrap();
+    let name = format!(
+        "clawdesk_serve_{}",
+        std::process::id() as u64 * 1000 + u64::from(chrono::Utc::now().timestamp_subsec_millis())
+    );
+    runtime.block_on(async {
+        let mut conn = admin.connect().await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let (base, _) = server.split_once('?').unwrap_or((&server, ""));
+    let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
+    let password = url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.rsplit_once('@'))
+        .and_then(|(user, _)| user.split_once(':'))
+        .map(|(_, password)| password.to_string())
+        .filter(|password| !password.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let config_dir = dir.path().join("config");
+    let data_dir = dir.path().join("data");
+    write_hermetic_config(&config_dir);
+    let serve = ServeProcess::start_on_database(&config_dir, &data_dir, &url);
+    let call = |command: &str, body: Value| -> Value {
+        runtime.block_on(async {
+            let response = reqwest::Client::new()
+                .post(format!("{}/v1/commands/{command}", serve.url))
+                .bearer_auth(&serve.token)
+                .json(&body)
+                .timeout(Duration::from_secs(10))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        })
+    };
+    let health = call("get_health", serde_json::json!({}));
+    assert_eq!(health["storage"]["kind"], "postgres", "{health}");
+    let location = health["storage"]["location"].as_str().unwrap();
+    assert!(location.ends_with(&format!("/{name}")), "{location}");
+    let created = call("create_session", serde_json::json!({}));
+    assert!(
+        created["id"].as_str().unwrap().starts_with("sess_"),
+        "{created}"
+    );
+    if let Some(password) = &password {
+        assert!(!health.to_string().contains(password.as_str()), "{health}");
+        assert!(location.contains(":***@"), "{location}");
+    }
+
+    let stored: i64 = runtime.block_on(async {
+        let mut conn = admin.clone().database(&name).connect().await.unwrap();
+        sqlx::query_scalar("SELECT count(*) FROM sessions")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    });
+    assert_eq!(stored, 1);
+    assert!(!data_dir.join("clawdesk.db").exists(), "no SQLite file");
+    drop(serve);
+    if let Some(password) = &password {
+        for entry in std::fs::read_dir(data_dir.join("logs")).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
+            assert!(
+                !text.contains(password.as_str()),
+                "the log holds the password"
+            );
+        }
+    }
+    runtime.block_on(async {
+        let mut conn = admin.connect().await.unwrap();
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+}

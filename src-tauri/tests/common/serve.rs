@@ -31,7 +31,27 @@ impl ServeProcess {
     /// `keychain_service` if one answers (`None`: always the test's own
     /// secrets.toml, never the keychain of whoever runs the tests).
     pub fn start_with(config_dir: &Path, data_dir: &Path, keychain_service: Option<&str>) -> Self {
+        Self::spawn(config_dir, data_dir, keychain_service, None)
+    }
+
+    /// [`ServeProcess::start`] with `CLAWDESK_DATABASE_URL` set to
+    /// `database_url` (a PostgreSQL database the test made).
+    pub fn start_on_database(config_dir: &Path, data_dir: &Path, database_url: &str) -> Self {
+        Self::spawn(config_dir, data_dir, None, Some(database_url))
+    }
+
+    fn spawn(
+        config_dir: &Path,
+        data_dir: &Path,
+        keychain_service: Option<&str>,
+        database_url: Option<&str>,
+    ) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_clawdesk"));
+        // Never a database of whoever runs the tests.
+        match database_url {
+            Some(url) => command.env("CLAWDESK_DATABASE_URL", url),
+            None => command.env_remove("CLAWDESK_DATABASE_URL"),
+        };
         match keychain_service {
             Some(service) => command
                 .env("CLAWDESK_SECRET_STORE", "auto")
