@@ -699,6 +699,13 @@ impl SessionStore for PgStore {
         })
     }
 
+    // With one process per database this is the SQLite store's recovery.
+    // Several `clawdesk serve` processes on one database need to know which
+    // process a streaming reply belongs to before failing it (issue 15's
+    // "a reply whose instance died is marked failed … by whichever instance
+    // notices first"); until then a process starting while another streams
+    // marks that reply failed, and the streaming process's next
+    // `update_message` sets it streaming again (and clears the failure).
     async fn recover_interrupted(&self) -> AppResult<u32> {
         let fixed = sqlx::query(
             "UPDATE messages SET status = 'failed', failure_code = $1, failure_message = $2
