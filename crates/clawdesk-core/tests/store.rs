@@ -443,6 +443,12 @@ async fn postgres_two_processes_share_one_database() {
         let messages = store.get_messages(&s.id, None).await.unwrap();
         assert_eq!(messages.len(), 160);
         assert_eq!(store.list_sessions().await.unwrap()[0].message_count, 160);
+        // One path: each message follows the one appended before it.
+        assert_eq!(messages[0].parent_id, None);
+        for pair in messages.windows(2) {
+            assert_eq!(pair[1].parent_id.as_ref(), Some(&pair[0].id));
+        }
+        assert!(messages.iter().all(|m| m.versions.is_none()));
     }
     let seqs = first
         .scalar(
