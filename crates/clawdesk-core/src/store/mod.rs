@@ -5,6 +5,7 @@ mod failed;
 mod import;
 mod index;
 mod lock;
+mod message_rows;
 mod search;
 mod sqlite;
 mod title;

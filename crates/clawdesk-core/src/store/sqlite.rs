@@ -5,8 +5,8 @@
 
 use super::index::{Known, SessionIndex};
 use super::lock::ProcessLock;
-use super::tree;
 use super::upgrade::{self, UpgradeReport};
+use super::{message_rows, tree};
 use super::{
     title_from_first_message, ImportCounts, ImportProgressFn, MessageSearch, NewMessage,
     NewSession, NewSummary, SearchPage, SessionStore, SessionUpdate,
@@ -22,10 +22,8 @@ use crate::types::{
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::Row;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -40,7 +38,8 @@ const SESSION_COLUMNS: &str =
     "id, channel_id, model, title, created_at, last_active, message_count, pinned, system_prompt";
 pub(super) const MESSAGE_COLUMNS: &str =
     "id, session_id, role, content, model, input_tokens, output_tokens, \
-     status, created_at, tokens, compacted, summary, failure_code, failure_message, parent_id";
+     status, created_at, tokens, compacted, summary, failure_code, failure_message, parent_id, \
+     has_versions";
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -275,7 +274,7 @@ impl SqliteStore {
                (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
                 created_at, tokens, parent_id, on_path, chosen_at)
              VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?),
-                     ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                     ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(&new.session_id)
@@ -289,6 +288,8 @@ impl SqliteStore {
         .bind(now)
         .bind(i64::from(tokens))
         .bind(&parent_id)
+        // A version joins the active path below, with what it moves.
+        .bind(matches!(place, Place::AfterActivePath))
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -310,6 +311,7 @@ impl SqliteStore {
                 versions: None,
             },
             Place::VersionOf(_) => {
+                tree::flag_versions(&mut tx, &new.session_id, parent_id.as_ref()).await?;
                 tree::set_active_path(&mut tx, &new.session_id, &id, now).await?;
                 tree::message_with_versions(&mut tx, &id).await?
             }
@@ -419,58 +421,6 @@ fn page_query(order: PageOrder, after_cursor: bool) -> String {
 #[doc(hidden)]
 pub fn page_query_sql(pinned_first: bool, after_cursor: bool) -> String {
     page_query(PageOrder::new(pinned_first), after_cursor)
-}
-
-pub(super) fn message_from_row(row: &SqliteRow) -> AppResult<Message> {
-    let role: String = row.try_get(2)?;
-    let status: String = row.try_get(7)?;
-    let input: Option<i64> = row.try_get(5)?;
-    let output: Option<i64> = row.try_get(6)?;
-    let usage = match (input, output) {
-        (None, None) => None,
-        (i, o) => Some(Usage {
-            input_tokens: i.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
-            output_tokens: o.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
-        }),
-    };
-    let content: String = row.try_get(3)?;
-    let tokens: Option<i64> = row.try_get(9)?;
-    let tokens = match tokens {
-        Some(tokens) => tokens.clamp(0, u32::MAX as i64) as u32,
-        // Written before counts were stored.
-        None => estimate_tokens(&content),
-    };
-    Ok(Message {
-        id: row.try_get(0)?,
-        session_id: row.try_get(1)?,
-        role: Role::parse(&role)
-            .ok_or_else(|| AppError::storage(format!("unknown role {role:?} in database")))?,
-        content,
-        model: row.try_get(4)?,
-        usage,
-        status: MessageStatus::parse(&status)
-            .ok_or_else(|| AppError::storage(format!("unknown status {status:?} in database")))?,
-        timestamp: rfc3339_from_ms(row.try_get(8)?),
-        tokens,
-        compacted: row.try_get::<i64, _>(10)? != 0,
-        summary: row.try_get::<i64, _>(11)? != 0,
-        failure: failure_from_row(row)?,
-        parent_id: row.try_get(14)?,
-        versions: None,
-    })
-}
-
-fn failure_from_row(row: &SqliteRow) -> AppResult<Option<MessageFailure>> {
-    let code: Option<String> = row.try_get(12)?;
-    let Some(code) = code else {
-        return Ok(None);
-    };
-    let code = FailureCode::parse(&code)
-        .ok_or_else(|| AppError::storage(format!("unknown failure code {code:?} in database")))?;
-    Ok(Some(MessageFailure {
-        code,
-        message: row.try_get::<Option<String>, _>(13)?.unwrap_or_default(),
-    }))
 }
 
 #[async_trait]
@@ -623,22 +573,26 @@ impl SessionStore for SqliteStore {
         // One snapshot: a switch of branch between the two reads cannot
         // give versions of another path.
         let mut tx = self.pool.begin().await?;
-        // Walk the active path's index backwards for the newest page, then
-        // hand it out oldest first.
-        let mut rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_path
-             WHERE session_id = ? AND on_path = 1 ORDER BY seq DESC LIMIT ?"
-        ))
-        .bind(session_id)
-        .bind(limit.map_or(-1, i64::from))
-        .fetch_all(&mut *tx)
-        .await?;
-        rows.reverse();
-        let mut messages = rows
-            .iter()
-            .map(message_from_row)
-            .collect::<AppResult<Vec<_>>>()?;
-        tree::attach_versions(&mut tx, &mut messages).await?;
+        let select = match limit {
+            None => format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_path
+                 WHERE session_id = ? AND on_path = 1 ORDER BY seq"
+            ),
+            // Walk the active path's index backwards for the newest page,
+            // then hand it out oldest first.
+            Some(limit) => format!(
+                "SELECT * FROM (
+                     SELECT {MESSAGE_COLUMNS}, seq FROM messages INDEXED BY messages_path
+                     WHERE session_id = ? AND on_path = 1 ORDER BY seq DESC LIMIT {limit}
+                 ) ORDER BY seq"
+            ),
+        };
+        let json: Option<String> = sqlx::query_scalar(&message_rows::as_json_array(&select))
+            .bind(session_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let (mut messages, has_versions) = message_rows::decode_with_flags(json)?;
+        tree::attach_versions(&mut tx, &mut messages, &has_versions).await?;
         tx.commit().await?;
         Ok(messages)
     }
@@ -669,14 +623,14 @@ impl SessionStore for SqliteStore {
         if self.lookup(session_id).await?.is_none() {
             return Err(AppError::session_not_found(session_id));
         }
-        let rows = sqlx::query(&format!(
+        let json: Option<String> = sqlx::query_scalar(&message_rows::as_json_array(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_live
              WHERE session_id = ? AND compacted = 0 AND on_path = 1 ORDER BY seq"
-        ))
+        )))
         .bind(session_id)
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
-        rows.iter().map(message_from_row).collect()
+        message_rows::decode(json)
     }
 
     async fn apply_compaction(
