@@ -14,6 +14,7 @@ import type {
   StreamError,
   StreamStart,
   Usage,
+  Versions,
 } from "../../bindings/bindings";
 
 /** The id of a message typed here until the backend stores it (and gives
@@ -33,6 +34,9 @@ export interface ChatMessage {
   failure: { code: FailureCode; message: string } | null;
   /** A user message typed here that the backend has not confirmed yet. */
   local: null | { state: "sending" };
+  /** Which of the versions at its place this message is ("2 / 3"), when
+   * it has others (an edited question, a regenerated reply). */
+  versions: Versions | null;
   /** Next chunk index expected; chunks below it were applied. */
   nextIndex: number;
   /** Chunks that arrived ahead of a missing one, by index. */
@@ -76,6 +80,7 @@ export function fromMessage(m: Message): ChatMessage {
     // reload or a restart as it did live.
     failure: m.failure ? { code: m.failure.code, message: m.failure.message } : null,
     local: null,
+    versions: m.versions ?? null,
     nextIndex: 0,
     pending: {},
   };
@@ -112,6 +117,7 @@ function ensureReply(state: ChatState, sessionId: SessionId, messageId: MessageI
     status: "streaming",
     failure: null,
     local: null,
+    versions: null,
     nextIndex: 0,
     pending: {},
   });
@@ -197,6 +203,7 @@ export function addLocalUserMessage(state: ChatState, content: string, now = new
     status: "complete",
     failure: null,
     local: { state: "sending" },
+    versions: null,
     nextIndex: 0,
     pending: {},
   });

@@ -98,6 +98,8 @@ export function describeKind(error: AppError): string {
     case "sessionNotFound":
     case "sessionBusy":
       return error.sessionId;
+    case "messageNotFound":
+      return error.messageId;
     case "noProvider":
       return error.model;
     case "provider":

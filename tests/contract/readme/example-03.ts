@@ -17,6 +17,7 @@ function explain(error: AppError): string {
     case "provider": return error.retryAfterMs ? `Busy; retry in ${error.retryAfterMs} ms.` : error.message;
     case "invalidArgument": return `Check ${error.field}: ${error.message}`;
     case "sessionNotFound":
+    case "messageNotFound":
     case "configKey":
     case "configValue":
     case "storage":
