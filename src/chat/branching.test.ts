@@ -1,7 +1,7 @@
 // The chat store's versions of a conversation (edit, regenerate, retry,
 // switch) against the fake backend, which keeps real trees (src/test/fakeTree.ts).
 import { createRoot } from "solid-js";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { emitEvent, fail } from "../../bindings/mock";
 import type { Message, MessageId } from "../../bindings/bindings";
 import { conversation, fakeBackend, message } from "../test/fixtures";
@@ -10,6 +10,7 @@ import { tauriChatBackend, type ChatBackend } from "./backend";
 import { createChatStore } from "./chatStore";
 
 const S = asSessionId("sess_01TREE");
+const waitFor = vi.waitFor;
 const MODEL = "anthropic/claude-sonnet-4-5";
 
 async function setup(messages: Message[] = conversation(S, 4), backend: Partial<ChatBackend> = {}) {
@@ -73,6 +74,24 @@ describe("editing a question", () => {
     expect(await chat.edit(q0, "   ")).toBe(false);
     expect(await chat.edit(asMessageId("msg_ELSEWHERE"), "text")).toBe(false);
     expect(be.mock.callsOf("editMessage")).toEqual([]);
+    stop();
+  });
+
+  it("learns the stored id of a message sent here, so it can be edited", async () => {
+    const { be, chat, stop } = await setup();
+    be.mock.set({
+      sendMessageStreaming: ({ sessionId, content }) => {
+        be.messages.get(sessionId)!.push(message({ id: asMessageId("msg_SENT"), sessionId, content }));
+        return null;
+      },
+    });
+    expect(await chat.send("A new question")).toBe(true);
+    // Until the id is known the message cannot be edited (the backend would refuse a local id).
+    expect(chat.editLast()).toBe(false);
+    await waitFor(() => expect(chat.state.messages.at(-1)!.id).toBe("msg_SENT"));
+    expect(be.mock.callsOf("getMessages").at(-1)).toEqual({ sessionId: S, limit: 2 });
+    expect(chat.editLast()).toBe(true);
+    expect(chat.editing()).toEqual({ id: "msg_SENT", text: "A new question" });
     stop();
   });
 

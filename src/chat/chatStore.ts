@@ -10,6 +10,8 @@ import type { ChatBackend, CompactionSummary } from "./backend";
 import { cutFrom, indexOf, placeQuestion, placeReply, restoreFrom } from "./branching";
 import {
   addLocalUserMessage,
+  adoptStored,
+  storedId,
   applyStreamEvent,
   emptyChat,
   findMessage,
@@ -320,6 +322,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
         if (m) m.local = null;
       }));
       hooks.onSent?.(sessionId);
+      void learnStoredId(sessionId, localId);
       return true;
     } catch (e) {
       // Refused (noProvider, sessionBusy, ...): nothing was stored. The text
@@ -329,6 +332,20 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
       return false;
     } finally {
       setSending(false);
+    }
+  }
+
+  /** The send command answers without the message's stored id, which an
+   * edit of it needs: read it from the path's newest messages (the question
+   * and its reply). Without it the message just cannot be edited yet. */
+  async function learnStoredId(sessionId: SessionId, localId: LocalId): Promise<void> {
+    const token = loadToken;
+    try {
+      const newest = await backend.loadMessages(sessionId, 2);
+      if (token !== loadToken || state.sessionId !== sessionId) return;
+      setState(produce((s) => adoptStored(s, localId, newest)));
+    } catch {
+      // A later reload (opening the chat again) brings the id.
     }
   }
 
@@ -394,7 +411,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
    * change of versions): editing, regenerating and switching wait. */
   const busy = () => streaming() || sending() || compacting() || changing();
 
-  const stored = (m: ChatMessage | undefined): m is ChatMessage & { id: MessageId } => m !== undefined && m.local === null;
+  const stored = (m: ChatMessage | undefined): m is ChatMessage & { id: MessageId } => m !== undefined && storedId(m) !== null;
 
   /** Runs one change of the open chat's versions: `busy` meanwhile, its
    * refusal shown like any action's. Resolves to whether it was done. */
@@ -502,8 +519,9 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
   /** Opens the editor on the last question of the shown path (Up in an
    * empty composer). */
   function editLast(): boolean {
-    const last = [...state.messages].reverse().find((m) => m.role === "user" && m.local === null);
-    return last ? startEdit(last.id as MessageId) : false;
+    const last = [...state.messages].reverse().find((m) => m.role === "user");
+    const id = last ? storedId(last) : null;
+    return id ? startEdit(id) : false;
   }
 
   /** Sends the edit being written; the editor closes once it is stored and

@@ -1,7 +1,6 @@
 import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
-import type { MessageId } from "../../bindings/bindings";
 import { describeFailure } from "../api";
-import type { ChatMessage } from "../chat/streamState";
+import { storedId, type ChatMessage } from "../chat/streamState";
 import { copyText } from "../lib/clipboard";
 import { formatCount } from "../lib/format";
 import { COPIED_MS, Markdown } from "./Markdown";
@@ -22,8 +21,8 @@ export interface MessageItemProps {
 export function MessageItem(props: MessageItemProps) {
   const m = () => props.message;
   const time = () => new Date(m().timestamp);
-  /** Stored by the backend (a message typed here has no MessageId yet). */
-  const id = () => (m().local === null ? (m().id as MessageId) : null);
+  /** Its id in the backend (a message typed here may not know it yet). */
+  const id = () => storedId(m());
   const tree = () => props.tree;
   const editing = () => {
     const draft = tree()?.editing;
