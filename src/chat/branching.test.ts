@@ -226,6 +226,8 @@ describe("busy rules", () => {
     const first = chat.switchTo(q0);
     expect(await chat.regenerate(chat.state.messages[3]!.id as MessageId)).toBe(false);
     expect(await chat.edit(q0, "new")).toBe(false);
+    expect(await chat.send("a new message")).toBe(false);
+    expect(await chat.compact()).toBeNull();
     release();
     expect(await first).toBe(true);
     expect(chat.busy()).toBe(false);

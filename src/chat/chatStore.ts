@@ -354,7 +354,8 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
   async function send(content: string): Promise<boolean> {
     const sessionId = state.sessionId;
     const text = content.trim();
-    if (!sessionId || !text || !canSend() || sending()) return false;
+    // Not while an edit or a regeneration is on its way: its reply comes first.
+    if (!sessionId || !text || !canSend() || sending() || changing()) return false;
     // Opened far back at a search hit: the new message goes after the
     // newest ones, so show the end of the chat first.
     if (hasNewer()) await open(sessionId, state.model ?? null);
@@ -380,7 +381,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
   /** Compacts the open session, then shows its messages as stored now. */
   async function compact(): Promise<CompactionSummary | null> {
     const sessionId = state.sessionId;
-    if (!sessionId || !backend.compact || compacting() || streaming()) return null;
+    if (!sessionId || !backend.compact || busy()) return null;
     setActionError(null);
     setCompacting(true);
     try {

@@ -102,7 +102,7 @@ export function ChatView(props: ChatViewProps) {
                 <button
                   type="button"
                   class="ghost small compact-button"
-                  disabled={chat().compacting() || chat().streaming() || chat().state.messages.length < 3}
+                  disabled={chat().busy() || chat().state.messages.length < 3}
                   title="Summarize the older part of this chat to free context"
                   onClick={() => void chat().compact()}
                 >
@@ -151,7 +151,8 @@ export function ChatView(props: ChatViewProps) {
               canSend={chat().canSend()}
               canStop={chat().canStop()}
               streaming={chat().streaming()}
-              sending={chat().sending()}
+              // An edit or a regeneration on its way holds the composer like a send.
+              sending={chat().sending() || chat().changing()}
               onSend={(text) => send(session().id, text)}
               onStop={() => void chat().stop()}
               onEditLast={() => chat().editLast()}
