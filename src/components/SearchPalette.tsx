@@ -188,6 +188,15 @@ export function SearchPalette(props: SearchPaletteProps) {
                         onClick={() => choose(i)}
                       >
                         <span class="palette-hit-role muted">{roleLabel[hit.role]}</span>
+                        <Show when={hit.otherBranch}>
+                          <span
+                            class="palette-hit-branch muted"
+                            data-testid="search-hit-branch"
+                            title="In another version of this chat (an earlier edit or regeneration); opening it shows that version"
+                          >
+                            other version
+                          </span>
+                        </Show>
                         <span class="palette-hit-text">
                           <Highlighted text={hit.snippet} ranges={hit.matches} />
                         </span>
