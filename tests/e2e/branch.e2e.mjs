@@ -1,7 +1,7 @@
 // @ts-check
 // Conversations as trees in the real window, against the provider double:
 // edit a question and see the new reply, switch back to "1 / 2" and see the
-// old one; retry a failed reply in place and get a complete one as "2 / 2";
+// old one; open a search hit in the other version; retry a failed reply in place and get a complete one as "2 / 2";
 // Up in the empty composer opens the last question in the editor.
 //
 // Needs `target/debug/provider-double` (`cargo build -p provider-double`);
@@ -100,34 +100,54 @@ describe("edit, regenerate and branch in the window", { timeout: 300_000 }, () =
   it("edits a question, shows the new reply, and switches back to 1 / 2 with the old one", async () => {
     await double.script(script.textReply(["The first ", "answer."]));
     await createSession(browser);
-    await send("What is one?");
+    await send("What is a zebra?");
     await waitForReply({ status: "complete", text: /The first answer\./ });
 
     await double.script(script.textReply(["The second ", "answer."]));
     await clickWhenReady((await last("user")).$(byTestId("message-edit")));
     const editor = browser.$(byTestId("edit-input"));
     await editor.waitForDisplayed({ timeoutMsg: "Edit opened no editor" });
-    assert.equal(await editor.getValue(), "What is one?");
-    await editor.setValue("What is two?");
+    assert.equal(await editor.getValue(), "What is a zebra?");
+    await editor.setValue("What is a giraffe?");
     await browser.keys("Enter");
     await waitForReply({ status: "complete", text: /The second answer\./, versionOn: "user", version: "2 / 2" });
-    assert.match(await textOf(await last("user")), /What is two\?/);
+    assert.match(await textOf(await last("user")), /What is a giraffe\?/);
     assert.equal(await browser.$(byTestId("edit-box")).isExisting(), false, "the editor stayed open");
     // Only the new path went to the provider: the edited question, not the old one.
     const requests = /** @type {unknown[]} */ (await double.requests());
     const latest = JSON.stringify(requests[requests.length - 1]);
-    assert.match(latest, /What is two\?/);
-    assert.doesNotMatch(latest, /What is one\?|The first answer/);
+    assert.match(latest, /What is a giraffe\?/);
+    assert.doesNotMatch(latest, /What is a zebra\?|The first answer/);
     await h.screenshot("e2e-branch-edited.png");
 
     await clickWhenReady((await last("user")).$(byTestId("version-previous")));
     await waitForReply({ status: "complete", text: /The first answer\./, versionOn: "user", version: "1 / 2" });
-    assert.match(await textOf(await last("user")), /What is one\?/);
+    assert.match(await textOf(await last("user")), /What is a zebra\?/);
     assert.equal((await browser.$$(byTestId("message")).getElements()).length, 2);
 
     // And forward again.
     await clickWhenReady((await last("user")).$(byTestId("version-next")));
     await waitForReply({ status: "complete", text: /The second answer\./, versionOn: "user", version: "2 / 2" });
+  });
+
+  it("opens a search hit in the other version of its chat in that version", async () => {
+    // The chat shows the giraffe version now; the zebra question is in the other one.
+    await browser.keys(["Control", "k"]);
+    const input = browser.$(byTestId("search-input"));
+    await input.waitForDisplayed({ timeoutMsg: "Ctrl+K did not open the palette" });
+    await input.setValue("zebra");
+    const hit = browser.$(byTestId("search-hit"));
+    await hit.waitForExist({ timeoutMsg: "the earlier version's question was not found" });
+    assert.equal((await browser.$$(byTestId("search-hit")).getElements()).length, 1);
+    assert.ok(await hit.$(byTestId("search-hit-branch")).isExisting(), "the hit does not say it is in another version");
+    const id = await hit.getAttribute("data-message-id");
+    await browser.keys("Enter");
+    await browser.$(byTestId("search-palette")).waitForExist({ reverse: true });
+    const article = browser.$(`article[data-message-id="${id}"][data-highlighted="true"]`);
+    await article.waitForExist({ timeoutMsg: "the hit is not shown highlighted: was its version switched to?" });
+    assert.equal(await versionOf(await article.getElement()), "1 / 2");
+    await waitForReply({ status: "complete", text: /The first answer\./, versionOn: "user", version: "1 / 2" });
+    assert.equal(await browser.$(".chat .error-note").isExisting(), false, "an error is shown");
   });
 
   it("retries a failed reply in place and gets a complete one as 2 / 2", async () => {
