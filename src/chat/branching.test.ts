@@ -4,6 +4,7 @@ import { createRoot } from "solid-js";
 import { describe, expect, it, vi } from "vitest";
 import { emitEvent, fail } from "../../bindings/mock";
 import type { Message, MessageId } from "../../bindings/bindings";
+import { CommandFailed } from "../api";
 import { conversation, fakeBackend, message } from "../test/fixtures";
 import { asMessageId, asSessionId } from "../test/ids";
 import { tauriChatBackend, type ChatBackend } from "./backend";
@@ -62,6 +63,23 @@ describe("editing a question", () => {
     expect(chat.editing()).toEqual({ id: q0, text: "Rewritten" });
     expect(chat.actionError()).toMatchObject({ kind: "messageNotFound", messageId: q0 });
     expect(chat.busy()).toBe(false);
+    stop();
+  });
+
+  it("opens the editor again with the text when the edit is refused after the editor was left", async () => {
+    let refuse = () => {};
+    const { chat, stop } = await setup(conversation(S, 2), {
+      editMessage: (messageId) =>
+        new Promise((_, reject) => (refuse = () => reject(new CommandFailed({ kind: "messageNotFound", message: "gone", messageId })))),
+    });
+    const q0 = chat.state.messages[0]!.id as MessageId;
+    chat.startEdit(q0);
+    chat.setEditText("Not to be lost");
+    const saving = chat.saveEdit();
+    chat.cancelEdit();
+    refuse();
+    expect(await saving).toBe(false);
+    expect(chat.editing()).toEqual({ id: q0, text: "Not to be lost" });
     stop();
   });
 

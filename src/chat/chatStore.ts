@@ -459,7 +459,15 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
     if (!editMessage || !text || !stored(question) || question.role !== "user") return false;
     return change(async (_sessionId, isCurrent) => {
       // The question stays shown (in its editor) until the new one is stored.
-      const created = await replacing(at + 1, isCurrent, () => editMessage(messageId, text));
+      let created: Message;
+      try {
+        created = await replacing(at + 1, isCurrent, () => editMessage(messageId, text));
+      } catch (e) {
+        // Refused: what the user wrote is not lost, even if the editor was
+        // left meanwhile.
+        if (isCurrent() && editing() === null) setEditing({ id: messageId, text: content });
+        throw e;
+      }
       if (!isCurrent()) return;
       batch(() => {
         setState(produce((s) => placeQuestion(s, at, created)));

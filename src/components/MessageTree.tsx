@@ -4,6 +4,7 @@
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import type { MessageId, ModelInfo, Versions } from "../../bindings/bindings";
 import type { EditDraft } from "../chat/chatStore";
+import { groupByProvider, modelName } from "./ModelPicker";
 
 /** What a message needs to offer its versions' actions (the chat store, read
  * through getters so it stays reactive). */
@@ -188,11 +189,11 @@ export function RegenerateButtons(props: {
       </Show>
       <Show when={open() && !props.disabled}>
         <div class="regenerate-menu" role="menu" aria-label="Regenerate with" data-testid="regenerate-menu">
-          <For each={props.models}>
+          {/* In the model picker's order: by provider, then by name. */}
+          <For each={groupByProvider(props.models).flatMap((g) => g.models)}>
             {(m) => (
               <button type="button" role="menuitem" class="ghost small" data-model={m.id} onClick={() => choose(m.id)}>
-                {m.displayName}
-                <span class="muted"> · {m.provider}</span>
+                {modelName(props.models, m.id)}
               </button>
             )}
           </For>
