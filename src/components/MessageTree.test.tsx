@@ -100,8 +100,18 @@ describe("regenerating and retrying replies", () => {
     await be.tree.finish(S);
     await waitFor(() => expect(messages()[1]!.textContent).toContain("Reply to: Question 0"));
 
+    // The menu takes the keys: the focus on its first model, arrows move, Escape closes.
     fireEvent.click(button(messages()[1]!, "message-regenerate-with")!);
-    const menu = await screen.findByTestId("regenerate-menu");
+    let menu = await screen.findByTestId("regenerate-menu");
+    const items = [...menu.querySelectorAll<HTMLButtonElement>('[role="menuitem"]')];
+    expect(items.map((b) => b.textContent)).toEqual(["Claude Haiku 4.5 · Anthropic", "Claude Sonnet 4.5 · Anthropic", "Llama 3.2 · Ollama", "GPT-4o · OpenAI"]);
+    await waitFor(() => expect(document.activeElement).toBe(items[0]));
+    fireEvent.keyDown(items[0]!, { key: "ArrowDown" });
+    expect(document.activeElement).toBe(items[1]);
+    fireEvent.keyDown(items[1]!, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("regenerate-menu")).toBeNull());
+    fireEvent.click(button(messages()[1]!, "message-regenerate-with")!);
+    menu = await screen.findByTestId("regenerate-menu");
     fireEvent.click(menu.querySelector<HTMLButtonElement>('[data-model="openai/gpt-4o"]')!);
     await waitFor(() => expect(be.mock.callsOf("regenerate")[1]?.model).toBe("openai/gpt-4o"));
     await waitFor(() => expect(label(messages()[1]!)).toBe("3 / 3"));

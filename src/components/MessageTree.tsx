@@ -141,6 +141,13 @@ export function RegenerateButtons(props: {
 }) {
   const [open, setOpen] = createSignal(false);
   let box: HTMLSpanElement | undefined;
+  const items = () => [...(box?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+  /** Moves the focus `by` items through the menu (arrow keys). */
+  const move = (by: number) => {
+    const all = items();
+    const at = all.indexOf(document.activeElement as HTMLButtonElement);
+    all[(at + by + all.length) % all.length]?.focus();
+  };
   // A click anywhere else closes the menu.
   const onDocumentDown = (e: MouseEvent) => {
     if (open() && box && !box.contains(e.target as Node)) setOpen(false);
@@ -156,10 +163,14 @@ export function RegenerateButtons(props: {
       class="regenerate"
       ref={box}
       onKeyDown={(e) => {
-        if (e.key === "Escape" && open()) {
+        if (!open()) return;
+        if (e.key === "Escape") {
           e.preventDefault();
           e.stopPropagation();
           setOpen(false);
+        } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+          e.preventDefault();
+          move(e.key === "ArrowDown" ? 1 : -1);
         }
       }}
     >
@@ -182,7 +193,11 @@ export function RegenerateButtons(props: {
           aria-haspopup="menu"
           aria-expanded={open()}
           disabled={props.disabled}
-          onClick={() => setOpen(!open())}
+          onClick={() => {
+            setOpen(!open());
+            // Keys work in the menu at once.
+            if (open()) queueMicrotask(() => items()[0]?.focus());
+          }}
         >
           ▾
         </button>
