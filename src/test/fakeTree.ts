@@ -83,6 +83,9 @@ export function fakeTree(
 
   function path(sessionId: SessionId): Message[] {
     const list = all(sessionId);
+    // A chat that never branched is its own path (and the render bench
+    // reads 5,000-message ones through here: no copies then).
+    if (!active.has(sessionId) && !list.some((m) => "parentId" in m)) return list;
     const { parents, at, children } = shape(list);
     const leaf = active.get(sessionId) ?? list[list.length - 1]?.id;
     const out: Message[] = [];
