@@ -19,6 +19,11 @@ ALTER TABLE messages ADD COLUMN chosen_at INTEGER NOT NULL DEFAULT 0;
 -- versions of these messages only.
 ALTER TABLE messages ADD COLUMN has_versions INTEGER NOT NULL DEFAULT 0 CHECK (has_versions IN (0, 1));
 
+-- Bumped by every write of a session row: the app's in-memory copy of the
+-- sessions keeps the newest of racing commits by it (message_count, which
+-- did that before, now shrinks when a switch shows a shorter path).
+ALTER TABLE sessions ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+
 -- A linear chat: each message follows the latest non-summary message
 -- before it (a summary is placed right after the last message it replaced,
 -- so that is also the summary's anchor).

@@ -3,7 +3,7 @@
 //! WAL mode (readers never wait for the writer), foreign keys on, migrations
 //! embedded in the binary and applied at open, each in its own transaction.
 
-use super::index::{Known, SessionIndex};
+use super::index::{Known, Revised, SessionIndex};
 use super::lock::ProcessLock;
 use super::upgrade::{self, UpgradeReport};
 use super::{message_rows, tree};
@@ -35,7 +35,8 @@ pub fn migrator() -> &'static sqlx::migrate::Migrator {
 }
 
 const SESSION_COLUMNS: &str =
-    "id, channel_id, model, title, created_at, last_active, message_count, pinned, system_prompt";
+    "id, channel_id, model, title, created_at, last_active, message_count, pinned, system_prompt, \
+     revision";
 pub(super) const MESSAGE_COLUMNS: &str =
     "id, session_id, role, content, model, input_tokens, output_tokens, \
      status, created_at, tokens, compacted, summary, failure_code, failure_message, parent_id, \
@@ -154,6 +155,8 @@ impl SqliteStore {
 
     /// Messages in all sessions (BM25's collection size): summed over the
     /// sessions table (one row per chat), not counted over the messages.
+    /// Counts active paths only, so other versions make it a little low; a
+    /// collection size only scales the weights, it does not pick the hits.
     async fn message_total(&self) -> AppResult<u64> {
         let total: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(message_count), 0) FROM sessions")
             .fetch_one(&self.pool)
@@ -175,7 +178,7 @@ impl SqliteStore {
                 .fetch_all(&self.pool)
                 .await?;
         self.index
-            .fill(rows.into_iter().map(SessionRow::into_info).collect());
+            .fill(rows.into_iter().map(SessionRow::into_revised).collect());
         Ok(())
     }
 
@@ -245,7 +248,7 @@ impl SqliteStore {
         // message's title, once.
         let updated: Option<SessionRow> = sqlx::query_as(&format!(
             "UPDATE sessions
-             SET message_count = message_count + 1, last_active = ?,
+             SET message_count = message_count + 1, last_active = ?, revision = revision + 1,
                  title = CASE WHEN title_set = 1 THEN title ELSE COALESCE(title, ?) END
              WHERE id = ? RETURNING {SESSION_COLUMNS}"
         ))
@@ -258,7 +261,7 @@ impl SqliteStore {
             tx.rollback().await?;
             return Err(AppError::session_not_found(&new.session_id));
         };
-        let session_after = updated.into_info();
+        let mut session_after = updated.into_revised();
         let parent_id = match place {
             Place::AfterActivePath => tree::active_leaf(&mut tx, &new.session_id).await?,
             Place::VersionOf(of) => match version_parent(&mut tx, of, &new).await {
@@ -313,6 +316,7 @@ impl SqliteStore {
             Place::VersionOf(_) => {
                 tree::flag_versions(&mut tx, &new.session_id, parent_id.as_ref()).await?;
                 tree::set_active_path(&mut tx, &new.session_id, &id, now).await?;
+                session_after = recount_path(&mut tx, &new.session_id).await?;
                 tree::message_with_versions(&mut tx, &id).await?
             }
         };
@@ -320,6 +324,24 @@ impl SqliteStore {
         self.index.upsert(session_after);
         Ok(message)
     }
+}
+
+/// Sets the session's `message_count` to the length of its active path
+/// (what the chat shows) after the path moved, and returns the session.
+async fn recount_path(
+    conn: &mut sqlx::SqliteConnection,
+    session_id: &SessionId,
+) -> AppResult<Revised> {
+    let row: SessionRow = sqlx::query_as(&format!(
+        "UPDATE sessions SET revision = revision + 1, message_count = (
+             SELECT count(*) FROM messages INDEXED BY messages_path
+             WHERE session_id = ?1 AND on_path = 1)
+         WHERE id = ?1 RETURNING {SESSION_COLUMNS}"
+    ))
+    .bind(session_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.into_revised())
 }
 
 /// The parent a new version of `of` takes: `of`'s own, after checking that
@@ -368,9 +390,18 @@ struct SessionRow {
     message_count: i64,
     pinned: bool,
     system_prompt: Option<String>,
+    revision: i64,
 }
 
 impl SessionRow {
+    /// The session with the revision the row was committed at.
+    fn into_revised(self) -> Revised {
+        Revised {
+            revision: self.revision,
+            session: self.into_info(),
+        }
+    }
+
     /// The cursor of a page that ends with this row.
     fn cursor(&self, order: PageOrder) -> SessionCursor {
         SessionCursor {
@@ -450,7 +481,10 @@ impl SessionStore for SqliteStore {
             pinned: false,
             system_prompt: None,
         };
-        self.index.upsert(session.clone());
+        self.index.upsert(Revised {
+            session: session.clone(),
+            revision: 0,
+        });
         Ok(session)
     }
 
@@ -515,7 +549,8 @@ impl SessionStore for SqliteStore {
                  title_set = CASE WHEN ?1 IS NULL THEN title_set ELSE 1 END,
                  model = COALESCE(?2, model),
                  system_prompt = CASE WHEN ?3 THEN ?4 ELSE system_prompt END,
-                 pinned = COALESCE(?5, pinned)
+                 pinned = COALESCE(?5, pinned),
+                 revision = revision + 1
              WHERE id = ?6 RETURNING {SESSION_COLUMNS}"
         ))
         .bind(&update.title)
@@ -526,11 +561,11 @@ impl SessionStore for SqliteStore {
         .bind(session_id)
         .fetch_optional(&self.pool)
         .await?;
-        let session = updated
+        let revised = updated
             .ok_or_else(|| AppError::session_not_found(session_id))?
-            .into_info();
-        self.index.upsert(session.clone());
-        Ok(session)
+            .into_revised();
+        self.index.upsert(revised.clone());
+        Ok(revised.session)
     }
 
     async fn get_session(&self, session_id: &SessionId) -> AppResult<SessionInfo> {
@@ -644,7 +679,7 @@ impl SessionStore for SqliteStore {
         let mut tx = self.pool.begin().await?;
         // Writing first takes the write lock at once (see append_message).
         let updated: Option<SessionRow> = sqlx::query_as(&format!(
-            "UPDATE sessions SET message_count = message_count + 1
+            "UPDATE sessions SET message_count = message_count + 1, revision = revision + 1
              WHERE id = ? RETURNING {SESSION_COLUMNS}"
         ))
         .bind(session_id)
@@ -654,7 +689,7 @@ impl SessionStore for SqliteStore {
             tx.rollback().await?;
             return Err(AppError::session_not_found(session_id));
         };
-        let session_after = updated.into_info();
+        let session_after = updated.into_revised();
         let boundary: Option<(i64, bool, Option<MessageId>)> = sqlx::query_as(
             "SELECT seq, summary, parent_id FROM messages
              WHERE id = ? AND session_id = ? AND compacted = 0 AND on_path = 1",
@@ -775,7 +810,9 @@ impl SessionStore for SqliteStore {
         }
         let leaf = tree::leaf_below(&mut tx, &node.session_id, message_id).await?;
         tree::set_active_path(&mut tx, &node.session_id, &leaf, now_ms()).await?;
+        let session = recount_path(&mut tx, &node.session_id).await?;
         tx.commit().await?;
+        self.index.upsert(session);
         Ok(node.session_id)
     }
 
@@ -841,7 +878,10 @@ impl SessionStore for SqliteStore {
         .await?;
         tx.commit().await?;
         for session in written {
-            self.index.upsert(session);
+            self.index.upsert(Revised {
+                session,
+                revision: 0,
+            });
         }
         Ok(counts)
     }
