@@ -774,6 +774,10 @@ export type SessionInfo = {
 	createdAt: string,
 	/**  RFC 3339, UTC; the time of the latest message (or creation). */
 	lastActive: string,
+	/**
+	 *  Messages the chat shows: those of its active path (other versions of
+	 *  edited or regenerated messages are not counted).
+	 */
 	messageCount: number,
 	/**
 	 *  Provider-qualified, `"<provider>/<model>"` (e.g. `"ollama/llama3.2"`);

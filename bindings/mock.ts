@@ -64,6 +64,10 @@ export interface CommandArgNames {
   sendMessageStreaming: ["sessionId", "content"];
   cancelStream: ["sessionId"];
   compactSession: ["sessionId"];
+  getMessagesAround: ["sessionId", "messageId", "before", "after"];
+  editMessage: ["messageId", "content"];
+  regenerate: ["messageId", "model"];
+  switchBranch: ["messageId"];
 }
 
 /** Fails to compile when a listed command's arity differs from the bindings. */

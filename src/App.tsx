@@ -205,13 +205,14 @@ export function App(props: AppProps) {
   const rename = async (id: SessionId, title: string) => (await sessions.update(id, { title })) !== null;
   const togglePin = (id: SessionId, pinned: boolean) => void sessions.update(id, { pinned });
 
-  /** A search hit chosen: its chat, opened at the message. */
-  const openHit = (sessionId: SessionId, messageId: MessageId) => {
+  /** A search hit chosen: its chat, opened at the message (in the hit's
+   * version of the chat, switched to first when another one is shown). */
+  const openHit = (sessionId: SessionId, messageId: MessageId, otherBranch: boolean) => {
     setSearching(false);
     setSelectedId(sessionId);
     setView("chat");
     const s = sessions.sessions().find((x) => x.id === sessionId);
-    void chat.openAt(sessionId, messageId, s?.model ?? null);
+    void chat.openAt(sessionId, messageId, s?.model ?? null, otherBranch);
   };
 
   const openView = (v: View) => {

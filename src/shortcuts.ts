@@ -2,7 +2,11 @@
 // and by the shortcut list (the `?` overlay and Settings), so what is shown
 // is what works. "Mod" is Ctrl, or Cmd on macOS.
 
-export type ShortcutId = "newChat" | "search" | "settings" | "toggleSidebar" | "copyLastReply" | "stop" | "help";
+export type ShortcutId = "newChat" | "search" | "settings" | "toggleSidebar" | "copyLastReply" | "stop" | "help" | "editLast";
+
+/** Where a shortcut is heard: anywhere in the window, or only in the empty
+ * composer (its own key handler, so Up still moves the caret elsewhere). */
+export type ShortcutScope = "window" | "emptyComposer";
 
 export interface Shortcut {
   id: ShortcutId;
@@ -14,15 +18,24 @@ export interface Shortcut {
   description: string;
   /** A plain key (no Mod): never taken while typing in a text field. */
   plain: boolean;
+  scope: ShortcutScope;
 }
 
-const mk = (id: ShortcutId, key: string, mod: boolean, shift: boolean, description: string): Shortcut => ({
+const mk = (
+  id: ShortcutId,
+  key: string,
+  mod: boolean,
+  shift: boolean,
+  description: string,
+  scope: ShortcutScope = "window",
+): Shortcut => ({
   id,
   key,
   mod,
   shift,
   description,
   plain: !mod && key.length === 1,
+  scope,
 });
 
 export const SHORTCUTS: readonly Shortcut[] = [
@@ -33,6 +46,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   mk("copyLastReply", "c", true, true, "Copy the last reply"),
   mk("stop", "Escape", false, false, "Stop the reply that is streaming"),
   mk("help", "?", false, false, "Show these shortcuts (outside text fields)"),
+  mk("editLast", "ArrowUp", false, false, "Edit your last message (in an empty composer)", "emptyComposer"),
 ];
 
 /** Whether the keys are the macOS ones (Cmd for Mod). */
@@ -40,7 +54,7 @@ export function isMac(nav: { platform?: string; userAgent?: string } = typeof na
   return /mac|iphone|ipad/i.test(nav.platform || nav.userAgent || "");
 }
 
-const keyNames: Record<string, string> = { Escape: "Esc", ",": ",", "?": "?" };
+const keyNames: Record<string, string> = { Escape: "Esc", ",": ",", "?": "?", ArrowUp: "↑" };
 
 /** How the keys read, e.g. "Ctrl+Shift+C" or "⌘⇧C". */
 export function shortcutLabel(s: Shortcut, mac: boolean = isMac()): string {
@@ -60,8 +74,8 @@ export function typingInField(target: EventTarget | null): boolean {
   return false;
 }
 
-/** The shortcut `e` presses, if any. */
-export function matchShortcut(e: KeyboardEvent, mac: boolean = isMac()): Shortcut | null {
+/** The shortcut of `scope` that `e` presses, if any. */
+export function matchShortcut(e: KeyboardEvent, mac: boolean = isMac(), scope: ShortcutScope = "window"): Shortcut | null {
   if (e.altKey || e.isComposing) return null;
   const mod = mac ? e.metaKey : e.ctrlKey;
   // The other modifier (Cmd on Linux, Ctrl on macOS) belongs to the system.
@@ -69,7 +83,7 @@ export function matchShortcut(e: KeyboardEvent, mac: boolean = isMac()): Shortcu
   if (other) return null;
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
   for (const s of SHORTCUTS) {
-    if (s.key !== key || s.mod !== mod) continue;
+    if (s.scope !== scope || s.key !== key || s.mod !== mod) continue;
     // `?` is Shift+/ on most layouts: a printable key brings its own shift.
     if (!s.plain && s.shift !== e.shiftKey) continue;
     if (s.plain && typingInField(e.target)) continue;

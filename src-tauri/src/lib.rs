@@ -52,15 +52,29 @@ pub fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         },
-        None => {
-            run(cli.paths, log_dir);
-            std::process::ExitCode::SUCCESS
-        }
+        None => run(cli.paths, log_dir),
     }
 }
 
-/// Starts the desktop app.
-pub fn run(overrides: paths::PathOverrides, log_dir: Option<std::path::PathBuf>) {
+/// Starts the desktop app, unless one already runs on the same data.
+pub fn run(
+    overrides: paths::PathOverrides,
+    log_dir: Option<std::path::PathBuf>,
+) -> std::process::ExitCode {
+    match single_instance::hand_over_or_wait(&overrides) {
+        single_instance::Launch::Start => {}
+        single_instance::Launch::HandedOver => {
+            tracing::info!("ClawDesk already runs on this data: it was brought forward");
+            return std::process::ExitCode::SUCCESS;
+        }
+        single_instance::Launch::Stuck => {
+            tracing::error!(
+                "another ClawDesk holds this data and neither answers nor closes; \
+                 end it, or launch with other directories"
+            );
+            return std::process::ExitCode::FAILURE;
+        }
+    }
     let builder = bindings::specta_builder::<tauri::Wry>();
 
     // Debug builds run from the source tree keep the committed bindings in
@@ -76,7 +90,7 @@ pub fn run(overrides: paths::PathOverrides, log_dir: Option<std::path::PathBuf>)
     }
 
     let (context, frontend) = frontend_assets::context();
-    tauri::Builder::default()
+    let app = tauri::Builder::default()
         // First, so a second launch on the same data hands over before
         // anything else starts.
         .plugin(single_instance::plugin(&overrides))
@@ -121,17 +135,24 @@ pub fn run(overrides: paths::PathOverrides, log_dir: Option<std::path::PathBuf>)
             exit_on_sigterm(app.handle().clone());
             Ok(())
         })
-        .build(context)
-        .expect("error while building the ClawDesk application")
-        .run(|app, event| {
-            // Closing the app stops running replies, so each is stored as
-            // `cancelled` with its text rather than left `streaming`.
-            if let tauri::RunEvent::ExitRequested { .. } = event {
-                if let Some(state) = app.try_state::<AppState>() {
-                    state.agent_pipeline.cancel_all();
-                }
+        .build(context);
+    let app = match app {
+        Ok(app) => app,
+        Err(err) => {
+            tracing::error!("ClawDesk could not start: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    app.run(|app, event| {
+        // Closing the app stops running replies, so each is stored as
+        // `cancelled` with its text rather than left `streaming`.
+        if let tauri::RunEvent::ExitRequested { .. } = event {
+            if let Some(state) = app.try_state::<AppState>() {
+                state.agent_pipeline.cancel_all();
             }
-        });
+        }
+    });
+    std::process::ExitCode::SUCCESS
 }
 
 /// A `SIGTERM` (logging out, a service manager, `kill`) closes the app the

@@ -2,13 +2,16 @@
 // events to it (through the pure functions of streamState.ts), and sends and
 // stops replies through a ChatBackend. What the user types lives in drafts.ts.
 import { batch, createSignal } from "solid-js";
-import { createStore, produce, reconcile } from "solid-js/store";
+import { createStore, produce, reconcile, unwrap } from "solid-js/store";
 import { type Message, type MessageId, type SessionId } from "../../bindings/bindings";
 import { events } from "../transport";
 import { errorOf, type CommandError } from "../api";
 import type { ChatBackend, CompactionSummary } from "./backend";
+import { cutFrom, indexOf, placeQuestion, placeReply, restoreFrom } from "./branching";
 import {
   addLocalUserMessage,
+  adoptStored,
+  storedId,
   applyStreamEvent,
   emptyChat,
   findMessage,
@@ -19,6 +22,7 @@ import {
   type ChatState,
   type LocalId,
   type StreamEvent,
+  type ChatMessage,
 } from "./streamState";
 
 /** How many of a session's newest messages `open` shows before loading the rest. */
@@ -50,6 +54,12 @@ export interface ChatStoreHooks {
 
 export type ChatStore = ReturnType<typeof createChatStore>;
 
+/** A question being edited in place: which one, and the text so far. */
+export interface EditDraft {
+  id: MessageId;
+  text: string;
+}
+
 export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}) {
   const [state, setState] = createStore<ChatState>(emptyChat());
   const [loading, setLoading] = createSignal(false);
@@ -64,8 +74,12 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
   const [hasNewer, setHasNewer] = createSignal(false);
   const [highlighted, setHighlighted] = createSignal<string | null>(null);
   const [scrollTarget, setScrollTarget] = createSignal<ScrollTarget | null>(null);
+  // An edit, a regeneration or a switch of versions on its way to the backend.
+  const [changing, setChanging] = createSignal(false);
+  const [editing, setEditing] = createSignal<EditDraft | null>(null);
   let paging = false;
   let loadToken = 0;
+  let changeToken = 0;
 
   async function reload(sessionId: SessionId): Promise<void> {
     const token = loadToken;
@@ -114,6 +128,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
       setHasNewer(false);
       setHighlighted(null);
       setScrollTarget(null);
+      forgetChanges();
     });
     if (sessionId === null) return;
     const token = loadToken;
@@ -134,7 +149,25 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
    * highlighted, however far back it is: only the messages around it are
    * loaded; older and newer ones follow as the list scrolls (`loadOlderPage`,
    * `loadNewerPage`). */
-  async function openAt(sessionId: SessionId, messageId: MessageId, model: string | null = null): Promise<void> {
+  async function openAt(
+    sessionId: SessionId,
+    messageId: MessageId,
+    model: string | null = null,
+    otherBranch = false,
+  ): Promise<void> {
+    // A hit in another version of the chat: that version is shown first
+    // (the backend opens windows of the active path only).
+    if (otherBranch && backend.switchBranch) {
+      try {
+        await backend.switchBranch(messageId);
+      } catch (e) {
+        // Refused (the chat is answering, the message is gone): the chat
+        // as it is, and why the hit is not shown.
+        await open(sessionId, model);
+        if (state.sessionId === sessionId) setActionError(errorOf(e));
+        return;
+      }
+    }
     const around = backend.loadAround;
     if (!around) {
       await open(sessionId, model);
@@ -154,6 +187,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
       setLoading(true);
       setHighlighted(null);
       setScrollTarget(null);
+      forgetChanges();
     });
     try {
       const window = await around(sessionId, messageId, AROUND, AROUND);
@@ -288,6 +322,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
         if (m) m.local = null;
       }));
       hooks.onSent?.(sessionId);
+      void learnStoredId(sessionId, localId);
       return true;
     } catch (e) {
       // Refused (noProvider, sessionBusy, ...): nothing was stored. The text
@@ -300,12 +335,27 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
     }
   }
 
+  /** The send command answers without the message's stored id, which an
+   * edit of it needs: read it from the path's newest messages (the question
+   * and its reply). Without it the message just cannot be edited yet. */
+  async function learnStoredId(sessionId: SessionId, localId: LocalId): Promise<void> {
+    const token = loadToken;
+    try {
+      const newest = await backend.loadMessages(sessionId, 2);
+      if (token !== loadToken || state.sessionId !== sessionId) return;
+      setState(produce((s) => adoptStored(s, localId, newest)));
+    } catch {
+      // A later reload (opening the chat again) brings the id.
+    }
+  }
+
   /** Sends a message in the open session. Resolves to whether the backend
    * took it; the caller clears its draft only then. */
   async function send(content: string): Promise<boolean> {
     const sessionId = state.sessionId;
     const text = content.trim();
-    if (!sessionId || !text || !canSend() || sending()) return false;
+    // Not while an edit or a regeneration is on its way: its reply comes first.
+    if (!sessionId || !text || !canSend() || sending() || changing()) return false;
     // Opened far back at a search hit: the new message goes after the
     // newest ones, so show the end of the chat first.
     if (hasNewer()) await open(sessionId, state.model ?? null);
@@ -331,7 +381,7 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
   /** Compacts the open session, then shows its messages as stored now. */
   async function compact(): Promise<CompactionSummary | null> {
     const sessionId = state.sessionId;
-    if (!sessionId || !backend.compact || compacting() || streaming()) return null;
+    if (!sessionId || !backend.compact || busy()) return null;
     setActionError(null);
     setCompacting(true);
     try {
@@ -348,8 +398,166 @@ export function createChatStore(backend: ChatBackend, hooks: ChatStoreHooks = {}
     }
   }
 
+  /** Leaves an edit or a regeneration of the chat shown before to itself. */
+  function forgetChanges(): void {
+    changeToken++;
+    setChanging(false);
+    setEditing(null);
+  }
+
+  const canEdit = () => Boolean(backend.editMessage);
+  const canRegenerate = () => Boolean(backend.regenerate);
+  const canSwitch = () => Boolean(backend.switchBranch);
+  /** Something runs in the open chat (a reply, a send, a compaction, a
+   * change of versions): editing, regenerating and switching wait. */
+  const busy = () => streaming() || sending() || compacting() || changing();
+
+  const stored = (m: ChatMessage | undefined): m is ChatMessage & { id: MessageId } => m !== undefined && storedId(m) !== null;
+
+  /** Runs one change of the open chat's versions: `busy` meanwhile, its
+   * refusal shown like any action's. Resolves to whether it was done. */
+  async function change(run: (sessionId: SessionId, isCurrent: () => boolean) => Promise<void>): Promise<boolean> {
+    const sessionId = state.sessionId;
+    if (!sessionId || busy()) return false;
+    const mine = ++changeToken;
+    const isCurrent = () => mine === changeToken && state.sessionId === sessionId;
+    setActionError(null);
+    setChanging(true);
+    try {
+      await run(sessionId, isCurrent);
+      hooks.onSent?.(sessionId);
+      return true;
+    } catch (e) {
+      if (isCurrent()) setActionError(errorOf(e));
+      return false;
+    } finally {
+      if (mine === changeToken) setChanging(false);
+    }
+  }
+
+  /** Cuts the shown path from index `at`, runs `call`, and puts the cut
+   * messages back if the backend refused. */
+  async function replacing<T>(at: number, isCurrent: () => boolean, call: () => Promise<T>): Promise<T> {
+    const removed = structuredClone(unwrap(state.messages.slice(at)));
+    setState(produce((s) => void cutFrom(s, at)));
+    try {
+      return await call();
+    } catch (e) {
+      if (isCurrent()) setState(produce((s) => restoreFrom(s, at, removed)));
+      throw e;
+    }
+  }
+
+  /** Stores `content` as a new version of the question `messageId` and shows
+   * the new path: the new version, its reply streaming below it. The earlier
+   * version stays one arrow away. */
+  async function edit(messageId: MessageId, content: string): Promise<boolean> {
+    const editMessage = backend.editMessage;
+    const text = content.trim();
+    const at = indexOf(state, messageId);
+    const question = state.messages[at];
+    if (!editMessage || !text || !stored(question) || question.role !== "user") return false;
+    return change(async (_sessionId, isCurrent) => {
+      // The question stays shown (in its editor) until the new one is stored.
+      let created: Message;
+      try {
+        created = await replacing(at + 1, isCurrent, () => editMessage(messageId, text));
+      } catch (e) {
+        // Refused: what the user wrote is not lost, even if the editor was
+        // left meanwhile.
+        if (isCurrent() && editing() === null) setEditing({ id: messageId, text: content });
+        throw e;
+      }
+      if (!isCurrent()) return;
+      batch(() => {
+        setState(produce((s) => placeQuestion(s, at, created)));
+        // The path now ends with the new reply.
+        setHasNewer(false);
+        setEditing(null);
+      });
+    });
+  }
+
+  /** Streams a new version of the reply `messageId` in its place, from
+   * `model` (a qualified id) or, with `null`, the chat's model. */
+  async function regenerate(messageId: MessageId, model: string | null = null): Promise<boolean> {
+    const call = backend.regenerate;
+    const at = indexOf(state, messageId);
+    const reply = state.messages[at];
+    if (!call || !stored(reply) || reply.role !== "assistant" || reply.status === "streaming") return false;
+    return change(async (_sessionId, isCurrent) => {
+      const created = await replacing(at, isCurrent, () => call(messageId, model));
+      if (!isCurrent()) return;
+      batch(() => {
+        setState(produce((s) => placeReply(s, created)));
+        setHasNewer(false);
+      });
+    });
+  }
+
+  /** Shows the version `messageId` of its place: the path through it
+   * becomes the chat's, and the shown messages change in place (no empty
+   * chat in between). */
+  async function switchTo(messageId: MessageId): Promise<boolean> {
+    const call = backend.switchBranch;
+    if (!call || indexOf(state, messageId) < 0 && !state.messages.some((m) => m.versions?.previous === messageId || m.versions?.next === messageId)) {
+      return false;
+    }
+    return change(async (sessionId, isCurrent) => {
+      await call(messageId);
+      const path = await backend.loadMessages(sessionId);
+      if (!isCurrent()) return;
+      batch(() => {
+        setState(produce((s) => mergeReload(s, path)));
+        // The whole path is shown now.
+        setHasOlder(false);
+        setHasNewer(false);
+        setEditing(null);
+      });
+    });
+  }
+
+  /** Opens the editor on the question `messageId`, with its text. */
+  function startEdit(messageId: MessageId): boolean {
+    const m = state.messages[indexOf(state, messageId)];
+    if (!canEdit() || busy() || !stored(m) || m.role !== "user") return false;
+    setEditing({ id: messageId, text: m.content });
+    return true;
+  }
+
+  /** Opens the editor on the last question of the shown path (Up in an
+   * empty composer). */
+  function editLast(): boolean {
+    const last = [...state.messages].reverse().find((m) => m.role === "user");
+    const id = last ? storedId(last) : null;
+    return id ? startEdit(id) : false;
+  }
+
+  /** Sends the edit being written; the editor closes once it is stored and
+   * stays open with its text when the backend refuses. */
+  async function saveEdit(): Promise<boolean> {
+    const draft = editing();
+    if (!draft) return false;
+    return edit(draft.id, draft.text);
+  }
+
   return {
     state,
+    busy,
+    changing,
+    canEdit,
+    canRegenerate,
+    canSwitch,
+    edit,
+    regenerate,
+    retry: (messageId: MessageId) => regenerate(messageId, null),
+    switchTo,
+    editing,
+    startEdit,
+    editLast,
+    setEditText: (text: string) => setEditing((d) => (d ? { ...d, text } : d)),
+    cancelEdit: () => setEditing(null),
+    saveEdit,
     compacting,
     compacted,
     canCompact,

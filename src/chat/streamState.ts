@@ -14,6 +14,7 @@ import type {
   StreamError,
   StreamStart,
   Usage,
+  Versions,
 } from "../../bindings/bindings";
 
 /** The id of a message typed here until the backend stores it (and gives
@@ -33,6 +34,9 @@ export interface ChatMessage {
   failure: { code: FailureCode; message: string } | null;
   /** A user message typed here that the backend has not confirmed yet. */
   local: null | { state: "sending" };
+  /** Which of the versions at its place this message is ("2 / 3"), when
+   * it has others (an edited question, a regenerated reply). */
+  versions: Versions | null;
   /** Next chunk index expected; chunks below it were applied. */
   nextIndex: number;
   /** Chunks that arrived ahead of a missing one, by index. */
@@ -76,6 +80,7 @@ export function fromMessage(m: Message): ChatMessage {
     // reload or a restart as it did live.
     failure: m.failure ? { code: m.failure.code, message: m.failure.message } : null,
     local: null,
+    versions: m.versions ?? null,
     nextIndex: 0,
     pending: {},
   };
@@ -112,6 +117,7 @@ function ensureReply(state: ChatState, sessionId: SessionId, messageId: MessageI
     status: "streaming",
     failure: null,
     local: null,
+    versions: null,
     nextIndex: 0,
     pending: {},
   });
@@ -180,12 +186,33 @@ export function applyStreamEvent(state: ChatState, event: StreamEvent): Applied 
 }
 
 let localCounter = 0;
+const LOCAL_PREFIX = "local_";
+
+/** The message's id in the backend, or null while it only has a local one
+ * (typed here, its stored id not learnt yet): only a stored message can be
+ * edited or regenerated. */
+export function storedId(m: ChatMessage): MessageId | null {
+  return m.local === null && !m.id.startsWith(LOCAL_PREFIX) ? (m.id as MessageId) : null;
+}
+
+/** Gives the message typed here (`localId`) the id and versions the backend
+ * stored it with: the last user message of `newest`, the newest messages of
+ * the path, when it has the same text. */
+export function adoptStored(state: ChatState, localId: LocalId, newest: readonly Message[]): void {
+  const mine = findMessage(state, localId);
+  const stored = [...newest].reverse().find((m) => m.role === "user");
+  if (!mine || !stored || stored.content !== mine.content || findMessage(state, stored.id)) return;
+  mine.id = stored.id;
+  mine.timestamp = stored.timestamp;
+  mine.versions = stored.versions ?? null;
+  mine.local = null;
+}
 
 /** Adds the user's message to the open session before the backend confirms
  * it; returns its local id. */
 export function addLocalUserMessage(state: ChatState, content: string, now = new Date()): LocalId {
   if (state.sessionId === null) throw new Error("addLocalUserMessage: no session is open");
-  const id = `local_${now.getTime().toString(36)}_${(localCounter++).toString(36)}` as LocalId;
+  const id = `${LOCAL_PREFIX}${now.getTime().toString(36)}_${(localCounter++).toString(36)}` as LocalId;
   state.messages.push({
     id,
     sessionId: state.sessionId,
@@ -197,6 +224,7 @@ export function addLocalUserMessage(state: ChatState, content: string, now = new
     status: "complete",
     failure: null,
     local: { state: "sending" },
+    versions: null,
     nextIndex: 0,
     pending: {},
   });

@@ -1,13 +1,14 @@
-import { Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import type { ArchiveStore } from "../archive/archiveStore";
 import { ChatExport } from "./ArchiveControls";
-import type { ModelInfo, SessionId, SessionInfo } from "../../bindings/bindings";
+import type { MessageId, ModelInfo, SessionId, SessionInfo } from "../../bindings/bindings";
 import type { ChatStore } from "../chat/chatStore";
 import type { Drafts } from "../chat/drafts";
 import { formatCount } from "../lib/format";
 import { Composer } from "./Composer";
 import { ErrorNote } from "./ErrorNote";
 import { MessageList } from "./MessageList";
+import type { TreeControls } from "./MessageTree";
 import { modelName, resolveModel } from "./ModelPicker";
 import { sessionTitle } from "./Sidebar";
 
@@ -31,6 +32,43 @@ export function ChatView(props: ChatViewProps) {
     if (value === null) return { name: "default model", id: "the default model" };
     const models = props.models ?? [];
     return { name: modelName(models, value), id: resolveModel(models, value)?.id ?? value };
+  };
+
+  // Back to the composer after an edit is sent or left.
+  const [refocus, setRefocus] = createSignal(0);
+  const focusComposer = () => {
+    setRefocus((n) => n + 1);
+  };
+
+  // The store's versions actions as the messages see them (getters: reactive).
+  const tree: TreeControls = {
+    get busy() {
+      return chat().busy();
+    },
+    get editing() {
+      return chat().editing();
+    },
+    get canEdit() {
+      return chat().canEdit();
+    },
+    get canRegenerate() {
+      return chat().canRegenerate();
+    },
+    get canSwitch() {
+      return chat().canSwitch();
+    },
+    get models() {
+      return props.models ?? [];
+    },
+    startEdit: (id: MessageId) => void chat().startEdit(id),
+    setEditText: (text: string) => chat().setEditText(text),
+    saveEdit: () => void chat().saveEdit().then((ok) => ok && focusComposer()),
+    cancelEdit: () => {
+      chat().cancelEdit();
+      focusComposer();
+    },
+    regenerate: (id: MessageId, model: string | null) => void chat().regenerate(id, model),
+    switchTo: (id: MessageId) => void chat().switchTo(id),
   };
 
   // The draft is cleared only once the backend accepted the message, and
@@ -64,7 +102,7 @@ export function ChatView(props: ChatViewProps) {
                 <button
                   type="button"
                   class="ghost small compact-button"
-                  disabled={chat().compacting() || chat().streaming() || chat().state.messages.length < 3}
+                  disabled={chat().busy() || chat().state.messages.length < 3}
                   title="Summarize the older part of this chat to free context"
                   onClick={() => void chat().compact()}
                 >
@@ -102,6 +140,7 @@ export function ChatView(props: ChatViewProps) {
                   scrollTarget={chat().scrollTarget()}
                   onNearTop={chat().hasOlder() ? () => void chat().loadOlderPage() : undefined}
                   onNearBottom={chat().hasNewer() ? () => void chat().loadNewerPage() : undefined}
+                  tree={tree}
                 />
               </Show>
             </Show>
@@ -112,10 +151,13 @@ export function ChatView(props: ChatViewProps) {
               canSend={chat().canSend()}
               canStop={chat().canStop()}
               streaming={chat().streaming()}
-              sending={chat().sending()}
+              // An edit or a regeneration on its way holds the composer like a send.
+              sending={chat().sending() || chat().changing()}
               onSend={(text) => send(session().id, text)}
               onStop={() => void chat().stop()}
-              focusRequest={props.focusComposer}
+              onEditLast={() => chat().editLast()}
+              // Either asks for the focus: both only ever grow.
+              focusRequest={(props.focusComposer ?? 0) + refocus()}
             />
           </>
         )}

@@ -1,4 +1,5 @@
 import { createEffect, on, Show } from "solid-js";
+import { matchShortcut } from "../shortcuts";
 
 export interface ComposerProps {
   /** The open chat's draft; the composer holds no text of its own, so a
@@ -19,12 +20,16 @@ export interface ComposerProps {
   onStop: () => void;
   /** Each new value puts the focus in the composer ("New chat"). */
   focusRequest?: number;
+  /** Up in the empty composer: edit the last message; false when there is
+   * none to edit (the key then does what it always does). */
+  onEditLast?: () => boolean;
 }
 
 /** The tallest the composer grows before it scrolls. */
 const MAX_HEIGHT_PX = 240;
 
-/** Enter sends, Shift+Enter adds a line, Escape stops a streaming reply. */
+/** Enter sends, Shift+Enter adds a line, Escape stops a streaming reply,
+ * Up in the empty composer edits the last message. */
 export function Composer(props: ComposerProps) {
   let area: HTMLTextAreaElement | undefined;
 
@@ -66,6 +71,8 @@ export function Composer(props: ComposerProps) {
     } else if (e.key === "Escape" && props.streaming) {
       e.preventDefault();
       props.onStop();
+    } else if (props.value === "" && matchShortcut(e, undefined, "emptyComposer")?.id === "editLast") {
+      if (props.onEditLast?.()) e.preventDefault();
     }
   };
 

@@ -66,6 +66,7 @@ const message = (over: Partial<ChatMessage>): ChatMessage =>
     usage: null,
     failure: null,
     local: null,
+    versions: null,
     sessionId: "s1",
     nextIndex: 0,
     pending: {},

@@ -1,9 +1,10 @@
 import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { describeFailure } from "../api";
-import type { ChatMessage } from "../chat/streamState";
+import { storedId, type ChatMessage } from "../chat/streamState";
 import { copyText } from "../lib/clipboard";
 import { formatCount } from "../lib/format";
 import { COPIED_MS, Markdown } from "./Markdown";
+import { EditBox, RegenerateButtons, VersionArrows, type TreeControls } from "./MessageTree";
 
 const roleLabel = { user: "You", assistant: "Assistant", system: "System" } as const;
 
@@ -13,11 +14,26 @@ export interface MessageItemProps {
   live: boolean;
   /** Marked as the search hit the chat was opened at. */
   highlighted?: boolean;
+  /** Edit, regenerate, retry and the version arrows; absent: none shown. */
+  tree?: TreeControls;
 }
 
 export function MessageItem(props: MessageItemProps) {
   const m = () => props.message;
   const time = () => new Date(m().timestamp);
+  /** Its id in the backend (a message typed here may not know it yet). */
+  const id = () => storedId(m());
+  const tree = () => props.tree;
+  const editing = () => {
+    const draft = tree()?.editing;
+    return draft && draft.id === m().id ? draft : null;
+  };
+  const canEdit = () => m().role === "user" && id() !== null && tree()?.canEdit === true;
+  // A reply that ended (complete or stopped) can be written again; a failed
+  // one has its Retry where the failure is shown.
+  const canRegenerate = () =>
+    m().role === "assistant" && id() !== null && tree()?.canRegenerate === true && (m().status === "complete" || m().status === "cancelled");
+  const canRetry = () => m().role === "assistant" && id() !== null && tree()?.canRegenerate === true && m().status === "failed";
   return (
     <article
       class={`message role-${m().role} status-${m().status}`}
@@ -51,28 +67,52 @@ export function MessageItem(props: MessageItemProps) {
             <span class="badge badge-failed">failed</span>
           </Match>
         </Switch>
+        <Show when={m().versions}>
+          {(v) => (
+            <VersionArrows
+              versions={v()}
+              disabled={!tree()?.canSwitch || tree()?.busy !== false}
+              onSwitch={(to) => tree()?.switchTo(to)}
+            />
+          )}
+        </Show>
         <time class="message-time" datetime={m().timestamp} title={time().toLocaleString()}>
           {time().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
         </time>
       </header>
 
-      <div class="message-body">
-        <Show
-          when={m().role !== "user"}
-          fallback={<p class="plain">{m().content}</p>}
-        >
-          <Show
-            when={m().content.length > 0}
-            fallback={
-              <Show when={props.live}>
-                <p class="muted typing">Thinking…</p>
+      <Show
+        when={editing()}
+        fallback={
+          <div class="message-body">
+            <Show
+              when={m().role !== "user"}
+              fallback={<p class="plain">{m().content}</p>}
+            >
+              <Show
+                when={m().content.length > 0}
+                fallback={
+                  <Show when={props.live}>
+                    <p class="muted typing">Thinking…</p>
+                  </Show>
+                }
+              >
+                <Markdown text={m().content} live={props.live} />
               </Show>
-            }
-          >
-            <Markdown text={m().content} live={props.live} />
-          </Show>
-        </Show>
-      </div>
+            </Show>
+          </div>
+        }
+      >
+        {(draft) => (
+          <EditBox
+            text={draft().text}
+            busy={tree()?.busy !== false}
+            onInput={(text) => tree()?.setEditText(text)}
+            onSave={() => tree()?.saveEdit()}
+            onCancel={() => tree()?.cancelEdit()}
+          />
+        )}
+      </Show>
 
       <Show when={m().failure}>
         {(f) => (
@@ -80,6 +120,21 @@ export function MessageItem(props: MessageItemProps) {
             {describeFailure(f().code)}
             <Show when={f().code !== "cancelled" && f().message}>
               <span class="muted"> ({f().message})</span>
+            </Show>
+            <Show when={canRetry()}>
+              <button
+                type="button"
+                class="small retry-button"
+                data-testid="message-retry"
+                disabled={tree()?.busy !== false}
+                title="Ask again for this reply; the failed one stays as an earlier version"
+                onClick={() => {
+                  const reply = id();
+                  if (reply) tree()?.regenerate(reply, null);
+                }}
+              >
+                Retry
+              </button>
             </Show>
           </p>
         )}
@@ -93,9 +148,36 @@ export function MessageItem(props: MessageItemProps) {
         )}
       </Show>
 
-      <Show when={m().content.length > 0 && !props.live}>
+      <Show when={!props.live && !editing() && (m().content.length > 0 || canEdit() || canRegenerate())}>
         <div class="message-actions">
-          <CopyButton text={m().content} label="Copy message" />
+          <Show when={m().content.length > 0}>
+            <CopyButton text={m().content} label="Copy message" />
+          </Show>
+          <Show when={canEdit()}>
+            <button
+              type="button"
+              class="ghost small"
+              data-testid="message-edit"
+              disabled={tree()?.busy !== false}
+              title="Change this message and send it again; this version stays"
+              onClick={() => {
+                const question = id();
+                if (question) tree()?.startEdit(question);
+              }}
+            >
+              Edit
+            </button>
+          </Show>
+          <Show when={canRegenerate()}>
+            <RegenerateButtons
+              models={tree()?.models ?? []}
+              disabled={tree()?.busy !== false}
+              onRegenerate={(model) => {
+                const reply = id();
+                if (reply) tree()?.regenerate(reply, model);
+              }}
+            />
+          </Show>
         </div>
       </Show>
 

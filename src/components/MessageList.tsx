@@ -3,6 +3,7 @@ import { createComputed, createEffect, For, on, Show } from "solid-js";
 import type { ScrollTarget } from "../chat/chatStore";
 import type { ChatMessage } from "../chat/streamState";
 import { MessageItem } from "./MessageItem";
+import type { TreeControls } from "./MessageTree";
 
 export interface MessageListProps {
   /** Identifies the conversation; a new key scrolls to its end. */
@@ -16,6 +17,8 @@ export interface MessageListProps {
   /** The reader scrolled near the top / bottom: load more that way. */
   onNearTop?: () => void;
   onNearBottom?: () => void;
+  /** Edit, regenerate, retry and version arrows on the messages. */
+  tree?: TreeControls;
 }
 
 /** Pixels from the top or bottom at which the next page is asked for. */
@@ -151,6 +154,7 @@ export function MessageList(props: MessageListProps) {
                       message={m()}
                       live={m().id === props.streamingId}
                       highlighted={m().id === props.highlightedId}
+                      tree={props.tree}
                     />
                   )}
                 </Show>

@@ -35,6 +35,7 @@ const results: SearchResults = {
           createdAt: "2026-11-02T10:00:00.000Z",
           snippet: "another cafe",
           matches: [{ start: 8, end: 12 }],
+          otherBranch: true,
         },
       ],
     },
@@ -66,7 +67,7 @@ describe("SearchPalette", () => {
       <SearchPalette
         open={true}
         onClose={() => closed++}
-        onChoose={(s, m) => chosen.push(`${s} ${m}`)}
+        onChoose={(s, m, otherBranch) => chosen.push(`${s} ${m}${otherBranch ? " (other version)" : ""}`)}
         search={async (q) => (queries.push(q), results)}
       />
     ));
@@ -84,10 +85,13 @@ describe("SearchPalette", () => {
 
     fireEvent.keyDown(input, { key: "ArrowDown" });
     fireEvent.keyDown(input, { key: "Enter" });
-    expect(chosen).toEqual([`${B} msg_2`]);
+    // A hit in another version of its chat says so, and is opened as such.
+    expect(screen.getAllByTestId("search-hit")[1]!.querySelector('[data-testid="search-hit-branch"]')).toBeTruthy();
+    expect(first.querySelector('[data-testid="search-hit-branch"]')).toBeNull();
+    expect(chosen).toEqual([`${B} msg_2 (other version)`]);
     fireEvent.keyDown(input, { key: "ArrowDown" });
     fireEvent.keyDown(input, { key: "Enter" });
-    expect(chosen).toEqual([`${B} msg_2`, `${A} msg_1`]);
+    expect(chosen).toEqual([`${B} msg_2 (other version)`, `${A} msg_1`]);
     fireEvent.keyDown(input, { key: "Escape" });
     expect(closed).toBe(1);
   });

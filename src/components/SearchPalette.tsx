@@ -15,7 +15,9 @@ export const DEBOUNCE_MS = 150;
 export interface SearchPaletteProps {
   open: boolean;
   onClose: () => void;
-  onChoose: (sessionId: SessionId, messageId: MessageId) => void;
+  /** `otherBranch`: the hit is in a version of its chat other than the
+   * one shown (switch to it before opening the chat at it). */
+  onChoose: (sessionId: SessionId, messageId: MessageId, otherBranch: boolean) => void;
   /** Defaults to the backend's `searchMessages`; tests pass their own. */
   search?: (query: string) => Promise<SearchResults>;
 }
@@ -105,7 +107,7 @@ export function SearchPalette(props: SearchPaletteProps) {
   const choose = (i: number) => {
     const chosen = hits()[i];
     if (!chosen) return;
-    props.onChoose(chosen.sessionId, chosen.hit.messageId);
+    props.onChoose(chosen.sessionId, chosen.hit.messageId, chosen.hit.otherBranch === true);
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
@@ -186,6 +188,15 @@ export function SearchPalette(props: SearchPaletteProps) {
                         onClick={() => choose(i)}
                       >
                         <span class="palette-hit-role muted">{roleLabel[hit.role]}</span>
+                        <Show when={hit.otherBranch}>
+                          <span
+                            class="palette-hit-branch muted"
+                            data-testid="search-hit-branch"
+                            title="In another version of this chat (an earlier edit or regeneration); opening it shows that version"
+                          >
+                            other version
+                          </span>
+                        </Show>
                         <span class="palette-hit-text">
                           <Highlighted text={hit.snippet} ranges={hit.matches} />
                         </span>

@@ -12,6 +12,7 @@ import type {
 } from "../../bindings/bindings";
 import { fail, mockCommands, type CommandHandlers, type CommandMock } from "../../bindings/mock";
 import { byRecent } from "../chat/sessionsStore";
+import { fakeTree, type FakeTree } from "./fakeTree";
 import { asMessageId, testMessageId, testSessionId } from "./ids";
 
 export function session(over: Partial<SessionInfo> = {}): SessionInfo {
@@ -144,13 +145,17 @@ export function applyConfigUpdate(config: AppConfig, key: string, value: unknown
 export interface FakeBackend {
   mock: CommandMock;
   sessions: SessionInfo[];
+  /** Every message of each session in creation order: a tree (see fakeTree.ts). */
   messages: Map<string, Message[]>;
   config: AppConfig;
+  /** The conversations as trees: active paths, versions, replies that stream. */
+  tree: FakeTree;
 }
 
-/** An in-memory backend answering every command the UI uses. */
+/** An in-memory backend answering every command the UI uses; edits,
+ * regenerations and switches follow the backend's tree semantics. */
 export function fakeBackend(init: { sessions?: SessionInfo[]; messages?: Record<string, Message[]> } = {}, extra: CommandHandlers = {}): FakeBackend {
-  const state: Omit<FakeBackend, "mock"> = {
+  const state: Omit<FakeBackend, "mock" | "tree"> = {
     // Copies: updateSession changes them, and tests share their fixtures.
     sessions: (init.sessions ?? []).map((s) => ({ ...s })),
     messages: new Map(Object.entries(init.messages ?? {})),
@@ -158,6 +163,7 @@ export function fakeBackend(init: { sessions?: SessionInfo[]; messages?: Record<
   };
   const find = (sessionId: SessionId) =>
     state.sessions.find((s) => s.id === sessionId) ?? fail({ kind: "sessionNotFound", message: `session ${sessionId} does not exist`, sessionId });
+  const tree = fakeTree(state.messages, (sessionId) => state.sessions.find((s) => s.id === sessionId)?.model ?? null);
   const mock = mockCommands({
     listSessions: () => [...state.sessions].sort((a, b) => b.lastActive.localeCompare(a.lastActive)),
     // Keyset pages as the backend makes them; the cursor is the last id.
@@ -196,9 +202,12 @@ export function fakeBackend(init: { sessions?: SessionInfo[]; messages?: Record<
     },
     getMessages: ({ sessionId, limit }) => {
       find(sessionId);
-      const all = state.messages.get(sessionId) ?? [];
-      return limit === null ? all : all.slice(-limit);
+      const path = tree.path(sessionId);
+      return limit === null ? path : path.slice(-limit);
     },
+    editMessage: ({ messageId, content }) => tree.editMessage(messageId, content),
+    regenerate: ({ messageId, model }) => tree.regenerate(messageId, model),
+    switchBranch: ({ messageId }) => tree.switchBranch(messageId),
     getConfig: () => structuredClone(state.config),
     updateConfig: ({ key, value }) => {
       applyConfigUpdate(state.config, key, value);
@@ -210,5 +219,5 @@ export function fakeBackend(init: { sessions?: SessionInfo[]; messages?: Record<
     getMetrics: () => metrics(),
     ...extra,
   });
-  return Object.assign(state, { mock }) as FakeBackend;
+  return Object.assign(state, { mock, tree }) as FakeBackend;
 }

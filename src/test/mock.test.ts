@@ -27,6 +27,10 @@ const declared: { [K in CommandName]?: K extends keyof CommandArgNames ? Command
   exportSession: ["sessionId", "path", "format"],
   exportAllSessions: ["path"],
   importArchive: ["path"],
+  getMessagesAround: ["sessionId", "messageId", "before", "after"],
+  editMessage: ["messageId", "content"],
+  regenerate: ["messageId", "model"],
+  switchBranch: ["messageId"],
 };
 
 describe("bindings/mock", () => {

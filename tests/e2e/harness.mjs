@@ -522,7 +522,7 @@ export function seedMessages(db, sessionId, count, title, model) {
 PRAGMA foreign_keys = ON;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})
-INSERT INTO messages (id, session_id, seq, role, content, model, input_tokens, output_tokens, status, created_at)
+INSERT INTO messages (id, session_id, seq, role, content, model, input_tokens, output_tokens, status, created_at, parent_id)
 SELECT
   printf('msg_01JB%s%016d', '${tag}', i),
   '${sessionId}',
@@ -545,7 +545,9 @@ SELECT
   CASE WHEN i % 2 = 1 THEN NULL ELSE 40 + i % 50 END,
   CASE WHEN i % 2 = 1 THEN NULL ELSE 60 + i % 90 END,
   'complete',
-  CAST(strftime('%s', 'now') AS INTEGER) * 1000 - (${count} - i) * 30000
+  CAST(strftime('%s', 'now') AS INTEGER) * 1000 - (${count} - i) * 30000,
+  -- One path, as the store writes a chat: each message follows the one before.
+  CASE WHEN i = 1 THEN NULL ELSE printf('msg_01JB%s%016d', '${tag}', i - 1) END
 FROM n;
 UPDATE sessions SET
   message_count = (SELECT count(*) FROM messages WHERE session_id = '${sessionId}'),
@@ -581,14 +583,15 @@ SELECT printf('sess_01JA%022d', i), 'desktop', 'ollama/llama3.2',
        ${base} + i * 1000, ${base} + i * 1000 + ${perSession} * 10, ${perSession}
 FROM n;
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ${count * perSession})
-INSERT INTO messages (id, session_id, seq, role, content, model, input_tokens, output_tokens, status, created_at, tokens)
+INSERT INTO messages (id, session_id, seq, role, content, model, input_tokens, output_tokens, status, created_at, tokens, parent_id)
 SELECT printf('msg_01JA%022d', i), printf('sess_01JA%022d', i / ${perSession}), i % ${perSession} + 1,
        CASE i % 2 WHEN 0 THEN 'user' ELSE 'assistant' END,
        'A message of ordinary length, about the size people type into a chat box, number ' || i,
        CASE i % 2 WHEN 0 THEN NULL ELSE 'ollama/llama3.2' END,
        CASE i % 2 WHEN 0 THEN NULL ELSE 120 END,
        CASE i % 2 WHEN 0 THEN NULL ELSE 40 END,
-       'complete', ${base} + (i / ${perSession}) * 1000 + (i % ${perSession}) * 10, 20
+       'complete', ${base} + (i / ${perSession}) * 1000 + (i % ${perSession}) * 10, 20,
+       CASE WHEN i % ${perSession} = 0 THEN NULL ELSE printf('msg_01JA%022d', i - 1) END
 FROM n;
 COMMIT;
 ANALYZE;

@@ -26,13 +26,15 @@ async fn seed(store: &SqliteStore) {
     .unwrap();
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
-         INSERT INTO messages (id, session_id, seq, role, content, model, input_tokens, output_tokens, status, created_at)
+         INSERT INTO messages (id, session_id, seq, role, content, model, input_tokens, output_tokens, status, created_at, parent_id)
          SELECT printf('msg_01JBENCH%018d', i), printf('sess_01JBENCH%018d', i / ?), i % ? + 1,
                 CASE i % 2 WHEN 0 THEN 'user' ELSE 'assistant' END,
                 'A message of ordinary length, about the size people type into a chat box, number ' || i,
-                'claude-sonnet-4-5', 120, 340, 'complete', 1700000000000 + i FROM n",
+                'claude-sonnet-4-5', 120, 340, 'complete', 1700000000000 + i,
+                CASE WHEN i % ? = 0 THEN NULL ELSE printf('msg_01JBENCH%018d', i - 1) END FROM n",
     )
     .bind(SESSIONS * MESSAGES_PER_SESSION)
+    .bind(MESSAGES_PER_SESSION)
     .bind(MESSAGES_PER_SESSION)
     .bind(MESSAGES_PER_SESSION)
     .execute(&mut *tx)

@@ -14,6 +14,15 @@ ALTER TABLE messages ADD COLUMN on_path INTEGER NOT NULL DEFAULT 1 CHECK (on_pat
 -- When the message was last on the active path (ms): switching to a
 -- version leads on to the replies last seen below it.
 ALTER TABLE messages ADD COLUMN chosen_at INTEGER NOT NULL DEFAULT 0;
+-- 1 once the message has a sibling (set on every sibling when a version is
+-- added; versions are never removed alone): reading a path looks up the
+-- versions of these messages only.
+ALTER TABLE messages ADD COLUMN has_versions INTEGER NOT NULL DEFAULT 0 CHECK (has_versions IN (0, 1));
+
+-- Bumped by every write of a session row: the app's in-memory copy of the
+-- sessions keeps the newest of racing commits by it (message_count, which
+-- did that before, now shrinks when a switch shows a shorter path).
+ALTER TABLE sessions ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
 
 -- A linear chat: each message follows the latest non-summary message
 -- before it (a summary is placed right after the last message it replaced,
@@ -28,6 +37,8 @@ UPDATE messages SET chosen_at = created_at;
 -- "The versions at one place": sibling counts, and the children a switch
 -- descends through. Summaries are nobody's sibling.
 CREATE INDEX messages_children ON messages (session_id, parent_id, seq) WHERE summary = 0;
+-- "A session's summaries": which belong to a path, where its latest is.
+CREATE INDEX messages_summaries ON messages (session_id, seq) WHERE summary = 1;
 -- "The active path in order": get_messages, the leaf a send appends to.
 CREATE INDEX messages_path ON messages (session_id, seq) WHERE on_path = 1;
 -- "The live context of the active path in order": every send reads it.

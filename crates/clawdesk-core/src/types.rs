@@ -16,6 +16,8 @@ pub struct SessionInfo {
     pub created_at: String,
     /// RFC 3339, UTC; the time of the latest message (or creation).
     pub last_active: String,
+    /// Messages the chat shows: those of its active path (other versions of
+    /// edited or regenerated messages are not counted).
     pub message_count: u32,
     /// Provider-qualified, `"<provider>/<model>"` (e.g. `"ollama/llama3.2"`);
     /// sessions created before that may hold a bare model id, which still

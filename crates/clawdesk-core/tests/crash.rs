@@ -6,7 +6,7 @@ mod support;
 
 use clawdesk_core::config::ConfigManager;
 use clawdesk_core::metrics::MetricsRecorder;
-use clawdesk_core::pipeline::Pipeline;
+use clawdesk_core::pipeline::{Pipeline, Turn};
 use clawdesk_core::registry::{ProviderRegistry, DESKTOP_CHANNEL};
 use clawdesk_core::store::{NewSession, SessionStore, SqliteStore};
 use clawdesk_core::types::{MessageStatus, Role};
@@ -19,6 +19,10 @@ use support::{configure, RecordingSink, Wire};
 
 const CHILD_DIR: &str = "CLAWDESK_CRASH_CHILD_DIR";
 const CHILD_PROVIDER: &str = "CLAWDESK_CRASH_CHILD_PROVIDER";
+/// Set: the child asks, gets a short answer, then edits its question and is
+/// killed while the edit's reply streams.
+const CHILD_EDITS: &str = "CLAWDESK_CRASH_CHILD_EDITS";
+const EDITED_TEXT: &str = "Write a very long poem instead, please.";
 const USER_TEXT: &str = "Write a very long story, please.";
 
 fn story_chunk(i: usize) -> String {
@@ -48,9 +52,28 @@ async fn crash_child() {
         })
         .await
         .unwrap();
-    let result = pipeline
-        .send(&session.id, USER_TEXT, Arc::new(RecordingSink::default()))
-        .await;
+    let sink = Arc::new(RecordingSink::default());
+    if std::env::var_os(CHILD_EDITS).is_some() {
+        pipeline
+            .send(&session.id, USER_TEXT, sink.clone())
+            .await
+            .unwrap();
+        let question = store.get_messages(&session.id, None).await.unwrap()[0]
+            .id
+            .clone();
+        let started = pipeline
+            .start_streaming(
+                Turn::Edit {
+                    of: &question,
+                    content: EDITED_TEXT,
+                },
+                sink.clone(),
+            )
+            .await;
+        let _ = started.unwrap();
+        std::future::pending::<()>().await;
+    }
+    let result = pipeline.send(&session.id, USER_TEXT, sink).await;
     panic!("the reply should still be streaming when the process is killed: {result:?}");
 }
 
@@ -100,6 +123,63 @@ async fn sigkill_mid_stream_keeps_the_user_message_and_the_partial_reply() {
     let recovered = &store.get_messages(&sessions[0].id, None).await.unwrap()[1];
     assert_eq!(recovered.status, MessageStatus::Failed);
     assert_eq!(recovered.content, partial.content);
+}
+
+#[tokio::test]
+async fn sigkill_while_an_edit_streams_keeps_both_versions() {
+    let double = ProviderDouble::start().await;
+    double.enqueue(Script::reply("A short story."));
+    double.enqueue(Script::chunks((0..10_000).map(story_chunk).collect()).interval(50));
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "crash_child", "--nocapture"])
+        .env(CHILD_DIR, dir.path())
+        .env(CHILD_PROVIDER, double.base_url())
+        .env(CHILD_EDITS, "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    double.wait_for_requests(2, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let store = SqliteStore::open(&dir.path().join("clawdesk.db"))
+        .await
+        .unwrap();
+    let session = store.list_sessions().await.unwrap().remove(0);
+    assert_eq!(store.recover_interrupted().await.unwrap(), 1);
+    let shown = store.get_messages(&session.id, None).await.unwrap();
+    assert_eq!(shown.len(), 2);
+    assert_eq!(shown[0].content, EDITED_TEXT);
+    assert_eq!(
+        shown[0].versions.as_ref().map(|v| (v.position, v.count)),
+        Some((2, 2))
+    );
+    assert_eq!(shown[1].status, MessageStatus::Failed);
+    assert!(
+        shown[1].content.starts_with(&story_chunk(0)),
+        "{:?}",
+        shown[1].content
+    );
+
+    let first = shown[0]
+        .versions
+        .as_ref()
+        .unwrap()
+        .previous
+        .clone()
+        .unwrap();
+    store.switch_branch(&first).await.unwrap();
+    let before = store.get_messages(&session.id, None).await.unwrap();
+    assert_eq!(
+        before
+            .iter()
+            .map(|m| m.content.as_str())
+            .collect::<Vec<_>>(),
+        [USER_TEXT, "A short story."]
+    );
 }
 
 const INDEX_CHILD_DIR: &str = "CLAWDESK_INDEX_CRASH_CHILD_DIR";

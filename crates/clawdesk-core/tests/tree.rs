@@ -121,6 +121,10 @@ async fn editing_a_question_answers_the_new_version_and_keeps_the_old_path(backe
     );
     let now = path(&h, &session).await;
     assert_eq!(texts(&now), ["first, edited", "C"]);
+    assert_eq!(
+        h.store.get_session(&session).await.unwrap().message_count,
+        2
+    );
     assert_eq!(now[0].id, edited.id);
     assert_eq!(now[1].versions, None, "the new reply has no siblings");
     assert_eq!(now[1].status, MessageStatus::Complete);
@@ -149,7 +153,10 @@ async fn editing_a_question_answers_the_new_version_and_keeps_the_old_path(backe
         );
     }
     let session_info = h.store.get_session(&session).await.unwrap();
-    assert_eq!(session_info.message_count, 6, "every version is kept");
+    assert_eq!(
+        session_info.message_count, 4,
+        "the messages shown are counted"
+    );
     assert_eq!(session_info.title.as_deref(), Some("first"));
 }
 
@@ -359,7 +366,8 @@ async fn tree_operations_on_a_busy_chat_are_refused_and_cancel_stops_a_regenerat
     assert_eq!(now[3].status, MessageStatus::Cancelled);
     assert_eq!(
         h.store.get_session(&session).await.unwrap().message_count,
-        5
+        4,
+        "the path shown: the cancelled version replaced B there"
     );
 }
 

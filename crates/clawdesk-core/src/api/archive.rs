@@ -7,7 +7,7 @@ use crate::archive::{
     ImportProgress, ImportResult,
 };
 use crate::ids::SessionId;
-use crate::types::{Message, SessionInfo};
+use crate::types::Message;
 use crate::{AppError, AppResult};
 use std::path::{Path, PathBuf};
 
@@ -117,12 +117,7 @@ impl ClawDesk {
                 versions: None,
                 ..message
             })
-            .collect::<Vec<_>>();
-        let session = SessionInfo {
-            // Counted over the versions too; the archive holds the path.
-            message_count: messages.len() as u32,
-            ..session
-        };
+            .collect();
         Ok(ArchivedSession { session, messages })
     }
 }

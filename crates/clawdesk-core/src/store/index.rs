@@ -9,9 +9,17 @@ use crate::types::SessionInfo;
 use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
+/// A session as one commit left it, with the row's `revision` (bumped by
+/// every write), which orders commits whose index updates race.
+#[derive(Debug, Clone)]
+pub(crate) struct Revised {
+    pub session: SessionInfo,
+    pub revision: i64,
+}
+
 #[derive(Default)]
 struct Entries {
-    sessions: HashMap<SessionId, SessionInfo>,
+    sessions: HashMap<SessionId, Revised>,
     /// Holds every session of the table (after `fill`); until then it holds
     /// the sessions written since the store opened.
     complete: bool,
@@ -35,15 +43,15 @@ pub(crate) struct SessionIndex {
 }
 
 impl SessionIndex {
-    /// Inserts or replaces a session with the row as committed. A row that is
-    /// older than the one held (fewer messages: a concurrent commit landed
-    /// first and updated the index before this one) is ignored.
-    pub fn upsert(&self, session: SessionInfo) {
+    /// Inserts or replaces a session with the row as committed. A row older
+    /// than the one held (a lower revision: a later commit updated the index
+    /// first) is ignored.
+    pub fn upsert(&self, row: Revised) {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        match entries.sessions.get(&session.id) {
-            Some(held) if held.message_count > session.message_count => {}
+        match entries.sessions.get(&row.session.id) {
+            Some(held) if held.revision > row.revision => {}
             _ => {
-                entries.sessions.insert(session.id.clone(), session);
+                entries.sessions.insert(row.session.id.clone(), row);
             }
         }
     }
@@ -59,7 +67,7 @@ impl SessionIndex {
     pub fn get(&self, id: &str) -> Known {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         match entries.sessions.get(id) {
-            Some(session) => Known::Session(session.clone()),
+            Some(row) => Known::Session(row.session.clone()),
             None if entries.complete || entries.deleted.contains(id) => Known::Absent,
             None => Known::Unknown,
         }
@@ -75,14 +83,17 @@ impl SessionIndex {
     /// Completes the index with `rows`, every session as the table held them
     /// when read. A session written since is already held, as committed
     /// then or later, and keeps that copy; one deleted since stays deleted.
-    pub fn fill(&self, rows: Vec<SessionInfo>) {
+    pub fn fill(&self, rows: Vec<Revised>) {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         if entries.complete {
             return;
         }
         for row in rows {
-            if !entries.deleted.contains(&row.id) {
-                entries.sessions.entry(row.id.clone()).or_insert(row);
+            if !entries.deleted.contains(&row.session.id) {
+                entries
+                    .sessions
+                    .entry(row.session.id.clone())
+                    .or_insert(row);
             }
         }
         entries.deleted.clear();
@@ -94,7 +105,7 @@ impl SessionIndex {
     /// Every session only once the index is complete (`fill`).
     pub fn sorted(&self) -> Vec<SessionInfo> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        let mut refs: Vec<&SessionInfo> = entries.sessions.values().collect();
+        let mut refs: Vec<&SessionInfo> = entries.sessions.values().map(|r| &r.session).collect();
         refs.sort_unstable_by(|a, b| (&b.last_active, &b.id).cmp(&(&a.last_active, &a.id)));
         refs.into_iter().cloned().collect()
     }
@@ -104,13 +115,20 @@ impl SessionIndex {
 mod tests {
     use super::*;
 
-    fn session(id: &SessionId, messages: u32, title: &str) -> SessionInfo {
+    fn session(id: &SessionId, revision: i64, title: &str) -> Revised {
+        Revised {
+            revision,
+            session: session_info(id, title),
+        }
+    }
+
+    fn session_info(id: &SessionId, title: &str) -> SessionInfo {
         SessionInfo {
             id: id.clone(),
             channel_id: "desktop".into(),
             created_at: "2026-01-01T00:00:00.000Z".into(),
             last_active: "2026-01-01T00:00:00.000Z".into(),
-            message_count: messages,
+            message_count: 0,
             model: None,
             title: Some(title.into()),
             pinned: false,
@@ -130,7 +148,7 @@ mod tests {
         ];
         assert!(matches!(index.get(&untouched), Known::Unknown));
         // ...then writes commit before the fill lands.
-        index.upsert(session(&renamed, 2, "new title"));
+        index.upsert(session(&renamed, 3, "new title"));
         index.remove(&deleted);
         index.fill(rows);
         assert!(index.is_complete());
@@ -144,5 +162,16 @@ mod tests {
         assert!(titles.contains(&(untouched.clone(), Some("as stored".into()))));
         assert!(matches!(index.get(&deleted), Known::Absent));
         assert!(matches!(index.get(&SessionId::generate()), Known::Absent));
+    }
+
+    #[test]
+    fn of_racing_commits_the_later_revision_wins() {
+        let index = SessionIndex::default();
+        let id = SessionId::generate();
+        index.upsert(session(&id, 5, "later"));
+        index.upsert(session(&id, 4, "earlier, arriving last"));
+        assert!(matches!(index.get(&id), Known::Session(s) if s.title.as_deref() == Some("later")));
+        index.upsert(session(&id, 6, "next"));
+        assert!(matches!(index.get(&id), Known::Session(s) if s.title.as_deref() == Some("next")));
     }
 }

@@ -6,6 +6,7 @@ mod failed;
 mod import;
 mod index;
 mod lock;
+mod message_rows;
 mod open;
 mod postgres;
 mod search;

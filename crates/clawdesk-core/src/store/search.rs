@@ -10,7 +10,8 @@
 //! million messages as fast as one for a rare word; a query matching fewer
 //! (the usual case) is ranked over all of them.
 
-use super::sqlite::{message_from_row, SqliteStore, MESSAGE_COLUMNS};
+use super::message_rows;
+use super::sqlite::{SqliteStore, MESSAGE_COLUMNS};
 use super::{MessageSearch, SearchPage};
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};
@@ -280,36 +281,43 @@ impl SqliteStore {
                 ));
             }
         };
-        let mut older = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_path
+        let older_json: Option<String> =
+            sqlx::query_scalar(&message_rows::as_json_array(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_path
              WHERE session_id = ? AND on_path = 1 AND seq < ?
              ORDER BY seq DESC LIMIT ?"
-        ))
-        .bind(session_id)
-        .bind(anchor)
-        .bind(i64::from(before) + 1)
-        .fetch_all(&mut *tx)
-        .await?;
-        let newer = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_path
+            )))
+            .bind(session_id)
+            .bind(anchor)
+            .bind(i64::from(before) + 1)
+            .fetch_one(&mut *tx)
+            .await?;
+        let newer_json: Option<String> =
+            sqlx::query_scalar(&message_rows::as_json_array(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_path
              WHERE session_id = ? AND on_path = 1 AND seq >= ?
              ORDER BY seq LIMIT ?"
-        ))
-        .bind(session_id)
-        .bind(anchor)
-        .bind(i64::from(after) + 2)
-        .fetch_all(&mut *tx)
-        .await?;
+            )))
+            .bind(session_id)
+            .bind(anchor)
+            .bind(i64::from(after) + 2)
+            .fetch_one(&mut *tx)
+            .await?;
+        let (mut older, mut older_flags) = message_rows::decode_with_flags(older_json)?;
+        let (mut newer, mut newer_flags) = message_rows::decode_with_flags(newer_json)?;
         let has_older = older.len() > before as usize;
         older.truncate(before as usize);
+        older_flags.truncate(before as usize);
         older.reverse();
+        older_flags.reverse();
         let has_newer = newer.len() > after as usize + 1;
-        let mut messages = older
-            .iter()
-            .chain(newer.iter().take(after as usize + 1))
-            .map(message_from_row)
-            .collect::<AppResult<Vec<_>>>()?;
-        super::tree::attach_versions(&mut tx, &mut messages).await?;
+        newer.truncate(after as usize + 1);
+        newer_flags.truncate(after as usize + 1);
+        let mut messages = older;
+        messages.append(&mut newer);
+        let mut has_versions = older_flags;
+        has_versions.append(&mut newer_flags);
+        super::tree::attach_versions(&mut tx, &mut messages, &has_versions).await?;
         tx.commit().await?;
         Ok(MessageWindow {
             messages,

@@ -3,10 +3,10 @@
 //! WAL mode (readers never wait for the writer), foreign keys on, migrations
 //! embedded in the binary and applied at open, each in its own transaction.
 
-use super::index::{Known, SessionIndex};
+use super::index::{Known, Revised, SessionIndex};
 use super::lock::ProcessLock;
-use super::tree;
 use super::upgrade::{self, UpgradeReport};
+use super::{message_rows, tree};
 use super::{
     title_from_first_message, ImportCounts, ImportProgressFn, MessageSearch, NewMessage,
     NewSession, NewSummary, SearchPage, SessionStore, SessionUpdate,
@@ -22,10 +22,8 @@ use crate::types::{
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::Row;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -37,10 +35,12 @@ pub fn migrator() -> &'static sqlx::migrate::Migrator {
 }
 
 const SESSION_COLUMNS: &str =
-    "id, channel_id, model, title, created_at, last_active, message_count, pinned, system_prompt";
+    "id, channel_id, model, title, created_at, last_active, message_count, pinned, system_prompt, \
+     revision";
 pub(super) const MESSAGE_COLUMNS: &str =
     "id, session_id, role, content, model, input_tokens, output_tokens, \
-     status, created_at, tokens, compacted, summary, failure_code, failure_message, parent_id";
+     status, created_at, tokens, compacted, summary, failure_code, failure_message, parent_id, \
+     has_versions";
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -155,6 +155,8 @@ impl SqliteStore {
 
     /// Messages in all sessions (BM25's collection size): summed over the
     /// sessions table (one row per chat), not counted over the messages.
+    /// Counts active paths only, so other versions make it a little low; a
+    /// collection size only scales the weights, it does not pick the hits.
     async fn message_total(&self) -> AppResult<u64> {
         let total: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(message_count), 0) FROM sessions")
             .fetch_one(&self.pool)
@@ -176,7 +178,7 @@ impl SqliteStore {
                 .fetch_all(&self.pool)
                 .await?;
         self.index
-            .fill(rows.into_iter().map(SessionRow::into_info).collect());
+            .fill(rows.into_iter().map(SessionRow::into_revised).collect());
         Ok(())
     }
 
@@ -246,7 +248,7 @@ impl SqliteStore {
         // message's title, once.
         let updated: Option<SessionRow> = sqlx::query_as(&format!(
             "UPDATE sessions
-             SET message_count = message_count + 1, last_active = ?,
+             SET message_count = message_count + 1, last_active = ?, revision = revision + 1,
                  title = CASE WHEN title_set = 1 THEN title ELSE COALESCE(title, ?) END
              WHERE id = ? RETURNING {SESSION_COLUMNS}"
         ))
@@ -259,7 +261,7 @@ impl SqliteStore {
             tx.rollback().await?;
             return Err(AppError::session_not_found(&new.session_id));
         };
-        let session_after = updated.into_info();
+        let mut session_after = updated.into_revised();
         let parent_id = match place {
             Place::AfterActivePath => tree::active_leaf(&mut tx, &new.session_id).await?,
             Place::VersionOf(of) => match version_parent(&mut tx, of, &new).await {
@@ -275,7 +277,7 @@ impl SqliteStore {
                (id, session_id, seq, role, content, model, input_tokens, output_tokens, status,
                 created_at, tokens, parent_id, on_path, chosen_at)
              VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE session_id = ?),
-                     ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                     ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(&new.session_id)
@@ -289,6 +291,8 @@ impl SqliteStore {
         .bind(now)
         .bind(i64::from(tokens))
         .bind(&parent_id)
+        // A version joins the active path below, with what it moves.
+        .bind(matches!(place, Place::AfterActivePath))
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -310,7 +314,9 @@ impl SqliteStore {
                 versions: None,
             },
             Place::VersionOf(_) => {
+                tree::flag_versions(&mut tx, &new.session_id, parent_id.as_ref()).await?;
                 tree::set_active_path(&mut tx, &new.session_id, &id, now).await?;
+                session_after = recount_path(&mut tx, &new.session_id).await?;
                 tree::message_with_versions(&mut tx, &id).await?
             }
         };
@@ -318,6 +324,24 @@ impl SqliteStore {
         self.index.upsert(session_after);
         Ok(message)
     }
+}
+
+/// Sets the session's `message_count` to the length of its active path
+/// (what the chat shows) after the path moved, and returns the session.
+async fn recount_path(
+    conn: &mut sqlx::SqliteConnection,
+    session_id: &SessionId,
+) -> AppResult<Revised> {
+    let row: SessionRow = sqlx::query_as(&format!(
+        "UPDATE sessions SET revision = revision + 1, message_count = (
+             SELECT count(*) FROM messages INDEXED BY messages_path
+             WHERE session_id = ?1 AND on_path = 1)
+         WHERE id = ?1 RETURNING {SESSION_COLUMNS}"
+    ))
+    .bind(session_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.into_revised())
 }
 
 /// The parent a new version of `of` takes: `of`'s own, after checking that
@@ -366,9 +390,18 @@ struct SessionRow {
     message_count: i64,
     pinned: bool,
     system_prompt: Option<String>,
+    revision: i64,
 }
 
 impl SessionRow {
+    /// The session with the revision the row was committed at.
+    fn into_revised(self) -> Revised {
+        Revised {
+            revision: self.revision,
+            session: self.into_info(),
+        }
+    }
+
     /// The cursor of a page that ends with this row.
     fn cursor(&self, order: PageOrder) -> SessionCursor {
         SessionCursor {
@@ -421,58 +454,6 @@ pub fn page_query_sql(pinned_first: bool, after_cursor: bool) -> String {
     page_query(PageOrder::new(pinned_first), after_cursor)
 }
 
-pub(super) fn message_from_row(row: &SqliteRow) -> AppResult<Message> {
-    let role: String = row.try_get(2)?;
-    let status: String = row.try_get(7)?;
-    let input: Option<i64> = row.try_get(5)?;
-    let output: Option<i64> = row.try_get(6)?;
-    let usage = match (input, output) {
-        (None, None) => None,
-        (i, o) => Some(Usage {
-            input_tokens: i.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
-            output_tokens: o.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
-        }),
-    };
-    let content: String = row.try_get(3)?;
-    let tokens: Option<i64> = row.try_get(9)?;
-    let tokens = match tokens {
-        Some(tokens) => tokens.clamp(0, u32::MAX as i64) as u32,
-        // Written before counts were stored.
-        None => estimate_tokens(&content),
-    };
-    Ok(Message {
-        id: row.try_get(0)?,
-        session_id: row.try_get(1)?,
-        role: Role::parse(&role)
-            .ok_or_else(|| AppError::storage(format!("unknown role {role:?} in database")))?,
-        content,
-        model: row.try_get(4)?,
-        usage,
-        status: MessageStatus::parse(&status)
-            .ok_or_else(|| AppError::storage(format!("unknown status {status:?} in database")))?,
-        timestamp: rfc3339_from_ms(row.try_get(8)?),
-        tokens,
-        compacted: row.try_get::<i64, _>(10)? != 0,
-        summary: row.try_get::<i64, _>(11)? != 0,
-        failure: failure_from_row(row)?,
-        parent_id: row.try_get(14)?,
-        versions: None,
-    })
-}
-
-fn failure_from_row(row: &SqliteRow) -> AppResult<Option<MessageFailure>> {
-    let code: Option<String> = row.try_get(12)?;
-    let Some(code) = code else {
-        return Ok(None);
-    };
-    let code = FailureCode::parse(&code)
-        .ok_or_else(|| AppError::storage(format!("unknown failure code {code:?} in database")))?;
-    Ok(Some(MessageFailure {
-        code,
-        message: row.try_get::<Option<String>, _>(13)?.unwrap_or_default(),
-    }))
-}
-
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn create_session(&self, new: NewSession) -> AppResult<SessionInfo> {
@@ -500,7 +481,10 @@ impl SessionStore for SqliteStore {
             pinned: false,
             system_prompt: None,
         };
-        self.index.upsert(session.clone());
+        self.index.upsert(Revised {
+            session: session.clone(),
+            revision: 0,
+        });
         Ok(session)
     }
 
@@ -565,7 +549,8 @@ impl SessionStore for SqliteStore {
                  title_set = CASE WHEN ?1 IS NULL THEN title_set ELSE 1 END,
                  model = COALESCE(?2, model),
                  system_prompt = CASE WHEN ?3 THEN ?4 ELSE system_prompt END,
-                 pinned = COALESCE(?5, pinned)
+                 pinned = COALESCE(?5, pinned),
+                 revision = revision + 1
              WHERE id = ?6 RETURNING {SESSION_COLUMNS}"
         ))
         .bind(&update.title)
@@ -576,11 +561,11 @@ impl SessionStore for SqliteStore {
         .bind(session_id)
         .fetch_optional(&self.pool)
         .await?;
-        let session = updated
+        let revised = updated
             .ok_or_else(|| AppError::session_not_found(session_id))?
-            .into_info();
-        self.index.upsert(session.clone());
-        Ok(session)
+            .into_revised();
+        self.index.upsert(revised.clone());
+        Ok(revised.session)
     }
 
     async fn get_session(&self, session_id: &SessionId) -> AppResult<SessionInfo> {
@@ -623,22 +608,26 @@ impl SessionStore for SqliteStore {
         // One snapshot: a switch of branch between the two reads cannot
         // give versions of another path.
         let mut tx = self.pool.begin().await?;
-        // Walk the active path's index backwards for the newest page, then
-        // hand it out oldest first.
-        let mut rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_path
-             WHERE session_id = ? AND on_path = 1 ORDER BY seq DESC LIMIT ?"
-        ))
-        .bind(session_id)
-        .bind(limit.map_or(-1, i64::from))
-        .fetch_all(&mut *tx)
-        .await?;
-        rows.reverse();
-        let mut messages = rows
-            .iter()
-            .map(message_from_row)
-            .collect::<AppResult<Vec<_>>>()?;
-        tree::attach_versions(&mut tx, &mut messages).await?;
+        let select = match limit {
+            None => format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_path
+                 WHERE session_id = ? AND on_path = 1 ORDER BY seq"
+            ),
+            // Walk the active path's index backwards for the newest page,
+            // then hand it out oldest first.
+            Some(limit) => format!(
+                "SELECT * FROM (
+                     SELECT {MESSAGE_COLUMNS}, seq FROM messages INDEXED BY messages_path
+                     WHERE session_id = ? AND on_path = 1 ORDER BY seq DESC LIMIT {limit}
+                 ) ORDER BY seq"
+            ),
+        };
+        let json: Option<String> = sqlx::query_scalar(&message_rows::as_json_array(&select))
+            .bind(session_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let (mut messages, has_versions) = message_rows::decode_with_flags(json)?;
+        tree::attach_versions(&mut tx, &mut messages, &has_versions).await?;
         tx.commit().await?;
         Ok(messages)
     }
@@ -669,14 +658,14 @@ impl SessionStore for SqliteStore {
         if self.lookup(session_id).await?.is_none() {
             return Err(AppError::session_not_found(session_id));
         }
-        let rows = sqlx::query(&format!(
+        let json: Option<String> = sqlx::query_scalar(&message_rows::as_json_array(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_live
              WHERE session_id = ? AND compacted = 0 AND on_path = 1 ORDER BY seq"
-        ))
+        )))
         .bind(session_id)
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
-        rows.iter().map(message_from_row).collect()
+        message_rows::decode(json)
     }
 
     async fn apply_compaction(
@@ -690,7 +679,7 @@ impl SessionStore for SqliteStore {
         let mut tx = self.pool.begin().await?;
         // Writing first takes the write lock at once (see append_message).
         let updated: Option<SessionRow> = sqlx::query_as(&format!(
-            "UPDATE sessions SET message_count = message_count + 1
+            "UPDATE sessions SET message_count = message_count + 1, revision = revision + 1
              WHERE id = ? RETURNING {SESSION_COLUMNS}"
         ))
         .bind(session_id)
@@ -700,7 +689,7 @@ impl SessionStore for SqliteStore {
             tx.rollback().await?;
             return Err(AppError::session_not_found(session_id));
         };
-        let session_after = updated.into_info();
+        let session_after = updated.into_revised();
         let boundary: Option<(i64, bool, Option<MessageId>)> = sqlx::query_as(
             "SELECT seq, summary, parent_id FROM messages
              WHERE id = ? AND session_id = ? AND compacted = 0 AND on_path = 1",
@@ -821,7 +810,9 @@ impl SessionStore for SqliteStore {
         }
         let leaf = tree::leaf_below(&mut tx, &node.session_id, message_id).await?;
         tree::set_active_path(&mut tx, &node.session_id, &leaf, now_ms()).await?;
+        let session = recount_path(&mut tx, &node.session_id).await?;
         tx.commit().await?;
+        self.index.upsert(session);
         Ok(node.session_id)
     }
 
@@ -887,7 +878,10 @@ impl SessionStore for SqliteStore {
         .await?;
         tx.commit().await?;
         for session in written {
-            self.index.upsert(session);
+            self.index.upsert(Revised {
+                session,
+                revision: 0,
+            });
         }
         Ok(counts)
     }

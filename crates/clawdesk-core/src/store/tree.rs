@@ -12,7 +12,8 @@
 //!   them again);
 //! - `seq` orders a session's messages, parents before children.
 
-use super::sqlite::{message_from_row, MESSAGE_COLUMNS};
+use super::message_rows;
+use super::sqlite::MESSAGE_COLUMNS;
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};
 use crate::types::{Message, Versions};
@@ -76,67 +77,106 @@ pub(super) async fn leaf_below(
     Ok(leaf)
 }
 
-/// Makes the path ending at `leaf` the session's active path: flags its
-/// messages (and the summaries anchored on them), unflags the rest, marks
-/// them chosen at `now`, and recomputes `compacted` along it. Writes only
-/// rows whose flags change, so a switch near the end of a long chat is cheap.
+/// Makes the path ending at `leaf` the session's active path. Only what
+/// changes is written: the messages from `leaf` up to where it meets the
+/// active path (flagged, and marked chosen at `now`), the old path below
+/// that point (unflagged), the summaries anchored on either, and
+/// `compacted` where the path's latest summary moved. A new version is
+/// inserted off the path and then made active through here.
 pub(super) async fn set_active_path(
     conn: &mut SqliteConnection,
     session_id: &SessionId,
     leaf: &MessageId,
     now: i64,
 ) -> AppResult<()> {
-    // The path, once, in a temporary table the updates below join on.
-    sqlx::query("CREATE TEMP TABLE IF NOT EXISTS new_path (id TEXT PRIMARY KEY) WITHOUT ROWID")
+    sqlx::query("CREATE TEMP TABLE IF NOT EXISTS joining (id TEXT PRIMARY KEY) WITHOUT ROWID")
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM temp.new_path")
+    sqlx::query("DELETE FROM temp.joining")
         .execute(&mut *conn)
         .await?;
+    // From the leaf up, while off the path: what joins it.
     sqlx::query(
-        "WITH RECURSIVE up(id) AS (
-             SELECT ?1
+        "INSERT INTO temp.joining (id)
+         WITH RECURSIVE up(id) AS (
+             SELECT id FROM messages WHERE id = ? AND on_path = 0
              UNION ALL
-             SELECT m.parent_id FROM messages AS m JOIN up ON m.id = up.id
-             WHERE m.parent_id IS NOT NULL
+             SELECT p.id FROM up
+             JOIN messages AS c ON c.id = up.id
+             JOIN messages AS p ON p.id = c.parent_id
+             WHERE p.on_path = 0
          )
-         INSERT INTO temp.new_path (id)
-         SELECT id FROM up
-         UNION
-         SELECT s.id FROM messages AS s
-         WHERE s.session_id = ?2 AND s.summary = 1 AND s.parent_id IN (SELECT id FROM up)",
+         SELECT id FROM up",
     )
     .bind(leaf)
-    .bind(session_id)
     .execute(&mut *conn)
     .await?;
+    // Where the new part meets the active path (None: at the root).
+    let meeting: Option<(Option<MessageId>, Option<i64>)> = sqlx::query_as(
+        "SELECT c.parent_id, p.seq FROM temp.joining AS j
+         JOIN messages AS c ON c.id = j.id
+         LEFT JOIN messages AS p ON p.id = c.parent_id
+         WHERE p.id IS NULL OR p.on_path = 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((meeting_id, meeting_seq)) = meeting else {
+        // The leaf is on the active path already, and a leaf ends it.
+        return Ok(());
+    };
+    // The old path below the meeting point leaves, except the summaries
+    // anchored on the meeting point itself (they follow it).
     sqlx::query(
         "UPDATE messages SET on_path = 0
-         WHERE session_id = ? AND on_path = 1 AND id NOT IN (SELECT id FROM temp.new_path)",
+         WHERE session_id = ?1 AND on_path = 1 AND seq > ?2
+           AND NOT (summary = 1 AND parent_id IS ?3)",
     )
     .bind(session_id)
+    .bind(meeting_seq.unwrap_or(0))
+    .bind(&meeting_id)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
-        "UPDATE messages SET on_path = 1, chosen_at = ?
-         WHERE id IN (SELECT id FROM temp.new_path)",
+        "UPDATE messages SET on_path = 1, chosen_at = ?2
+         WHERE id IN (SELECT id FROM temp.joining)
+            OR (session_id = ?1 AND summary = 1 AND on_path = 0
+                AND parent_id IN (SELECT id FROM temp.joining))",
     )
+    .bind(session_id)
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    // Compacted: everything on the path before its latest summary.
-    sqlx::query(
-        "UPDATE messages SET compacted = (seq < COALESCE((
-             SELECT MAX(seq) FROM messages INDEXED BY messages_path
-             WHERE session_id = ?1 AND on_path = 1 AND summary = 1), 0))
-         WHERE session_id = ?1 AND on_path = 1",
-    )
-    .bind(session_id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM temp.new_path")
+    sqlx::query("DELETE FROM temp.joining")
         .execute(&mut *conn)
         .await?;
+    recompute_compacted(conn, session_id).await
+}
+
+/// Sets `compacted` along the active path: everything before the path's
+/// latest summary. Free for a session that was never compacted.
+async fn recompute_compacted(conn: &mut SqliteConnection, session_id: &SessionId) -> AppResult<()> {
+    let summaries: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT count(*), MAX(CASE WHEN on_path = 1 THEN seq END)
+         FROM messages INDEXED BY messages_summaries
+         WHERE session_id = ? AND summary = 1",
+    )
+    .bind(session_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((count, latest)) = summaries else {
+        return Ok(());
+    };
+    if count == 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE messages SET compacted = (seq < ?2)
+         WHERE session_id = ?1 AND on_path = 1 AND compacted <> (seq < ?2)",
+    )
+    .bind(session_id)
+    .bind(latest.unwrap_or(0))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -145,36 +185,41 @@ pub(super) async fn message_with_versions(
     conn: &mut SqliteConnection,
     message_id: &MessageId,
 ) -> AppResult<Message> {
-    let row = sqlx::query(&format!(
+    let json: Option<String> = sqlx::query_scalar(&message_rows::as_json_array(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?"
-    ))
+    )))
     .bind(message_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| AppError::message_not_found(message_id))?;
-    let mut messages = vec![message_from_row(&row)?];
-    attach_versions(conn, &mut messages).await?;
-    Ok(messages.pop().expect("one message"))
+    .fetch_one(&mut *conn)
+    .await?;
+    let (mut messages, has_versions) = message_rows::decode_with_flags(json)?;
+    if messages.is_empty() {
+        return Err(AppError::message_not_found(message_id));
+    }
+    attach_versions(conn, &mut messages, &has_versions).await?;
+    Ok(messages.swap_remove(0))
 }
 
-/// Fills `versions` for the messages (of one session) that have siblings.
-/// One statement reads the children of every parent the messages have, as
-/// one JSON row (sqlx hands rows over one at a time, ~5 µs each, which for
-/// a long path cost more than the query).
+/// Fills `versions` for the messages (of one session) flagged
+/// `has_versions`: one statement reads the children of their parents, as
+/// one JSON row, so a path without versions costs nothing more.
 pub(super) async fn attach_versions(
     conn: &mut SqliteConnection,
     messages: &mut [Message],
+    has_versions: &[bool],
 ) -> AppResult<()> {
-    let Some(first) = messages.first() else {
+    let flagged = || {
+        messages
+            .iter()
+            .zip(has_versions)
+            .filter(|(m, flag)| **flag && !m.summary)
+            .map(|(m, _)| m)
+    };
+    let Some(first) = flagged().next() else {
         return Ok(());
     };
     let session_id = first.session_id.clone();
-    let parents: Vec<&MessageId> = messages
-        .iter()
-        .filter(|m| !m.summary)
-        .filter_map(|m| m.parent_id.as_ref())
-        .collect();
-    let has_root = messages.iter().any(|m| !m.summary && m.parent_id.is_none());
+    let parents: Vec<&MessageId> = flagged().filter_map(|m| m.parent_id.as_ref()).collect();
+    let has_root = flagged().any(|m| m.parent_id.is_none());
     let parents = serde_json::to_string(&parents).map_err(AppError::internal)?;
     let json: Option<String> = sqlx::query_scalar(
         "SELECT json_group_array(json_array(parent_id, id)) FROM (
@@ -199,7 +244,11 @@ pub(super) async fn attach_versions(
     for (parent, id) in children {
         siblings.entry(parent).or_default().push(id);
     }
-    for message in messages.iter_mut().filter(|m| !m.summary) {
+    for (message, _) in messages
+        .iter_mut()
+        .zip(has_versions)
+        .filter(|(m, flag)| **flag && !m.summary)
+    {
         let Some(ids) = siblings.get(&message.parent_id).filter(|ids| ids.len() > 1) else {
             continue;
         };
@@ -213,5 +262,23 @@ pub(super) async fn attach_versions(
             next: ids.get(index + 1).cloned(),
         });
     }
+    Ok(())
+}
+
+/// Flags `has_versions` on every message at `parent` in the session (the
+/// place a version was just added).
+pub(super) async fn flag_versions(
+    conn: &mut SqliteConnection,
+    session_id: &SessionId,
+    parent: Option<&MessageId>,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE messages INDEXED BY messages_children SET has_versions = 1
+         WHERE session_id = ? AND parent_id IS ? AND summary = 0 AND has_versions = 0",
+    )
+    .bind(session_id)
+    .bind(parent)
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -267,6 +267,7 @@ impl PgStore {
             },
             Place::VersionOf(_) => {
                 tree::set_active_path(&mut tx, &new.session_id, &id, now).await?;
+                tree::recount_path(&mut tx, &new.session_id).await?;
                 tree::message_with_versions(&mut tx, &id).await?
             }
         };
@@ -566,6 +567,7 @@ impl SessionStore for PgStore {
         }
         let leaf = tree::leaf_below(&mut tx, &node.session_id, message_id).await?;
         tree::set_active_path(&mut tx, &node.session_id, &leaf, now_ms()).await?;
+        tree::recount_path(&mut tx, &node.session_id).await?;
         tx.commit().await?;
         Ok(node.session_id)
     }

@@ -5,7 +5,8 @@
 //!   is nobody's parent or sibling), flagged `on_path`;
 //! - `compacted` is exact on the active path: a message is compacted when a
 //!   summary of the path comes after it;
-//! - `seq` orders a session's messages, parents before children.
+//! - `seq` orders a session's messages, parents before children;
+//! - the session's `message_count` is the length of its active path.
 //!
 //! Callers that change the tree hold the session row's lock (they update
 //! it first), so two processes never rewrite one session's path at once.
@@ -215,5 +216,19 @@ pub(super) async fn attach_versions(
             next: ids.get(index + 1).cloned(),
         });
     }
+    Ok(())
+}
+
+/// Sets the session's `message_count` to the length of its active path
+/// (what the chat shows) after the path moved.
+pub(super) async fn recount_path(conn: &mut PgConnection, session_id: &SessionId) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE sessions SET message_count = (
+             SELECT count(*) FROM messages WHERE session_id = $1 AND on_path)
+         WHERE id = $1",
+    )
+    .bind(session_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
