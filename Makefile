@@ -60,7 +60,7 @@ package-test: frontend
 	./scripts/package-test.sh
 
 bench:
-	cargo bench -p clawdesk-core
+	./scripts/with-postgres.sh -- cargo bench -p clawdesk-core
 	cargo bench -p clawdesk-gateway
 	./scripts/bench-medians.py
 
