@@ -75,6 +75,12 @@ fn merge_into(path: &mut Vec<String>, target: &mut Value, new: Value) -> Result<
             "is read-only; the token is made on first enable and replaced with rotate_gateway_token",
         ));
     }
+    if refs == ["remote", "tokenSet"] {
+        return Err(AppError::config_key(
+            key,
+            "is read-only; set remote.token instead",
+        ));
+    }
     if !same_json_type(target, &new) {
         return Err(AppError::config_value(key, expectation(&refs, target)));
     }
@@ -239,6 +245,9 @@ pub(crate) fn to_file_json(config_json: &Value) -> Value {
     let mut out = strip(config_json, false).unwrap_or(Value::Null);
     if let Some(gateway) = out.get_mut("gateway").and_then(Value::as_object_mut) {
         gateway.remove("tokenSet");
+    }
+    if let Some(remote) = out.get_mut("remote").and_then(Value::as_object_mut) {
+        remote.remove("tokenSet");
     }
     if let Some(providers) = out.get_mut("providers").and_then(Value::as_object_mut) {
         for entry in providers.values_mut() {

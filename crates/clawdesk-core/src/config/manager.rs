@@ -86,7 +86,9 @@ impl ConfigManager {
             }
         };
 
-        let names: Vec<String> = std::iter::once(GATEWAY_TOKEN.to_string())
+        let names: Vec<String> = [GATEWAY_TOKEN, REMOTE_TOKEN]
+            .into_iter()
+            .map(String::from)
             .chain(config.providers.keys().cloned())
             .collect();
         let opened = SecretStore::open(dir, secrets, &names);
@@ -147,6 +149,9 @@ impl ConfigManager {
         let parts = split_key(key)?;
         if let ["providers", name, "apiKey"] = parts.as_slice() {
             return self.update_api_key(key, name, value);
+        }
+        if parts == ["remote", "token"] {
+            return self.update_remote_token(key, value);
         }
 
         let current = self.current.load_full();
@@ -218,6 +223,44 @@ impl ConfigManager {
         mark_api_keys(&mut next, &secrets);
         self.current.store(Arc::new(next));
         Ok(token)
+    }
+
+    /// The stored token of the server at `remote.url`, if any.
+    pub fn remote_token(&self) -> Option<Secret> {
+        self.secrets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(REMOTE_TOKEN)
+            .cloned()
+    }
+
+    /// `remote.token`: write-only, kept with the other secrets (keychain
+    /// or the 0600 file), never in `config.toml`; `null` removes it.
+    fn update_remote_token(&self, key: &str, value: Value) -> AppResult<()> {
+        let new_secret = match value {
+            Value::Null => None,
+            Value::String(s) if !s.trim().is_empty() && !s.chars().any(char::is_control) => {
+                Some(Secret::new(s.trim()))
+            }
+            _ => {
+                return Err(AppError::config_value(
+                    key,
+                    "a non-empty token string, or null to remove it",
+                ))
+            }
+        };
+        let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
+        let mut next_secrets = secrets.clone();
+        match new_secret {
+            Some(secret) => next_secrets.insert(REMOTE_TOKEN.to_string(), secret),
+            None => next_secrets.remove(REMOTE_TOKEN),
+        };
+        self.secret_store.write(&next_secrets, &[REMOTE_TOKEN])?;
+        *secrets = next_secrets;
+        let mut next = (*self.current.load_full()).clone();
+        mark_api_keys(&mut next, &secrets);
+        self.current.store(Arc::new(next));
+        Ok(())
     }
 
     /// The config `update(key, value)` would make, validated, without
@@ -300,11 +343,16 @@ fn mark_api_keys(config: &mut AppConfig, secrets: &BTreeMap<String, Secret>) {
         provider.api_key_set = secrets.contains_key(name);
     }
     config.gateway.token_set = secrets.contains_key(GATEWAY_TOKEN);
+    config.remote.token_set = secrets.contains_key(REMOTE_TOKEN);
 }
 
 /// The gateway token's entry among the secrets. Provider names cannot
 /// contain a dot, so it never collides with a provider's API key.
 const GATEWAY_TOKEN: &str = "gateway.token";
+
+/// The entry of the token for the server at `remote.url`; like the
+/// gateway's, the dot keeps it apart from provider names.
+const REMOTE_TOKEN: &str = "remote.token";
 
 /// A new gateway token: 256 bits from the operating system's generator,
 /// as 64 hex digits.
