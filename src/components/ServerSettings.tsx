@@ -40,6 +40,8 @@ export function ServerSettings(props: { connection: ServerConnection }) {
             <button type="button" class="ghost small" data-testid="server-use-local" disabled={busy()} onClick={() => void useThisComputer()}>
               Use this computer
             </button>
+            <br />
+            <span class="muted">The settings below are the server's: changes apply to it, for everyone who uses it.</span>
           </p>
         )}
       </Show>
