@@ -133,6 +133,12 @@ export const commands = {
 	 */
 	rotateGatewayToken: () => typedError<string, AppError>(__TAURI_INVOKE("rotate_gateway_token")),
 	/**
+	 *  The stored token of the ClawDesk server at `remote.url` (`null` when
+	 *  none is stored), for the window to call that server with. Only the
+	 *  window can ask: the HTTP gateway does not serve this command.
+	 */
+	getRemoteToken: () => typedError<string | null, AppError>(__TAURI_INVOKE("get_remote_token")),
+	/**
 	 *  Health from real checks: the store answers, the config loaded cleanly,
 	 *  a provider is usable.
 	 */
@@ -189,6 +195,7 @@ export type AppConfig = {
 	network: NetworkConfig,
 	storage: StorageConfig,
 	logging: LoggingConfig,
+	remote: RemoteConfig,
 };
 
 export type AppError = 
@@ -297,6 +304,16 @@ export type ConfigValues = {
 	"storage.databaseUrl": string | null,
 	/**  Read at start-up; `RUST_LOG` wins when set. */
 	"logging.level": LogLevel,
+	/**
+	 *  A ClawDesk server's address (`http(s)://host[:port]`) for the window
+	 *  to work through; `null` goes back to this computer.
+	 */
+	"remote.url": string | null,
+	/**
+	 *  Write-only: the token of the server at `remote.url`, kept with the
+	 *  other secrets; `null` removes it.
+	 */
+	"remote.token": string | null,
 };
 
 export type DefaultsConfig = {
@@ -662,6 +679,24 @@ export type ProviderState =
 "disabled" | 
 /**  Not checked yet (just started, or its entry just changed); the check runs. */
 "checking";
+
+/**
+ *  A ClawDesk server (`clawdesk serve`) the app's window works through
+ *  instead of this computer's database.
+ */
+export type RemoteConfig = {
+	/**
+	 *  The server's gateway address (`https://desk.example:1420`); `null`
+	 *  means the window uses this computer's own backend.
+	 */
+	url: string | null,
+	/**
+	 *  Whether a token for that server is stored. Read-only: set it with
+	 *  `update_config("remote.token", "...")`, read it with
+	 *  `get_remote_token` (window only); it is a secret, never in the file.
+	 */
+	tokenSet: boolean,
+};
 
 export type Role = "user" | "assistant" | "system";
 

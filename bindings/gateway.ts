@@ -301,6 +301,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
 			getChannels: () => call("get_channels", {}),
 			getGatewayToken: () => call("get_gateway_token", {}),
 			rotateGatewayToken: () => call("rotate_gateway_token", {}),
+			getRemoteToken: () => call("get_remote_token", {}),
 			getHealth: () => call("get_health", {}),
 			getMetrics: () => call("get_metrics", {}),
 			exportSession: (sessionId, path, format) => call("export_session", { sessionId, path, format }),

@@ -57,6 +57,7 @@ export interface CommandArgNames {
   getMetrics: [];
   getGatewayToken: [];
   rotateGatewayToken: [];
+  getRemoteToken: [];
   exportSession: ["sessionId", "path", "format"];
   exportAllSessions: ["path"];
   importArchive: ["path"];

@@ -21,6 +21,8 @@ import { copyText } from "./lib/clipboard";
 import { createSettingsStore } from "./settings/settingsStore";
 import { handleShortcut, isMac, SHORTCUTS, shortcutLabel, type ShortcutId } from "./shortcuts";
 import { createStatusStore } from "./status/statusStore";
+import type { ServerConnection } from "./remote/connection";
+import { OfflineBanner } from "./components/OfflineBanner";
 
 type View = "chat" | "settings" | "status";
 
@@ -37,6 +39,12 @@ export interface AppProps {
   drafts?: Drafts;
   /** How long a deleted chat can be brought back (default 5 s). */
   undoDeleteMs?: number;
+  /** The window's server connection, if it can have one (the app window). */
+  server?: ServerConnection;
+  /** The chat to open first, if it still exists (the one open before a reload). */
+  initialSessionId?: SessionId | null;
+  /** Told the chat shown, so a reload can open it again. */
+  onShow?: (id: SessionId | null) => void;
 }
 
 /** Where the sidebar's shown/hidden state is kept across restarts. */
@@ -138,6 +146,7 @@ export function App(props: AppProps) {
 
   const show = (id: SessionId | null) => {
     setSelectedId(id);
+    props.onShow?.(id);
     const s = id ? sessions.sessions().find((x) => x.id === id) : undefined;
     void chat.open(id, s?.model ?? null);
   };
@@ -282,7 +291,8 @@ export function App(props: AppProps) {
     void (async () => {
       const firstRows = sessions.refresh().then(() => performance.mark(SIDEBAR_ROWS_MARK));
       await Promise.all([firstRows, loadModels(), settings.load()]);
-      const first = sessions.sessions()[0];
+      const list = sessions.sessions();
+      const first = list.find((s) => s.id === props.initialSessionId) ?? list[0];
       // Behind the scenes: a user who already opened Settings stays there.
       if (first && selectedId() === null) show(first.id);
     })();
@@ -358,6 +368,7 @@ export function App(props: AppProps) {
         </footer>
       </aside>
       <main class="main">
+        <Show when={props.server?.offline() && props.server.server()}>{(url) => <OfflineBanner server={url()} />}</Show>
         <Show when={collapsed()}>
           <button
             type="button"
@@ -374,7 +385,7 @@ export function App(props: AppProps) {
         </Show>
         <Switch>
           <Match when={view() === "settings"}>
-            <SettingsPanel store={settings} models={models()} providers={providerHealth()} />
+            <SettingsPanel store={settings} models={models()} providers={providerHealth()} server={props.server} />
           </Match>
           <Match when={view() === "status"}>
             <StatusPanel status={status} />
@@ -390,6 +401,7 @@ export function App(props: AppProps) {
                   models={models()}
                   archive={transport === "ipc" ? archive : undefined}
                   focusComposer={focusComposer()}
+                  offline={props.server?.offline() ?? false}
                 />
               }
             >

@@ -26,13 +26,31 @@ export function inAppWindow(): boolean {
 }
 
 /**
+ * The backend of this computer, whichever transport `commands` uses: in the
+ * app's window, the local settings of a server connection (`remote.*`) are
+ * read and written here even while the window works through that server.
+ */
+export const localCommands: GatewayCommands = ipcCommands;
+
+/**
  * Switches every later call to the gateway at `baseUrl` (by default the
  * origin this page came from) with `token`. Replaces an earlier connection.
+ * `fetch` lets the caller watch every request (the window's server
+ * connection tells a server that stopped answering from one that refuses).
  */
-export function connectGateway(token: string, baseUrl: string = window.location.origin): void {
+export function connectGateway(token: string, baseUrl: string = window.location.origin, fetch?: typeof globalThis.fetch): void {
   client?.close();
-  client = createGatewayClient({ baseUrl, token });
+  client = createGatewayClient({ baseUrl, token, fetch });
   commands = client.commands;
   events = client.events;
   transport = "http";
+}
+
+/** Back to the app window's own backend (Tauri IPC), dropping a gateway connection. */
+export function useLocalBackend(): void {
+  client?.close();
+  client = null;
+  commands = ipcCommands;
+  events = ipcEvents;
+  transport = "ipc";
 }

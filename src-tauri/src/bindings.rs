@@ -38,6 +38,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
             config::get_channels,
             config::get_gateway_token,
             config::rotate_gateway_token,
+            config::get_remote_token,
             system::get_health,
             system::get_metrics,
             archive::export_session,

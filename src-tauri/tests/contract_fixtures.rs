@@ -94,6 +94,7 @@ impl Transport {
 const WINDOW_ONLY: &[&str] = &[
     "get_gateway_token",
     "rotate_gateway_token",
+    "get_remote_token",
     "export_session",
     "export_all_sessions",
     "import_archive",
@@ -475,6 +476,7 @@ fn record_all(over_http: bool) -> (Recorder, PathBuf) {
         .unwrap();
     r.call("rotate_gateway_token", "a new token", vec![])
         .unwrap();
+    r.call("get_remote_token", "none stored", vec![]).unwrap();
     r.call(
         "update_config",
         "api key (write-only)",

@@ -116,6 +116,7 @@ fn cases() -> Vec<Case> {
         case("get_channels", json!({}), vec![]),
         case("get_gateway_token", json!({}), vec![]),
         case("rotate_gateway_token", json!({}), vec![]),
+        case("get_remote_token", json!({}), vec![]),
         case("get_health", json!({}), vec![]),
         case("get_metrics", json!({}), vec![]),
         case(

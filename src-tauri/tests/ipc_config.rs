@@ -56,6 +56,71 @@ fn get_config_has_the_documented_shape_and_no_secrets() {
     );
 }
 
+/// The server the window may work through: its address is a typed config
+/// key, its token a write-only secret that only `get_remote_token` reads.
+#[test]
+fn remote_server_token_is_a_secret_and_its_url_is_checked() {
+    let app = TestApp::start();
+    assert_eq!(app.ok("get_remote_token", json!({})), Value::Null);
+    let config = app.ok("get_config", json!({}));
+    assert_eq!(config["remote"], json!({ "url": null, "tokenSet": false }));
+
+    for bad in [
+        "desk.example",
+        "ftp://desk.example",
+        "https://u:p@desk.example",
+    ] {
+        let err = app.err(
+            "update_config",
+            json!({ "key": "remote.url", "value": bad }),
+        );
+        assert_eq!(err["kind"], "configValue", "{bad}: {err}");
+    }
+    let err = app.err(
+        "update_config",
+        json!({ "key": "remote.token", "value": "  " }),
+    );
+    assert_eq!(err["kind"], "configValue", "{err}");
+    let err = app.err(
+        "update_config",
+        json!({ "key": "remote.tokenSet", "value": true }),
+    );
+    assert_eq!(err["kind"], "configKey", "{err}");
+
+    app.ok(
+        "update_config",
+        json!({ "key": "remote.url", "value": "http://127.0.0.1:4242" }),
+    );
+    app.ok(
+        "update_config",
+        json!({ "key": "remote.token", "value": "remote-top-secret" }),
+    );
+    let config = app.ok("get_config", json!({}));
+    assert_eq!(
+        config["remote"],
+        json!({ "url": "http://127.0.0.1:4242", "tokenSet": true })
+    );
+    assert!(!config.to_string().contains("remote-top-secret"));
+    assert!(!read_config_file(&app).contains("remote-top-secret"));
+    assert!(read_config_file(&app).contains("http://127.0.0.1:4242"));
+    assert_eq!(
+        app.ok("get_remote_token", json!({})),
+        json!("remote-top-secret")
+    );
+
+    app.ok(
+        "update_config",
+        json!({ "key": "remote.token", "value": null }),
+    );
+    app.ok(
+        "update_config",
+        json!({ "key": "remote.url", "value": null }),
+    );
+    assert_eq!(app.ok("get_remote_token", json!({})), Value::Null);
+    let config = app.ok("get_config", json!({}));
+    assert_eq!(config["remote"], json!({ "url": null, "tokenSet": false }));
+}
+
 #[test]
 fn update_config_applies_live_and_persists() {
     let app = TestApp::start();

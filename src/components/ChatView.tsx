@@ -22,6 +22,8 @@ export interface ChatViewProps {
   models?: readonly ModelInfo[];
   /** Each new value puts the focus in the composer. */
   focusComposer?: number;
+  /** The server does not answer: sending waits, typing does not. */
+  offline?: boolean;
 }
 
 export function ChatView(props: ChatViewProps) {
@@ -156,6 +158,7 @@ export function ChatView(props: ChatViewProps) {
               onSend={(text) => send(session().id, text)}
               onStop={() => void chat().stop()}
               onEditLast={() => chat().editLast()}
+              sendHeld={props.offline}
               // Either asks for the focus: both only ever grow.
               focusRequest={(props.focusComposer ?? 0) + refocus()}
             />

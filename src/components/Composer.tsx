@@ -14,6 +14,9 @@ export interface ComposerProps {
   /** The send command is in flight. */
   sending: boolean;
   disabled?: boolean;
+  /** Sending is held (the server does not answer), but typing goes on: the
+   * draft waits in the composer. */
+  sendHeld?: boolean;
   /** Resolves to whether the backend accepted the text; the draft is
    * cleared (by the caller) only then. */
   onSend: (text: string) => Promise<boolean>;
@@ -55,7 +58,7 @@ export function Composer(props: ComposerProps) {
     ),
   );
 
-  const blocked = () => !props.canSend || props.disabled || props.sending || props.streaming;
+  const blocked = () => !props.canSend || props.disabled || props.sendHeld || props.sending || props.streaming;
 
   const submit = async () => {
     const value = props.value;

@@ -1,7 +1,9 @@
 import { createSignal, For, type JSX, Match, onMount, Show, Switch } from "solid-js";
 import { openPath } from "@tauri-apps/plugin-opener";
 import type { LogLevel, ModelInfo, NewProvider, ProviderConfig, ProviderHealth, ProviderKind, ProviderSettings } from "../../bindings/bindings";
-import { commands, transport } from "../transport";
+import { commands, inAppWindow, transport } from "../transport";
+import type { ServerConnection } from "../remote/connection";
+import { ServerSettings } from "./ServerSettings";
 import { forgetToken } from "../gatewaySignIn";
 import { describeError, errorOf, unwrap, type CommandError } from "../api";
 import type { ConfigKeyFor, SettingsStore } from "../settings/settingsStore";
@@ -430,6 +432,8 @@ export interface SettingsPanelProps {
   models: readonly ModelInfo[];
   /** `HealthStatus.providers`, for the model picker; `null` while unknown. */
   providers?: readonly ProviderHealth[] | null;
+  /** The app window's choice of backend (this computer or a server); absent in a browser. */
+  server?: ServerConnection;
 }
 
 export function SettingsPanel(props: SettingsPanelProps) {
@@ -440,6 +444,8 @@ export function SettingsPanel(props: SettingsPanelProps) {
         <h1>Settings</h1>
         <span class="muted small">Changes are checked by the backend and apply at once.</span>
       </header>
+      {/* Outside the config: it must work while a server does not answer. */}
+      <Show when={props.server}>{(server) => <ServerSettings connection={server()} />}</Show>
       <ErrorNote error={props.store.loadError()} />
       <Show when={props.store.config()} fallback={<Show when={!props.store.loadError()}><p class="muted">Loading settings…</p></Show>}>
         {(cfg) => (
@@ -517,7 +523,7 @@ export function SettingsPanel(props: SettingsPanelProps) {
                 />
                 <NumberField store={props.store} configKey="gateway.port" label="Gateway port" value={cfg().gateway.port} />
               </div>
-              <Show when={transport === "ipc"} fallback={<BrowserTokenField />}>
+              <Show when={transport === "ipc"} fallback={<Show when={!inAppWindow()}><BrowserTokenField /></Show>}>
                 <GatewayTokenField store={props.store} isSet={cfg().gateway.tokenSet} />
               </Show>
               <TextField

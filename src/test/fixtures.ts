@@ -78,6 +78,7 @@ export function config(): AppConfig {
     network: { connectTimeoutMs: 10000, firstByteTimeoutMs: 60000, idleTimeoutMs: 30000, maxRetries: 2, maxRetryWaitMs: 30000 },
     storage: { databasePath: null, databaseUrlSet: false },
     logging: { level: "info" },
+    remote: { url: null, tokenSet: false },
   };
 }
 

@@ -24,6 +24,7 @@ const declared: { [K in CommandName]?: K extends keyof CommandArgNames ? Command
   getMetrics: [],
   getGatewayToken: [],
   rotateGatewayToken: [],
+  getRemoteToken: [],
   exportSession: ["sessionId", "path", "format"],
   exportAllSessions: ["path"],
   importArchive: ["path"],

@@ -367,12 +367,19 @@ fn typed_config_keys_are_exactly_the_settable_leaves() {
     let mut runtime = Vec::new();
     leaves("", &config, &mut runtime);
     // Read-only: says whether the gateway token (a secret) is stored.
-    runtime.retain(|key| key != "gateway.tokenSet" && key != "storage.databaseUrlSet");
+    // Read-only: say whether the gateway token, the database URL and the
+    // server token (secrets) are stored.
+    runtime.retain(|key| {
+        key != "gateway.tokenSet" && key != "storage.databaseUrlSet" && key != "remote.tokenSet"
+    });
     // Write-only: the database URL (a secret) is set, never read back.
     runtime.push("storage.databaseUrl".to_string());
     runtime.sort();
     let typed_json = serde_json::to_value(ConfigValues::default()).unwrap();
     let mut typed: Vec<String> = typed_json.as_object().unwrap().keys().cloned().collect();
+    // Write-only: the server token is set through its key and never read back.
+    assert!(typed.contains(&"remote.token".to_string()));
+    typed.retain(|key| key != "remote.token");
     typed.sort();
     assert_eq!(typed, runtime);
     for key in &typed {

@@ -14,6 +14,11 @@ use support::stores::{postgres_skipped, Backend};
 use support::RecordingSink;
 
 async fn desk(dir: &Path) -> ClawDesk {
+    // Hermetic: health asks the providers, and Ollama's default address is
+    // a real port on this machine. No provider is needed here.
+    ConfigManager::load(&dir.join("config"))
+        .update("providers.ollama.enabled", json!(false))
+        .unwrap();
     let db = dir.join("clawdesk.db");
     ClawDesk::initialize(
         &dir.join("config"),

@@ -158,7 +158,11 @@ async fn dispatch(desk: &ClawDesk, name: &str, body: &[u8]) -> Result<Value, Ref
         "get_channels" => reply(desk.get_channels().await),
         "get_health" => reply(desk.get_health().await),
         "get_metrics" => reply(desk.get_metrics().await),
-        "get_gateway_token" | "rotate_gateway_token" => Err(Refused::WindowOnly),
+        // Secrets of this computer: the gateway's own token, and the token
+        // it keeps for another server (`remote.token`).
+        "get_gateway_token" | "rotate_gateway_token" | "get_remote_token" => {
+            Err(Refused::WindowOnly)
+        }
         // They read and write files at a path the window's dialog chose; a
         // path on the server means nothing to an HTTP caller.
         "export_session" | "export_all_sessions" | "import_archive" => Err(Refused::WindowOnly),

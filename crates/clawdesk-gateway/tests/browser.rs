@@ -151,6 +151,28 @@ async fn no_cors_headers_unless_origins_are_configured() {
     assert!(call.headers().get("access-control-allow-origin").is_none());
 }
 
+/// The app's window on another computer uses this gateway as its server
+/// without anyone listing the window's origin; the token is still needed.
+#[tokio::test]
+async fn the_app_windows_origins_get_cors_headers_without_being_listed() {
+    let s = served(&[]).await;
+    for origin in ["tauri://localhost", "http://tauri.localhost"] {
+        let (preflight, call) = cross_origin(&s, origin).await;
+        assert_eq!(preflight.status(), StatusCode::OK, "{origin}");
+        assert_eq!(preflight.headers()["access-control-allow-origin"], origin);
+        assert_eq!(call.status(), StatusCode::OK, "{origin}");
+        assert_eq!(call.headers()["access-control-allow-origin"], origin);
+    }
+    let anonymous = reqwest::Client::new()
+        .post(format!("{}/v1/commands/list_sessions", s.base))
+        .header("Origin", "tauri://localhost")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
 #[tokio::test]
 async fn configured_origins_and_only_those_get_cors_headers() {
     let s = served(&["https://tool.example"]).await;

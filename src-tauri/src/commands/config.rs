@@ -59,3 +59,12 @@ pub async fn get_gateway_token(state: State<'_, AppState>) -> Result<String, App
 pub async fn rotate_gateway_token(state: State<'_, AppState>) -> Result<String, AppError> {
     state.rotate_gateway_token().await
 }
+
+/// The stored token of the ClawDesk server at `remote.url` (`null` when
+/// none is stored), for the window to call that server with. Only the
+/// window can ask: the HTTP gateway does not serve this command.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_remote_token(state: State<'_, AppState>) -> Result<Option<String>, AppError> {
+    state.get_remote_token().await
+}

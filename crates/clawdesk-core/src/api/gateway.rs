@@ -105,6 +105,23 @@ impl ClawDesk {
     }
 }
 
+impl ClawDesk {
+    /// The stored token of the ClawDesk server at `remote.url` (`null`
+    /// when none is stored), for the window to call that server with. Only
+    /// the app's own window can ask: the gateway does not serve this
+    /// command, so a server never hands out the tokens it keeps.
+    #[tracing::instrument(name = "get_remote_token", skip_all)]
+    pub async fn get_remote_token(&self) -> AppResult<Option<String>> {
+        self.track(async {
+            Ok(self
+                .config_manager
+                .remote_token()
+                .map(|token| token.expose().to_string()))
+        })
+        .await
+    }
+}
+
 /// Whether `key` (of `update_config`) is one the gateway's listener follows.
 pub(super) fn is_gateway_key(key: &str) -> bool {
     key == "gateway" || key.starts_with("gateway.")

@@ -81,6 +81,12 @@ fn merge_into(path: &mut Vec<String>, target: &mut Value, new: Value) -> Result<
             "is read-only; set storage.databaseUrl instead",
         ));
     }
+    if refs == ["remote", "tokenSet"] {
+        return Err(AppError::config_key(
+            key,
+            "is read-only; set remote.token instead",
+        ));
+    }
     if !same_json_type(target, &new) {
         return Err(AppError::config_value(key, expectation(&refs, target)));
     }
@@ -248,6 +254,9 @@ pub(crate) fn to_file_json(config_json: &Value) -> Value {
     }
     if let Some(storage) = out.get_mut("storage").and_then(Value::as_object_mut) {
         storage.remove("databaseUrlSet");
+    }
+    if let Some(remote) = out.get_mut("remote").and_then(Value::as_object_mut) {
+        remote.remove("tokenSet");
     }
     if let Some(providers) = out.get_mut("providers").and_then(Value::as_object_mut) {
         for entry in providers.values_mut() {

@@ -86,7 +86,7 @@ impl ConfigManager {
             }
         };
 
-        let names: Vec<String> = [GATEWAY_TOKEN, DATABASE_URL]
+        let names: Vec<String> = [GATEWAY_TOKEN, DATABASE_URL, REMOTE_TOKEN]
             .into_iter()
             .map(str::to_string)
             .chain(config.providers.keys().cloned())
@@ -152,6 +152,9 @@ impl ConfigManager {
         }
         if parts.as_slice() == ["storage", "databaseUrl"] {
             return self.update_database_url(key, value);
+        }
+        if parts == ["remote", "token"] {
+            return self.update_remote_token(key, value);
         }
 
         let current = self.current.load_full();
@@ -260,6 +263,44 @@ impl ConfigManager {
         Ok(token)
     }
 
+    /// The stored token of the server at `remote.url`, if any.
+    pub fn remote_token(&self) -> Option<Secret> {
+        self.secrets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(REMOTE_TOKEN)
+            .cloned()
+    }
+
+    /// `remote.token`: write-only, kept with the other secrets (keychain
+    /// or the 0600 file), never in `config.toml`; `null` removes it.
+    fn update_remote_token(&self, key: &str, value: Value) -> AppResult<()> {
+        let new_secret = match value {
+            Value::Null => None,
+            Value::String(s) if !s.trim().is_empty() && !s.chars().any(char::is_control) => {
+                Some(Secret::new(s.trim()))
+            }
+            _ => {
+                return Err(AppError::config_value(
+                    key,
+                    "a non-empty token string, or null to remove it",
+                ))
+            }
+        };
+        let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
+        let mut next_secrets = secrets.clone();
+        match new_secret {
+            Some(secret) => next_secrets.insert(REMOTE_TOKEN.to_string(), secret),
+            None => next_secrets.remove(REMOTE_TOKEN),
+        };
+        self.secret_store.write(&next_secrets, &[REMOTE_TOKEN])?;
+        *secrets = next_secrets;
+        let mut next = (*self.current.load_full()).clone();
+        mark_api_keys(&mut next, &secrets);
+        self.current.store(Arc::new(next));
+        Ok(())
+    }
+
     /// The config `update(key, value)` would make, validated, without
     /// storing anything: for checks that must pass before a change is kept
     /// (the gateway binding its new address).
@@ -341,6 +382,7 @@ fn mark_api_keys(config: &mut AppConfig, secrets: &BTreeMap<String, Secret>) {
     }
     config.gateway.token_set = secrets.contains_key(GATEWAY_TOKEN);
     config.storage.database_url_set = secrets.contains_key(DATABASE_URL);
+    config.remote.token_set = secrets.contains_key(REMOTE_TOKEN);
 }
 
 /// The database URL's entry among the secrets (no provider name has a dot).
@@ -349,6 +391,10 @@ const DATABASE_URL: &str = "storage.databaseUrl";
 /// The gateway token's entry among the secrets. Provider names cannot
 /// contain a dot, so it never collides with a provider's API key.
 const GATEWAY_TOKEN: &str = "gateway.token";
+
+/// The entry of the token for the server at `remote.url`; like the
+/// gateway's, the dot keeps it apart from provider names.
+const REMOTE_TOKEN: &str = "remote.token";
 
 /// A new gateway token: 256 bits from the operating system's generator,
 /// as 64 hex digits.

@@ -61,6 +61,14 @@ pub struct ConfigValues {
     /// Read at start-up; `RUST_LOG` wins when set.
     #[serde(rename = "logging.level")]
     pub logging_level: LogLevel,
+    /// A ClawDesk server's address (`http(s)://host[:port]`) for the window
+    /// to work through; `null` goes back to this computer.
+    #[serde(rename = "remote.url")]
+    pub remote_url: Option<String>,
+    /// Write-only: the token of the server at `remote.url`, kept with the
+    /// other secrets; `null` removes it.
+    #[serde(rename = "remote.token")]
+    pub remote_token: Option<String>,
 }
 
 /// The value type of each field of a provider entry,

@@ -17,6 +17,7 @@ pub struct AppConfig {
     pub network: NetworkConfig,
     pub storage: StorageConfig,
     pub logging: LoggingConfig,
+    pub remote: RemoteConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
@@ -154,6 +155,20 @@ pub struct StorageConfig {
     pub database_url_set: bool,
 }
 
+/// A ClawDesk server (`clawdesk serve`) the app's window works through
+/// instead of this computer's database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteConfig {
+    /// The server's gateway address (`https://desk.example:1420`); `null`
+    /// means the window uses this computer's own backend.
+    pub url: Option<String>,
+    /// Whether a token for that server is stored. Read-only: set it with
+    /// `update_config("remote.token", "...")`, read it with
+    /// `get_remote_token` (window only); it is a secret, never in the file.
+    pub token_set: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct LoggingConfig {
@@ -247,6 +262,10 @@ impl Default for AppConfig {
             },
             logging: LoggingConfig {
                 level: LogLevel::Info,
+            },
+            remote: RemoteConfig {
+                url: None,
+                token_set: false,
             },
         }
     }

@@ -138,6 +138,11 @@ pub fn validate(config: &AppConfig) -> Result<(), Invalid> {
             );
         }
     }
+    if let Some(url) = &config.remote.url {
+        if !is_server_url(url) {
+            return invalid("remote.url", REMOTE_URL_EXPECTATION);
+        }
+    }
     Ok(())
 }
 
@@ -152,6 +157,24 @@ pub fn is_usable_postgres_url(url: &str) -> bool {
     crate::store::database_url::is_postgres_url(url)
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
         && sqlx::postgres::PgConnectOptions::from_str(url).is_ok()
+}
+
+const REMOTE_URL_EXPECTATION: &str =
+    "an http:// or https:// server address like \"https://desk.example:1420\", or null";
+
+/// A server address the window can call: http(s), a host, no credentials
+/// (the token is the credential), no query or fragment.
+fn is_server_url(value: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(value) else {
+        return false;
+    };
+    matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some_and(|h| !h.is_empty())
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && value == value.trim()
 }
 
 /// What a single leaf expects, for error messages about wrong types. Provider
@@ -175,6 +198,7 @@ pub fn leaf_expectation(path: &[&str]) -> Option<&'static str> {
         ["network", _] => "milliseconds from 100 to 600000",
         ["storage", "databasePath"] => "a file path, or null for the default",
         ["storage", "databaseUrl"] => DATABASE_URL_EXPECTATION,
+        ["remote", "url"] => REMOTE_URL_EXPECTATION,
         ["logging", "level"] => "one of \"error\", \"warn\", \"info\", \"debug\", \"trace\"",
         _ => return None,
     })
@@ -182,7 +206,31 @@ pub fn leaf_expectation(path: &[&str]) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_origin;
+    use super::{is_origin, is_server_url};
+
+    #[test]
+    fn server_urls_are_http_or_https_without_credentials() {
+        for ok in [
+            "http://127.0.0.1:1420",
+            "https://desk.example",
+            "https://desk.example:8443/",
+            "http://[::1]:1420",
+        ] {
+            assert!(is_server_url(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "desk.example",
+            "ftp://desk.example",
+            "file:///etc/passwd",
+            "https://user:pw@desk.example",
+            "https://desk.example/?token=x",
+            " https://desk.example",
+            "javascript:alert(1)",
+        ] {
+            assert!(!is_server_url(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn origins_are_scheme_host_and_port_only() {
