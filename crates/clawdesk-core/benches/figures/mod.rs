@@ -13,6 +13,7 @@ pub fn rounds(full: usize, quick: usize) -> usize {
     }
 }
 
+#[allow(dead_code)] // not every benchmark reports medians
 pub fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
     values[values.len() / 2]
