@@ -223,7 +223,9 @@ async fn bench() {
     let dir = tempfile::tempdir().unwrap();
 
     let started = Instant::now();
-    let sqlite = SqliteStore::open(&dir.path().join("bench.db")).await.unwrap();
+    let sqlite = SqliteStore::open(&dir.path().join("bench.db"))
+        .await
+        .unwrap();
     let mut tx = sqlite.pool().begin().await.unwrap();
     for statement in sqlite_seed(&scale) {
         sqlx::query(&statement).execute(&mut *tx).await.unwrap();
@@ -240,8 +242,14 @@ async fn bench() {
         sqlx::query(&statement).execute(&mut *tx).await.unwrap();
     }
     tx.commit().await.unwrap();
-    sqlx::query("ANALYZE").execute(postgres.pool()).await.unwrap();
-    eprintln!("PostgreSQL seeded in {:.1} s", started.elapsed().as_secs_f64());
+    sqlx::query("ANALYZE")
+        .execute(postgres.pool())
+        .await
+        .unwrap();
+    eprintln!(
+        "PostgreSQL seeded in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let on_sqlite = run(&sqlite, &scale, n).await;
     let on_postgres = run(&postgres, &scale, n).await;
