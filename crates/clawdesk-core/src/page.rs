@@ -56,6 +56,19 @@ pub struct SessionCursor {
     pub id: SessionId,
 }
 
+impl SessionCursor {
+    /// A page must be asked in the order its cursor was made for.
+    pub fn check_order(&self, order: PageOrder) -> Result<(), AppError> {
+        if self.order != order {
+            return Err(AppError::invalid_argument(
+                "cursor",
+                "the cursor belongs to the other order (pinnedFirst differs)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for SessionCursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -9,6 +9,7 @@ mod lock;
 mod message_rows;
 mod open;
 mod postgres;
+mod rules;
 mod search;
 mod sqlite;
 mod title;

@@ -261,26 +261,8 @@ impl SqliteStore {
                 .bind(session_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let anchor = match anchor {
-            Some((seq, true)) => seq,
-            Some((_, false)) => {
-                tx.rollback().await?;
-                return Err(AppError::invalid_argument(
-                    "messageId",
-                    format!(
-                        "message {message_id} is in another version of the chat: \
-                         switch_branch to it first"
-                    ),
-                ));
-            }
-            None => {
-                tx.rollback().await?;
-                return Err(AppError::invalid_argument(
-                    "messageId",
-                    format!("message {message_id} is not in session {session_id}"),
-                ));
-            }
-        };
+        // An error drops the read transaction, which rolls it back.
+        let anchor = super::rules::window_anchor(anchor, session_id, message_id)?;
         let older_json: Option<String> =
             sqlx::query_scalar(&message_rows::as_json_array(&format!(
                 "SELECT {MESSAGE_COLUMNS} FROM messages INDEXED BY messages_path

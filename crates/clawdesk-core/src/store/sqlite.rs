@@ -5,6 +5,7 @@
 
 use super::index::{Known, Revised, SessionIndex};
 use super::lock::ProcessLock;
+use super::rules::{self, VersionTarget};
 use super::upgrade::{self, UpgradeReport};
 use super::{message_rows, tree};
 use super::{
@@ -344,35 +345,18 @@ async fn recount_path(
     Ok(row.into_revised())
 }
 
-/// The parent a new version of `of` takes: `of`'s own, after checking that
-/// `of` is a message of the same session and role (a question's version is
-/// a question, a reply's a reply) and not a summary.
+/// The parent a new version of `of` takes (see [`rules::version_parent`]).
 async fn version_parent(
     conn: &mut sqlx::SqliteConnection,
     of: &MessageId,
     new: &NewMessage,
 ) -> AppResult<Option<MessageId>> {
-    let found: Option<(SessionId, String, bool, Option<MessageId>)> =
+    let found: Option<VersionTarget> =
         sqlx::query_as("SELECT session_id, role, summary, parent_id FROM messages WHERE id = ?")
             .bind(of)
             .fetch_optional(conn)
             .await?;
-    let Some((session_id, role, summary, parent_id)) = found else {
-        return Err(AppError::message_not_found(of));
-    };
-    if session_id != new.session_id {
-        return Err(AppError::invalid_argument(
-            "messageId",
-            format!("message {of} is not in session {}", new.session_id),
-        ));
-    }
-    if summary || role != new.role.as_str() {
-        return Err(AppError::invalid_argument(
-            "messageId",
-            format!("message {of} is not a {} message", new.role.as_str()),
-        ));
-    }
-    Ok(parent_id)
+    rules::version_parent(of, found, new)
 }
 
 /// The failure `recover_interrupted` records on a reply the app never finished.
@@ -500,12 +484,7 @@ impl SessionStore for SqliteStore {
         limit: u32,
     ) -> AppResult<SessionPage> {
         if let Some(after) = after {
-            if after.order != order {
-                return Err(AppError::invalid_argument(
-                    "cursor",
-                    "the cursor belongs to the other order (pinnedFirst differs)",
-                ));
-            }
+            after.check_order(order)?;
         }
         let sql = page_query(order, after.is_some());
         let mut query = sqlx::query_as::<_, SessionRow>(&sql);

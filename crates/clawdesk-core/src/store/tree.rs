@@ -12,13 +12,12 @@
 //!   them again);
 //! - `seq` orders a session's messages, parents before children.
 
-use super::message_rows;
 use super::sqlite::MESSAGE_COLUMNS;
+use super::{message_rows, rules};
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};
-use crate::types::{Message, Versions};
+use crate::types::Message;
 use sqlx::{Sqlite, SqliteConnection};
-use std::collections::HashMap;
 
 /// The last message of the session's active path that a new message can
 /// follow (summaries cannot be parents); `None` for an empty session.
@@ -240,28 +239,12 @@ pub(super) async fn attach_versions(
     let children: Vec<(Option<MessageId>, MessageId)> =
         serde_json::from_str(json.as_deref().unwrap_or("[]"))
             .map_err(|e| AppError::storage(format!("message versions: {e}")))?;
-    let mut siblings: HashMap<Option<MessageId>, Vec<MessageId>> = HashMap::new();
-    for (parent, id) in children {
-        siblings.entry(parent).or_default().push(id);
-    }
-    for (message, _) in messages
+    let flagged_mut = messages
         .iter_mut()
         .zip(has_versions)
-        .filter(|(m, flag)| **flag && !m.summary)
-    {
-        let Some(ids) = siblings.get(&message.parent_id).filter(|ids| ids.len() > 1) else {
-            continue;
-        };
-        let Some(index) = ids.iter().position(|id| *id == message.id) else {
-            continue;
-        };
-        message.versions = Some(Versions {
-            position: index as u32 + 1,
-            count: ids.len() as u32,
-            previous: index.checked_sub(1).map(|i| ids[i].clone()),
-            next: ids.get(index + 1).cloned(),
-        });
-    }
+        .filter(|(_, flag)| **flag)
+        .map(|(m, _)| m);
+    rules::assign_versions(flagged_mut, children);
     Ok(())
 }
 

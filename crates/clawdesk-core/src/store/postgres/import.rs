@@ -85,16 +85,7 @@ async fn insert_messages(
     for message in batch {
         times.push(ms(&message.timestamp, "message.timestamp")?);
     }
-    // An archive holds a chat's active path (see `archive::format`): each
-    // message follows the latest non-summary message before it, as the
-    // SQLite store imports it. The batch before this one ends with `parent`.
-    let mut parents = Vec::with_capacity(batch.len());
-    for message in batch {
-        parents.push(parent.clone());
-        if !message.summary {
-            *parent = Some(message.id.clone());
-        }
-    }
+    let parents = crate::store::rules::archived_parents(batch, parent);
     let mut insert: QueryBuilder<Postgres> = QueryBuilder::new(
         "INSERT INTO messages (id, session_id, seq, role, content, model, input_tokens,
            output_tokens, status, created_at, tokens, compacted, summary, failure_code,

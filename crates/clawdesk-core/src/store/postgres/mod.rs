@@ -370,12 +370,7 @@ impl SessionStore for PgStore {
         limit: u32,
     ) -> AppResult<SessionPage> {
         if let Some(after) = after {
-            if after.order != order {
-                return Err(AppError::invalid_argument(
-                    "cursor",
-                    "the cursor belongs to the other order (pinnedFirst differs)",
-                ));
-            }
+            after.check_order(order)?;
         }
         let sql = page_query(order, after.is_some());
         let mut query = sqlx::query_as::<_, SessionRow>(&sql);

@@ -188,26 +188,8 @@ impl PgStore {
                 .bind(session_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let anchor = match anchor {
-            Some((seq, true)) => seq,
-            Some((_, false)) => {
-                tx.rollback().await?;
-                return Err(AppError::invalid_argument(
-                    "messageId",
-                    format!(
-                        "message {message_id} is in another version of the chat: \
-                         switch_branch to it first"
-                    ),
-                ));
-            }
-            None => {
-                tx.rollback().await?;
-                return Err(AppError::invalid_argument(
-                    "messageId",
-                    format!("message {message_id} is not in session {session_id}"),
-                ));
-            }
-        };
+        // An error drops the read transaction, which rolls it back.
+        let anchor = crate::store::rules::window_anchor(anchor, session_id, message_id)?;
         let mut older = sqlx::query(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages
              WHERE session_id = $1 AND on_path AND seq < $2

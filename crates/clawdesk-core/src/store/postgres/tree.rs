@@ -14,10 +14,10 @@
 use super::rows::{message_from_row, MESSAGE_COLUMNS};
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};
+use crate::store::rules::{self, VersionTarget};
 use crate::store::NewMessage;
-use crate::types::{Message, Versions};
+use crate::types::Message;
 use sqlx::PgConnection;
-use std::collections::HashMap;
 
 /// The last message of the session's active path that a new message can
 /// follow (summaries cannot be parents); `None` for an empty session.
@@ -122,35 +122,18 @@ pub(super) async fn set_active_path(
     Ok(())
 }
 
-/// The parent a new version of `of` takes: `of`'s own, after checking that
-/// `of` is a message of the same session and role (a question's version is
-/// a question, a reply's a reply) and not a summary.
+/// The parent a new version of `of` takes (see [`rules::version_parent`]).
 pub(super) async fn version_parent(
     conn: &mut PgConnection,
     of: &MessageId,
     new: &NewMessage,
 ) -> AppResult<Option<MessageId>> {
-    let found: Option<(SessionId, String, bool, Option<MessageId>)> =
+    let found: Option<VersionTarget> =
         sqlx::query_as("SELECT session_id, role, summary, parent_id FROM messages WHERE id = $1")
             .bind(of)
             .fetch_optional(conn)
             .await?;
-    let Some((session_id, role, summary, parent_id)) = found else {
-        return Err(AppError::message_not_found(of));
-    };
-    if session_id != new.session_id {
-        return Err(AppError::invalid_argument(
-            "messageId",
-            format!("message {of} is not in session {}", new.session_id),
-        ));
-    }
-    if summary || role != new.role.as_str() {
-        return Err(AppError::invalid_argument(
-            "messageId",
-            format!("message {of} is not a {} message", new.role.as_str()),
-        ));
-    }
-    Ok(parent_id)
+    rules::version_parent(of, found, new)
 }
 
 /// One message with its `versions`.
@@ -198,24 +181,7 @@ pub(super) async fn attach_versions(
     .bind(has_root)
     .fetch_all(&mut *conn)
     .await?;
-    let mut siblings: HashMap<Option<MessageId>, Vec<MessageId>> = HashMap::new();
-    for (parent, id) in children {
-        siblings.entry(parent).or_default().push(id);
-    }
-    for message in messages.iter_mut().filter(|m| !m.summary) {
-        let Some(ids) = siblings.get(&message.parent_id).filter(|ids| ids.len() > 1) else {
-            continue;
-        };
-        let Some(index) = ids.iter().position(|id| *id == message.id) else {
-            continue;
-        };
-        message.versions = Some(Versions {
-            position: index as u32 + 1,
-            count: ids.len() as u32,
-            previous: index.checked_sub(1).map(|i| ids[i].clone()),
-            next: ids.get(index + 1).cloned(),
-        });
-    }
+    rules::assign_versions(messages.iter_mut(), children);
     Ok(())
 }
 
