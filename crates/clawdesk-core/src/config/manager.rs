@@ -211,28 +211,38 @@ impl ConfigManager {
             }
             _ => return Err(AppError::config_value(key, DATABASE_URL_EXPECTATION)),
         };
-        let current = self.current.load_full();
+        self.replace_secret(DATABASE_URL, new_secret)
+    }
+
+    /// Stores (`Some`) or removes (`None`) the secret `name` with the other
+    /// secrets, then refreshes the config's `...Set` flags.
+    fn replace_secret(&self, name: &str, secret: Option<Secret>) -> AppResult<()> {
         let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
         let mut next_secrets = secrets.clone();
-        match new_secret {
-            Some(secret) => next_secrets.insert(DATABASE_URL.to_string(), secret),
-            None => next_secrets.remove(DATABASE_URL),
+        match secret {
+            Some(secret) => next_secrets.insert(name.to_string(), secret),
+            None => next_secrets.remove(name),
         };
-        self.secret_store.write(&next_secrets, &[DATABASE_URL])?;
+        self.secret_store.write(&next_secrets, &[name])?;
         *secrets = next_secrets;
-        let mut next = (*current).clone();
+        let mut next = (*self.current.load_full()).clone();
         mark_api_keys(&mut next, &secrets);
         self.current.store(Arc::new(next));
         Ok(())
     }
 
-    /// The gateway's bearer token, if one was made.
-    pub fn gateway_token(&self) -> Option<Secret> {
+    /// The stored secret `name`, if any.
+    fn secret(&self, name: &str) -> Option<Secret> {
         self.secrets
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .get(GATEWAY_TOKEN)
+            .get(name)
             .cloned()
+    }
+
+    /// The gateway's bearer token, if one was made.
+    pub fn gateway_token(&self) -> Option<Secret> {
+        self.secret(GATEWAY_TOKEN)
     }
 
     /// The gateway's bearer token, made (and stored) now if there is none.
@@ -252,53 +262,20 @@ impl ConfigManager {
     }
 
     fn store_gateway_token(&self, token: Secret) -> AppResult<Secret> {
-        let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
-        let mut next_secrets = secrets.clone();
-        next_secrets.insert(GATEWAY_TOKEN.to_string(), token.clone());
-        self.secret_store.write(&next_secrets, &[GATEWAY_TOKEN])?;
-        *secrets = next_secrets;
-        let mut next = (*self.current.load_full()).clone();
-        mark_api_keys(&mut next, &secrets);
-        self.current.store(Arc::new(next));
+        self.replace_secret(GATEWAY_TOKEN, Some(token.clone()))?;
         Ok(token)
     }
 
     /// The stored token of the server at `remote.url`, if any.
     pub fn remote_token(&self) -> Option<Secret> {
-        self.secrets
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(REMOTE_TOKEN)
-            .cloned()
+        self.secret(REMOTE_TOKEN)
     }
 
     /// `remote.token`: write-only, kept with the other secrets (keychain
     /// or the 0600 file), never in `config.toml`; `null` removes it.
     fn update_remote_token(&self, key: &str, value: Value) -> AppResult<()> {
-        let new_secret = match value {
-            Value::Null => None,
-            Value::String(s) if !s.trim().is_empty() && !s.chars().any(char::is_control) => {
-                Some(Secret::new(s.trim()))
-            }
-            _ => {
-                return Err(AppError::config_value(
-                    key,
-                    "a non-empty token string, or null to remove it",
-                ))
-            }
-        };
-        let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
-        let mut next_secrets = secrets.clone();
-        match new_secret {
-            Some(secret) => next_secrets.insert(REMOTE_TOKEN.to_string(), secret),
-            None => next_secrets.remove(REMOTE_TOKEN),
-        };
-        self.secret_store.write(&next_secrets, &[REMOTE_TOKEN])?;
-        *secrets = next_secrets;
-        let mut next = (*self.current.load_full()).clone();
-        mark_api_keys(&mut next, &secrets);
-        self.current.store(Arc::new(next));
-        Ok(())
+        let new_secret = secret_text(key, value, "a non-empty token string, or null to remove it")?;
+        self.replace_secret(REMOTE_TOKEN, new_secret)
     }
 
     /// The config `update(key, value)` would make, validated, without
@@ -342,30 +319,12 @@ impl ConfigManager {
                 format!("there is no provider named {provider}"),
             ));
         }
-        let new_secret = match value {
-            Value::Null => None,
-            Value::String(s) if !s.trim().is_empty() && !s.chars().any(char::is_control) => {
-                Some(Secret::new(s.trim()))
-            }
-            _ => {
-                return Err(AppError::config_value(
-                    key,
-                    "a non-empty API key string, or null to remove it",
-                ))
-            }
-        };
-        let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
-        let mut next_secrets = secrets.clone();
-        match new_secret {
-            Some(secret) => next_secrets.insert(provider.to_string(), secret),
-            None => next_secrets.remove(provider),
-        };
-        self.secret_store.write(&next_secrets, &[provider])?;
-        *secrets = next_secrets;
-        let mut next = (*current).clone();
-        mark_api_keys(&mut next, &secrets);
-        self.current.store(Arc::new(next));
-        Ok(())
+        let new_secret = secret_text(
+            key,
+            value,
+            "a non-empty API key string, or null to remove it",
+        )?;
+        self.replace_secret(provider, new_secret)
     }
 
     fn write_config(&self, config: &AppConfig) -> AppResult<()> {
@@ -373,6 +332,19 @@ impl ConfigManager {
         let file_json = keys::to_file_json(&json);
         let body = toml::to_string_pretty(&file_json).map_err(AppError::internal)?;
         write_atomically(&self.file, format!("{FILE_HEADER}{body}").as_bytes(), false)
+    }
+}
+
+/// A write-only secret as `update` receives it: a non-empty one-line string
+/// (trimmed), or `null` to remove it; anything else is `configValue` with
+/// `expected`, which never echoes the value.
+fn secret_text(key: &str, value: Value, expected: &str) -> AppResult<Option<Secret>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) if !s.trim().is_empty() && !s.chars().any(char::is_control) => {
+            Ok(Some(Secret::new(s.trim())))
+        }
+        _ => Err(AppError::config_value(key, expected)),
     }
 }
 
