@@ -144,11 +144,12 @@ pub fn run(
         }
     };
     app.run(|app, event| {
-        // Closing the app stops running replies, so each is stored as
-        // `cancelled` with its text rather than left `streaming`.
+        // Closing the app stops running replies and waits (briefly) until
+        // each is stored as `cancelled` with its text rather than left
+        // `streaming`; on a shared database its sessions are freed at once.
         if let tauri::RunEvent::ExitRequested { .. } = event {
             if let Some(state) = app.try_state::<AppState>() {
-                state.agent_pipeline.cancel_all();
+                tauri::async_runtime::block_on(state.shut_down());
             }
         }
     });

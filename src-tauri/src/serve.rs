@@ -82,7 +82,7 @@ async fn run(paths: AppPaths, args: ServeArgs, log_dir: Option<PathBuf>) -> Exit
     println!("Config: {}", desk.config_manager.file_path().display());
     wait_for_stop().await;
     tracing::info!("stopping");
-    desk.agent_pipeline.cancel_all();
+    desk.shut_down().await;
     gateway.shutdown().await;
     ExitCode::SUCCESS
 }

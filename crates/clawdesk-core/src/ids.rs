@@ -23,7 +23,7 @@ pub const BRANDS: &[&str] = &["SessionId", "MessageId"];
 
 /// ULIDs from one monotonic generator, so IDs created in the same millisecond
 /// still sort in creation order.
-fn next_ulid() -> Ulid {
+pub(crate) fn next_ulid() -> Ulid {
     static GENERATOR: Mutex<Option<ulid::Generator>> = Mutex::new(None);
     let mut guard = GENERATOR
         .lock()

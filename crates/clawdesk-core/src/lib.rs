@@ -6,6 +6,7 @@
 pub mod api;
 pub mod archive;
 pub mod catalog;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod health;

@@ -1,8 +1,11 @@
 //! One stream of reply events for every transport: the pipeline emits into
-//! [`FanOut`], which hands each event to the window's sink and to everyone
-//! subscribed (the gateway's Server-Sent Events clients).
+//! [`FanOut`], which hands each event to the window's sink, to everyone
+//! subscribed (the gateway's Server-Sent Events clients) and to the other
+//! processes of the cluster, whose events [`ThisProcess`] relays to the
+//! subscribers here.
 
-use crate::pipeline::{StreamEvent, StreamSink};
+use crate::cluster::{Cluster, LocalInstance};
+use crate::pipeline::{Pipeline, StreamEvent, StreamSink};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -14,10 +17,12 @@ pub const EVENT_BUFFER: usize = 4096;
 pub(super) struct FanOut {
     pub window: Arc<dyn StreamSink>,
     pub bus: broadcast::Sender<StreamEvent>,
+    pub cluster: Arc<dyn Cluster>,
 }
 
 impl StreamSink for FanOut {
     fn emit(&self, event: StreamEvent) {
+        self.cluster.publish(&event);
         // With no subscriber, skip the clone: the window alone is the common case.
         let copy = (self.bus.receiver_count() > 0).then(|| event.clone());
         // The window first: whoever hears of an event over a subscription
@@ -27,6 +32,33 @@ impl StreamSink for FanOut {
             // Fails only when every subscriber left in the meantime.
             let _ = self.bus.send(copy);
         }
+    }
+}
+
+/// What the cluster asks of this process: its cancels and sessions are the
+/// pipeline's; the other processes' events go to the subscribers (not the
+/// window, which shows the replies it asked for).
+pub(super) struct ThisProcess {
+    pub pipeline: Pipeline,
+    pub bus: broadcast::Sender<StreamEvent>,
+}
+
+impl LocalInstance for ThisProcess {
+    fn cancel(&self, session_id: &str) -> bool {
+        self.pipeline.cancel_here(session_id)
+    }
+
+    fn held_sessions(&self) -> Vec<String> {
+        self.pipeline.held_sessions()
+    }
+
+    fn cancel_all(&self) {
+        self.pipeline.cancel_all();
+    }
+
+    fn relay(&self, event: StreamEvent) {
+        // Nobody subscribed here: nothing to do.
+        let _ = self.bus.send(event);
     }
 }
 
@@ -52,6 +84,7 @@ mod tests {
         let fan_out = FanOut {
             window: window.clone(),
             bus: bus.clone(),
+            cluster: Arc::new(crate::cluster::Solo),
         };
         let event = StreamEvent::Start(StreamStart {
             session_id: SessionId::generate(),

@@ -16,6 +16,7 @@ mod search;
 mod sessions;
 mod system;
 
+use crate::cluster::{Cluster, ClusterOptions, Solo};
 use crate::config::{AppConfig, ConfigManager, Secret, SecretStoreOptions};
 use crate::metrics::MetricsRecorder;
 use crate::pipeline::{Pipeline, StreamEvent, StreamSink};
@@ -31,6 +32,9 @@ use std::time::Instant;
 use tokio::sync::broadcast;
 
 pub use events::EVENT_BUFFER;
+
+/// How long shutting down waits for cancelled replies to store their text.
+const SHUTDOWN_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 pub use gateway::GatewayControl;
 
 /// The backend every transport reaches: the seed's `AppState`, with the
@@ -58,6 +62,8 @@ pub struct ClawDesk {
     pub log_directory: Option<PathBuf>,
     /// Which database holds the sessions (password masked), for `get_health`.
     pub storage: StorageStatus,
+    /// The other processes on the same database ([`Solo`] on SQLite).
+    cluster: Arc<dyn Cluster>,
 }
 
 impl ClawDesk {
@@ -115,15 +121,22 @@ impl ClawDesk {
         let target = StoreTarget::choose(database_url, config_manager.database_url(), || {
             database(config.load().storage.database_path.as_deref())
         });
-        let session_store = target.open().await;
+        let (session_store, cluster) = target.open_shared(Some(ClusterOptions::default())).await;
         // A reply that was streaming when the app last stopped cannot
-        // resume; keep its text and say honestly that it failed.
+        // resume; keep its text and say honestly that it failed. (On a
+        // shared database only those no live process streams.)
         if let Ok(recovered) = session_store.recover_interrupted().await {
             if recovered > 0 {
                 tracing::info!("marked {recovered} interrupted replies as failed");
             }
         }
-        Self::assemble(config_manager, session_store, target.status(), stream_sink)
+        Self::assemble(
+            config_manager,
+            session_store,
+            target.status(),
+            stream_sink,
+            cluster,
+        )
     }
 
     /// The backend on a store opened elsewhere (tests, tools).
@@ -133,7 +146,25 @@ impl ClawDesk {
         storage: StorageStatus,
         stream_sink: Arc<dyn StreamSink>,
     ) -> Self {
-        Self::assemble(config_manager, session_store, storage, stream_sink)
+        Self::assemble(
+            config_manager,
+            session_store,
+            storage,
+            stream_sink,
+            Arc::new(Solo),
+        )
+    }
+
+    /// [`ClawDesk::with_store`] for one process of several on the store's
+    /// database (`cluster`, e.g. a [`crate::cluster::PgCluster`]).
+    pub fn with_store_in_cluster(
+        config_manager: Arc<ConfigManager>,
+        session_store: Arc<dyn SessionStore>,
+        storage: StorageStatus,
+        stream_sink: Arc<dyn StreamSink>,
+        cluster: Arc<dyn Cluster>,
+    ) -> Self {
+        Self::assemble(config_manager, session_store, storage, stream_sink, cluster)
     }
 
     fn assemble(
@@ -141,6 +172,7 @@ impl ClawDesk {
         session_store: Arc<dyn SessionStore>,
         storage: StorageStatus,
         stream_sink: Arc<dyn StreamSink>,
+        cluster: Arc<dyn Cluster>,
     ) -> Self {
         let config = config_manager.shared();
         let provider_registry = Arc::new(ProviderRegistry::with_config_manager(
@@ -152,12 +184,18 @@ impl ClawDesk {
             provider_registry.clone(),
             config.clone(),
             metrics.clone(),
-        );
+        )
+        .in_cluster(cluster.clone());
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let stream_sink = Arc::new(events::FanOut {
             window: stream_sink,
             bus: events.clone(),
+            cluster: cluster.clone(),
         });
+        cluster.start(Arc::new(events::ThisProcess {
+            pipeline: agent_pipeline.clone(),
+            bus: events.clone(),
+        }));
         Self {
             session_store,
             provider_registry,
@@ -172,7 +210,19 @@ impl ClawDesk {
             gateway_update: Arc::new(tokio::sync::Mutex::new(())),
             log_directory: None,
             storage,
+            cluster,
         }
+    }
+
+    /// The process is stopping: stops every running reply (each keeps its
+    /// text as `cancelled`), waits a little for them to be stored, and
+    /// frees this process's sessions for the other processes at once.
+    pub async fn shut_down(&self) {
+        self.agent_pipeline.cancel_all();
+        if !self.agent_pipeline.wait_idle(SHUTDOWN_WAIT).await {
+            tracing::warn!("replies still running at shutdown");
+        }
+        self.cluster.leave().await;
     }
 
     /// Every stream event from now on, of every session, as the window gets

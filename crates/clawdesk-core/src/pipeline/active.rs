@@ -1,6 +1,9 @@
 //! One running send per session: a reservation holds the session's cancel
-//! token and frees the session when dropped, however the send ends.
+//! token and frees the session when dropped, however the send ends. In a
+//! cluster it also holds the session's lease (see [`crate::cluster`]), so
+//! the session is taken across every process.
 
+use crate::cluster::{Cluster, LeaseId};
 use crate::error::{AppError, AppResult};
 use crate::ids::SessionId;
 use std::collections::HashMap;
@@ -29,6 +32,7 @@ impl ActiveSends {
             owner: self.clone(),
             session_id: session_id.to_string(),
             token,
+            lease: None,
         })
     }
 
@@ -67,6 +71,29 @@ impl ActiveSends {
         }
     }
 
+    /// The sessions reserved here now.
+    pub(crate) fn held(&self) -> Vec<String> {
+        let sends = self.sends.lock().unwrap_or_else(|p| p.into_inner());
+        sends.keys().cloned().collect()
+    }
+
+    /// Waits until nothing is reserved here, at most `wait`; false if
+    /// something still is.
+    pub(crate) async fn wait_idle(&self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let released = self.released.notified();
+            tokio::pin!(released);
+            released.as_mut().enable();
+            if self.held().is_empty() {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, released).await.is_err() {
+                return false;
+            }
+        }
+    }
+
     pub(crate) fn is_busy(&self, session_id: &str) -> bool {
         let sends = self.sends.lock().unwrap_or_else(|p| p.into_inner());
         sends.contains_key(session_id)
@@ -83,11 +110,58 @@ pub(crate) struct Reservation {
     owner: Arc<ActiveSends>,
     session_id: String,
     token: CancellationToken,
+    /// The session's lease in the cluster, once taken.
+    lease: Option<Lease>,
 }
 
 impl Reservation {
     pub(crate) fn token(&self) -> &CancellationToken {
         &self.token
+    }
+
+    pub(crate) fn hold_lease(&mut self, lease: Lease) {
+        self.lease = Some(lease);
+    }
+
+    /// Frees the session everywhere, the cluster's lease first (awaited, so
+    /// whoever hears of the end next can take the session on any process).
+    pub(crate) async fn release(mut self) {
+        if let Some(lease) = self.lease.take() {
+            lease.release().await;
+        }
+    }
+}
+
+/// A session's lease in the cluster; freed by [`Lease::release`], or in the
+/// background if it is dropped (a send that ended by an error).
+pub(crate) struct Lease {
+    held: Option<(Arc<dyn Cluster>, SessionId, LeaseId)>,
+}
+
+impl Lease {
+    pub(crate) fn new(cluster: Arc<dyn Cluster>, session_id: SessionId, id: LeaseId) -> Self {
+        Self {
+            held: Some((cluster, session_id, id)),
+        }
+    }
+
+    async fn release(mut self) {
+        if let Some((cluster, session_id, id)) = self.held.take() {
+            cluster.release(&session_id, &id).await;
+        }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let Some((cluster, session_id, id)) = self.held.take() else {
+            return;
+        };
+        // Without a runtime (the process is ending) the heartbeat's cleanup
+        // or the lease's expiry frees it.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { cluster.release(&session_id, &id).await });
+        }
     }
 }
 

@@ -20,6 +20,7 @@ pub use sink::{
     SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamEvent, StreamSink, StreamStart,
 };
 
+use crate::cluster::{Cluster, Solo, Take};
 use crate::config::AppConfig;
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};
@@ -28,7 +29,7 @@ use crate::registry::ProviderRegistry;
 use crate::store::{NewMessage, SessionStore};
 use crate::tokens::count_tokens;
 use crate::types::{CompactionResult, Message, MessageResponse, MessageStatus, Role};
-use active::ActiveSends;
+use active::{ActiveSends, Lease, Reservation};
 use arc_swap::ArcSwap;
 use attempt::Limits;
 use compaction::Compactor;
@@ -44,6 +45,9 @@ pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// ends within a store write of its cancel; this bounds a stuck store.
 const DELETE_WAIT: Duration = Duration::from_secs(5);
 
+/// How often a delete asks again for a session another process streams in.
+const TAKE_OVER_POLL: Duration = Duration::from_millis(50);
+
 #[derive(Clone)]
 pub struct Pipeline {
     store: Arc<dyn SessionStore>,
@@ -51,6 +55,8 @@ pub struct Pipeline {
     config: Arc<ArcSwap<AppConfig>>,
     metrics: Arc<MetricsRecorder>,
     active: Arc<ActiveSends>,
+    /// The other processes on the same database, if any.
+    cluster: Arc<dyn Cluster>,
 }
 
 impl Pipeline {
@@ -66,7 +72,15 @@ impl Pipeline {
             config,
             metrics,
             active: Arc::new(ActiveSends::default()),
+            cluster: Arc::new(Solo),
         }
+    }
+
+    /// The pipeline of one process among several on one database: sessions
+    /// are taken, and cancels travel, across all of them.
+    pub fn in_cluster(mut self, cluster: Arc<dyn Cluster>) -> Self {
+        self.cluster = cluster;
+        self
     }
 
     /// Sends and waits for the whole reply (events are emitted as well).
@@ -114,10 +128,29 @@ impl Pipeline {
         Ok(started)
     }
 
-    /// Stops the session's running reply; a no-op when none runs.
+    /// Stops the session's running reply, in whichever process of the
+    /// cluster it runs; a no-op when none runs.
     pub async fn cancel(&self, session_id: &SessionId) -> AppResult<()> {
-        self.active.cancel(session_id);
+        if !self.active.cancel(session_id) {
+            self.cluster.cancel_elsewhere(session_id).await;
+        }
         Ok(())
+    }
+
+    /// Stops the session's reply if it runs in this process.
+    pub fn cancel_here(&self, session_id: &str) -> bool {
+        self.active.cancel(session_id)
+    }
+
+    /// The sessions this process holds now (a reply, a compaction, a delete).
+    pub fn held_sessions(&self) -> Vec<String> {
+        self.active.held()
+    }
+
+    /// Waits until this process holds no session (replies cancelled at
+    /// shutdown end by storing their text), at most `wait`.
+    pub async fn wait_idle(&self, wait: Duration) -> bool {
+        self.active.wait_idle(wait).await
     }
 
     /// Deletes the session and its messages. A reply or compaction running
@@ -128,12 +161,33 @@ impl Pipeline {
     /// session that is gone. The session stays held while it is deleted: a
     /// send arriving meanwhile meets `sessionBusy`, then `sessionNotFound`.
     pub async fn delete_session(&self, session_id: &SessionId) -> AppResult<()> {
-        let _held = self
+        let deadline = tokio::time::Instant::now() + DELETE_WAIT;
+        let mut held = self
             .active
             .take_over(session_id, DELETE_WAIT)
             .await
             .ok_or_else(|| AppError::session_busy(session_id))?;
-        self.store.delete_session(session_id).await
+        // Another process may stream there: ask it to stop, and wait until
+        // it has stored the reply and freed the session.
+        loop {
+            match self.cluster.take(session_id).await? {
+                Take::Leased(lease) => {
+                    held.hold_lease(Lease::new(self.cluster.clone(), session_id.clone(), lease));
+                    break;
+                }
+                Take::Alone => break,
+                Take::Busy if tokio::time::Instant::now() >= deadline => {
+                    return Err(AppError::session_busy(session_id));
+                }
+                Take::Busy => {
+                    self.cluster.cancel_elsewhere(session_id).await;
+                    tokio::time::sleep(TAKE_OVER_POLL).await;
+                }
+            }
+        }
+        let deleted = self.store.delete_session(session_id).await;
+        held.release().await;
+        deleted
     }
 
     /// Replaces the older part of the session's live context by a summary
@@ -161,7 +215,7 @@ impl Pipeline {
         }
         let routed = self.providers.route(&model).await?;
         let limits: Limits = (&config.network).into();
-        Compactor {
+        let compacted = Compactor {
             store: self.store.as_ref(),
             routed: &routed,
             model: &routed.qualified_id(),
@@ -172,7 +226,9 @@ impl Pipeline {
             session_id,
         }
         .run(&live)
-        .await
+        .await;
+        reservation.release().await;
+        compacted
     }
 
     pub fn is_busy(&self, session_id: &str) -> bool {
@@ -189,7 +245,7 @@ impl Pipeline {
     /// `sessionBusy`), with the config it runs under and the session's model.
     async fn hold(&self, session_id: &SessionId) -> AppResult<Held> {
         let session = self.store.get_session(session_id).await?;
-        let reservation = self.active.reserve(session_id)?;
+        let reservation = self.reserve(session_id).await?;
         let config = self.config.load_full();
         let model = session
             .model
@@ -203,6 +259,20 @@ impl Pipeline {
             model,
             system_prompt,
         })
+    }
+
+    /// Reserves the session here and takes it in the cluster:
+    /// `sessionBusy` if a send runs there in this process or another.
+    async fn reserve(&self, session_id: &SessionId) -> AppResult<Reservation> {
+        let mut reservation = self.active.reserve(session_id)?;
+        match self.cluster.take(session_id).await? {
+            Take::Leased(lease) => {
+                reservation.hold_lease(Lease::new(self.cluster.clone(), session_id.clone(), lease));
+            }
+            Take::Alone => {}
+            Take::Busy => return Err(AppError::session_busy(session_id)),
+        }
+        Ok(reservation)
     }
 
     /// Stores what the turn adds before the reply (a question, an edited
@@ -345,8 +415,10 @@ impl Pipeline {
     /// `SessionStore::switch_branch`); `sessionBusy` while its chat answers.
     pub async fn switch_branch(&self, message_id: &MessageId) -> AppResult<SessionId> {
         let message = self.store.get_message(message_id).await?;
-        let _held = self.active.reserve(&message.session_id)?;
-        self.store.switch_branch(message_id).await
+        let held = self.reserve(&message.session_id).await?;
+        let switched = self.store.switch_branch(message_id).await;
+        held.release().await;
+        switched
     }
 }
 
@@ -387,9 +459,10 @@ pub struct Started {
     pub reply: Message,
 }
 
-/// A session taken by [`Pipeline::hold`]: free again when `reservation` drops.
+/// A session taken by [`Pipeline::hold`]: free again when `reservation` is
+/// released or dropped.
 struct Held {
-    reservation: active::Reservation,
+    reservation: Reservation,
     config: Arc<AppConfig>,
     model: String,
     /// The chat's own system prompt, or the configured default.

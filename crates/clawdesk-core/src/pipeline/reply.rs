@@ -262,7 +262,7 @@ impl ReplyRun {
             .await;
         if let Err(err) = stored {
             let failure = ProviderFailure::new(FailureCode::Storage, err.to_string());
-            return self.end_with_error(failure, Err(err));
+            return self.end_with_error(failure, Err(err)).await;
         }
         let elapsed = self.started.elapsed();
         self.log_end("complete", None, elapsed);
@@ -283,11 +283,7 @@ impl ReplyRun {
             usage,
             timestamp: self.timestamp.clone(),
         };
-        // Free the session before telling anyone, so a reaction to the end
-        // (sending the next message) never meets `sessionBusy`.
-        let sink = self.sink.clone();
-        drop(self);
-        sink.emit(event);
+        self.end(event).await;
         Ok(response)
     }
 
@@ -317,10 +313,10 @@ impl ReplyRun {
         {
             tracing::warn!("could not save the ended reply: {err}");
         }
-        self.end_with_error(failure, Err(error))
+        self.end_with_error(failure, Err(error)).await
     }
 
-    fn end_with_error(
+    async fn end_with_error(
         self,
         failure: ProviderFailure,
         result: AppResult<MessageResponse>,
@@ -348,10 +344,19 @@ impl ReplyRun {
             code: failure.code,
             message,
         });
-        let sink = self.sink.clone();
-        drop(self);
-        sink.emit(event);
+        self.end(event).await;
         result
+    }
+
+    /// Frees the session (in every process) before telling anyone of the
+    /// end, so a reaction to it (sending the next message, on any process)
+    /// never meets `sessionBusy`.
+    async fn end(self, event: StreamEvent) {
+        let ReplyRun {
+            sink, reservation, ..
+        } = self;
+        reservation.release().await;
+        sink.emit(event);
     }
 }
 

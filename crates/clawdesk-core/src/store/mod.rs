@@ -18,7 +18,9 @@ mod upgrade;
 
 pub use failed::UnavailableStore;
 pub use open::{StoreTarget, DATABASE_URL_ENV};
-pub use postgres::{pg_migrator, pg_page_query_sql, tsquery, PgStore};
+pub use postgres::{
+    fail_unleased_replies, pg_migrator, pg_page_query_sql, tsquery, OrphanedReply, PgStore,
+};
 pub use search::SEARCH_CANDIDATES;
 pub use sqlite::{migrator, page_query_sql, SqliteStore, INTERRUPTED};
 pub use title::title_from_first_message;

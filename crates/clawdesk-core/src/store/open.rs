@@ -5,6 +5,7 @@
 
 use super::database_url::mask_database_url;
 use super::{PgStore, SessionStore, SqliteStore, UnavailableStore};
+use crate::cluster::{Cluster, ClusterOptions, PgCluster, Solo};
 use crate::config::Secret;
 use crate::types::{StorageKind, StorageStatus};
 use std::path::PathBuf;
@@ -58,27 +59,51 @@ impl StoreTarget {
     /// a store that answers every call with its `storage` error (and an
     /// unhealthy health check); a SQLite file is left untouched.
     pub async fn open(&self) -> Arc<dyn SessionStore> {
-        let opened: crate::AppResult<Arc<dyn SessionStore>> = match self {
+        self.open_shared(None).await.0
+    }
+
+    /// [`StoreTarget::open`], and on PostgreSQL this process joined to the
+    /// others on the same database (see [`crate::cluster`]) when `cluster`
+    /// gives the timing. SQLite, or a database that cannot be reached, is
+    /// [`Solo`].
+    pub async fn open_shared(
+        &self,
+        cluster: Option<ClusterOptions>,
+    ) -> (Arc<dyn SessionStore>, Arc<dyn Cluster>) {
+        let opened: crate::AppResult<(Arc<dyn SessionStore>, Arc<dyn Cluster>)> = match self {
             Self::Sqlite(path) => SqliteStore::open(path)
                 .await
-                .map(|store| Arc::new(store) as Arc<dyn SessionStore>),
-            Self::Postgres(url) => PgStore::open(url.expose())
-                .await
-                .map(|store| Arc::new(store) as Arc<dyn SessionStore>),
+                .map(|store| (Arc::new(store) as Arc<dyn SessionStore>, solo())),
+            Self::Postgres(url) => match PgStore::open(url.expose()).await {
+                Ok(store) => {
+                    let joined = match cluster {
+                        Some(options) => PgCluster::join(&store, options)
+                            .await
+                            .map(|cluster| cluster as Arc<dyn Cluster>),
+                        None => Ok(solo()),
+                    };
+                    joined.map(|cluster| (Arc::new(store) as Arc<dyn SessionStore>, cluster))
+                }
+                Err(err) => Err(err),
+            },
         };
         match opened {
-            Ok(store) => {
+            Ok(opened) => {
                 let shown = self.status().location;
                 tracing::info!(kind = ?self.status().kind, location = %shown, "store open");
-                store
+                opened
             }
             Err(err) => {
                 // Errors of either store show a URL masked (see PgStore::open).
                 tracing::error!("the store is unavailable: {err}");
-                Arc::new(UnavailableStore::new(err))
+                (Arc::new(UnavailableStore::new(err)), solo())
             }
         }
     }
+}
+
+fn solo() -> Arc<dyn Cluster> {
+    Arc::new(Solo)
 }
 
 #[cfg(test)]

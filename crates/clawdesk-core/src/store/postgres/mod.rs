@@ -40,6 +40,37 @@ use std::time::{Duration, Instant};
 
 pub use tsquery::tsquery;
 
+/// A streaming reply that [`fail_unleased_replies`] marked `failed`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrphanedReply {
+    pub id: MessageId,
+    pub session_id: SessionId,
+}
+
+/// Marks `failed` (code `internal`, message `why`, text kept) every
+/// streaming reply of a session no process holds a lease on
+/// (`session_leases`, migration 0002). A process takes the lease before it
+/// stores a reply and frees it after the reply's last write, so such a reply
+/// belongs to a process that died (its leases swept) or whose last write
+/// failed. Concurrent callers fail each reply once: the second waits on the
+/// row and no longer finds it streaming.
+pub async fn fail_unleased_replies<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    why: &str,
+) -> AppResult<Vec<OrphanedReply>> {
+    let failed = sqlx::query_as(
+        "UPDATE messages m SET status = 'failed', failure_code = $1, failure_message = $2
+         WHERE status = 'streaming'
+           AND NOT EXISTS (SELECT 1 FROM session_leases l WHERE l.session_id = m.session_id)
+         RETURNING id, session_id",
+    )
+    .bind(FailureCode::Internal.as_str())
+    .bind(why)
+    .fetch_all(executor)
+    .await?;
+    Ok(failed)
+}
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-postgres");
 
 /// The PostgreSQL migrations this build applies.
@@ -696,24 +727,11 @@ impl SessionStore for PgStore {
         })
     }
 
-    // With one process per database this is the SQLite store's recovery.
-    // Several `clawdesk serve` processes on one database need to know which
-    // process a streaming reply belongs to before failing it (issue 15's
-    // "a reply whose instance died is marked failed … by whichever instance
-    // notices first"); until then a process starting while another streams
-    // marks that reply failed, and the streaming process's next
-    // `update_message` sets it streaming again (and clears the failure).
+    // Several processes may share the database: only replies that no
+    // process holds a lease for are stopped (see `fail_unleased_replies`).
     async fn recover_interrupted(&self) -> AppResult<u32> {
-        let fixed = sqlx::query(
-            "UPDATE messages SET status = 'failed', failure_code = $1, failure_message = $2
-             WHERE status = 'streaming'",
-        )
-        .bind(FailureCode::Internal.as_str())
-        .bind(INTERRUPTED)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(fixed.min(u64::from(u32::MAX)) as u32)
+        let failed = fail_unleased_replies(&self.pool, INTERRUPTED).await?;
+        Ok(failed.len().min(u32::MAX as usize) as u32)
     }
 
     async fn ping(&self) -> AppResult<Duration> {
