@@ -121,46 +121,17 @@ fn serve_keeps_its_token_in_the_keychain_where_one_answers() {
 /// is made, and the password is in no response and no log file.
 #[test]
 fn serve_keeps_its_sessions_on_the_server_of_clawdesk_database_url() {
-    use sqlx::ConnectOptions;
-    use std::str::FromStr;
-    let Ok(server) = std::env::var("CLAWDESK_TEST_DATABASE_URL") else {
-        if std::env::var("CLAWDESK_SKIP_POSTGRES").as_deref() == Ok("1") {
-            return;
-        }
-        panic!(
-            "CLAWDESK_TEST_DATABASE_URL is not set: run through scripts/with-postgres.sh, \
-             or set CLAWDESK_SKIP_POSTGRES=1 to skip"
-        );
+    let Some(database) = common::database::TestDatabase::create("clawdesk_serve") else {
+        return;
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    // A database of the test's own on the test server.
-    let admin = sqlx::postgres::PgConnectOptions::from_str(&server).unwrap();
-    let name = format!(
-        "clawdesk_serve_{}",
-        std::process::id() as u64 * 1000 + u64::from(chrono::Utc::now().timestamp_subsec_millis())
-    );
-    runtime.block_on(async {
-        let mut conn = admin.connect().await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    });
-    let (base, _) = server.split_once('?').unwrap_or((&server, ""));
-    let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
-    let password = url
-        .split("://")
-        .nth(1)
-        .and_then(|rest| rest.rsplit_once('@'))
-        .and_then(|(user, _)| user.split_once(':'))
-        .map(|(_, password)| password.to_string())
-        .filter(|password| !password.is_empty());
+    let (url, name, password) = (&database.url, &database.name, database.password());
 
     let dir = tempfile::tempdir().unwrap();
     let config_dir = dir.path().join("config");
     let data_dir = dir.path().join("data");
     write_hermetic_config(&config_dir);
-    let serve = ServeProcess::start_on_database(&config_dir, &data_dir, &url);
+    let serve = ServeProcess::start_on_database(&config_dir, &data_dir, url);
     let call = |command: &str, body: Value| -> Value {
         runtime.block_on(async {
             let response = reqwest::Client::new()
@@ -189,13 +160,7 @@ fn serve_keeps_its_sessions_on_the_server_of_clawdesk_database_url() {
         assert!(location.contains(":***@"), "{location}");
     }
 
-    let stored: i64 = runtime.block_on(async {
-        let mut conn = admin.clone().database(&name).connect().await.unwrap();
-        sqlx::query_scalar("SELECT count(*) FROM sessions")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap()
-    });
+    let stored = database.scalar("SELECT count(*) FROM sessions");
     assert_eq!(stored, 1);
     assert!(!data_dir.join("clawdesk.db").exists(), "no SQLite file");
     drop(serve);
@@ -208,11 +173,4 @@ fn serve_keeps_its_sessions_on_the_server_of_clawdesk_database_url() {
             );
         }
     }
-    runtime.block_on(async {
-        let mut conn = admin.connect().await.unwrap();
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    });
 }

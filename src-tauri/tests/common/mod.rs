@@ -3,8 +3,10 @@
 
 #![allow(dead_code)]
 
+pub mod database;
 pub mod http;
 pub mod serve;
+pub mod sse;
 
 use clawdesk_core::registry::DESKTOP_CHANNEL;
 use clawdesk_core::types::ChannelStatus;
