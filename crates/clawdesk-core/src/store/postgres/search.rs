@@ -43,9 +43,14 @@ struct Conditions {
 impl Conditions {
     /// Adds `template` with `$?` standing for the next parameter.
     fn push(&mut self, template: &str, value: Bind) {
+        let param = self.param(value);
+        self.sql.push(template.replace("$?", &param));
+    }
+
+    /// The next parameter, for SQL around the conditions.
+    fn param(&mut self, value: Bind) -> String {
         self.binds.push(value);
-        self.sql
-            .push(template.replace("$?", &format!("${}", self.binds.len())));
+        format!("${}", self.binds.len())
     }
 
     fn where_clause(&self) -> String {
@@ -146,17 +151,23 @@ impl PgStore {
     ///
     /// A word's count is its row of the search vocabulary (see
     /// `vocabulary`: it lags by the replies still streaming). A prefix
-    /// whose words include one that many messages have contains at least
-    /// [`DF_CAP`] messages, read there too; other prefixes, phrases (their
-    /// words' counts do not bound how often they follow each other) and CJK
-    /// substrings are counted among the matches, up to [`DF_CAP`].
+    /// whose words include one that [`DF_CAP`] messages have is in at least
+    /// that many, read there too; other prefixes, phrases (their words'
+    /// counts do not bound how often they follow each other) and CJK
+    /// substrings are counted among the matches, up to [`DF_CAP`]. One
+    /// statement per term, as before the vocabulary.
     async fn doc_frequency(&self, term: &Term) -> AppResult<DocFrequency> {
-        if let Term::Word { text, prefix } = term {
-            if let Some(frequency) = self.vocabulary_frequency(text, *prefix).await? {
-                return Ok(frequency);
-            }
+        match term {
+            Term::Word {
+                text,
+                prefix: false,
+            } => match self.word_frequency(text).await? {
+                Some(frequency) => Ok(frequency),
+                None => self.count_matches(term, None).await,
+            },
+            Term::Word { text, prefix: true } => self.count_matches(term, Some(text)).await,
+            _ => self.count_matches(term, None).await,
         }
-        self.count_matches(term).await
     }
 
     /// [`Self::doc_frequency`], for tests.
@@ -165,45 +176,29 @@ impl PgStore {
         self.doc_frequency(term).await
     }
 
-    /// A word's document frequency from the vocabulary, or for a prefix
-    /// `AtLeast(DF_CAP)` when one of its words is that common; `None` when
-    /// the vocabulary cannot say (the word is not one lexeme, or no word of
-    /// the prefix is common).
-    async fn vocabulary_frequency(
-        &self,
-        word: &str,
-        prefix: bool,
-    ) -> AppResult<Option<DocFrequency>> {
-        // The lexeme the index and the query hold for the word.
-        const LEXEME: &str = "FROM tsvector_to_array(to_tsvector('simple', $1)) AS l
-                              WHERE cardinality(l) = 1";
-        let cap = DF_CAP as i64;
-        if prefix {
-            // Words from the lexeme up to the highest code point: those
-            // starting with it, since no word has U+10FFFF in it.
-            let common: Option<bool> = sqlx::query_scalar(&format!(
-                "SELECT EXISTS (SELECT 1 FROM search_vocabulary
-                                WHERE word >= l[1] AND word < l[1] || chr(1114111)
-                                  AND messages >= $2)
-                 {LEXEME}"
-            ))
-            .bind(word)
-            .bind(cap)
-            .fetch_optional(self.pool())
-            .await?;
-            return Ok((common == Some(true)).then_some(DocFrequency::AtLeast(DF_CAP)));
-        }
-        let found: Option<Option<i64>> = sqlx::query_scalar(&format!(
-            "SELECT (SELECT messages FROM search_vocabulary WHERE word = l[1]) {LEXEME}"
-        ))
+    /// A word's document frequency from the vocabulary; `None` when the
+    /// word is not one lexeme to PostgreSQL's parser (it is then counted).
+    async fn word_frequency(&self, word: &str) -> AppResult<Option<DocFrequency>> {
+        let found: Option<Option<i64>> = sqlx::query_scalar(
+            "SELECT (SELECT messages FROM search_vocabulary WHERE word = l[1])
+             FROM tsvector_to_array(to_tsvector('simple', $1)) AS l
+             WHERE cardinality(l) = 1",
+        )
         .bind(word)
         .fetch_optional(self.pool())
         .await?;
         Ok(found.map(|count| capped(count.unwrap_or(0).max(0) as u64)))
     }
 
-    /// How many messages match `term`, counted up to [`DF_CAP`].
-    async fn count_matches(&self, term: &Term) -> AppResult<DocFrequency> {
+    /// How many messages match `term`, counted up to [`DF_CAP`]. For a
+    /// prefix (`common_prefix`, its word) the vocabulary is asked first, in
+    /// the same statement: a word of the prefix in [`DF_CAP`] messages or
+    /// more makes the prefix that common without counting.
+    async fn count_matches(
+        &self,
+        term: &Term,
+        common_prefix: Option<&str>,
+    ) -> AppResult<DocFrequency> {
         let mut conditions = Conditions::default();
         match (term.lookup(), term) {
             (Lookup::Like(_), _) => return Ok(DocFrequency::Unknown),
@@ -215,10 +210,24 @@ impl PgStore {
                 None => return Ok(DocFrequency::Unknown),
             },
         }
-        let sql = format!(
+        let mut sql = format!(
             "SELECT count(*) FROM (SELECT 1 FROM messages {} LIMIT {DF_CAP}) AS found",
             conditions.where_clause()
         );
+        if let Some(word) = common_prefix {
+            // The words from the prefix's lexeme up to the highest code
+            // point are those starting with it (no word has U+10FFFF). The
+            // count, in a CASE branch, runs only when none is that common.
+            let lexeme = conditions.param(Bind::Text(word.to_string()));
+            sql = format!(
+                "SELECT CASE WHEN EXISTS (
+                     SELECT 1 FROM tsvector_to_array(to_tsvector('simple', {lexeme})) AS l
+                          JOIN search_vocabulary AS v
+                            ON v.word >= l[1] AND v.word < l[1] || chr(1114111)
+                     WHERE cardinality(l) = 1 AND v.messages >= {DF_CAP})
+                 THEN {DF_CAP}::BIGINT ELSE ({sql}) END"
+            );
+        }
         let count: i64 = conditions
             .bind_all(sqlx::query(&sql))
             .fetch_one(self.pool())
