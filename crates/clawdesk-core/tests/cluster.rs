@@ -309,7 +309,7 @@ async fn cancel_and_delete_reach_the_process_that_streams() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_replies_of_a_dead_process_are_failed_by_a_survivor() {
-    let Some((_db, double, a, b)) = two_processes().await else {
+    let Some((db, double, a, b)) = two_processes().await else {
         return;
     };
     // A process that stopped heartbeating while it held a session with a
@@ -330,12 +330,17 @@ async fn the_replies_of_a_dead_process_are_failed_by_a_survivor() {
     let pool = b.pool.clone();
     sqlx::raw_sql(&format!(
         "INSERT INTO instances (id, host, pid, heartbeat_at) VALUES ('gone', 'h', 1, now() - interval '1 hour');
-         INSERT INTO session_leases (session_id, instance_id, lease_id) VALUES ('{session}', 'gone', 'l');
-         UPDATE messages SET status = 'streaming' WHERE id = '{reply}';"
+         INSERT INTO session_leases (session_id, instance_id, lease_id) VALUES ('{session}', 'gone', 'l');"
     ))
     .execute(&pool)
     .await
     .unwrap();
+    // The reply back to streaming, through the store as a stream writes it.
+    b.desk
+        .session_store
+        .update_message(&reply, "the answer so far", MessageStatus::Streaming, None)
+        .await
+        .unwrap();
 
     // Whoever sweeps first fails it, once; every subscriber hears of it.
     for events in [&mut on_a, &mut on_b] {
@@ -359,8 +364,10 @@ async fn the_replies_of_a_dead_process_are_failed_by_a_survivor() {
         .await
         .unwrap();
     assert_eq!(gone, 0);
-    // The session is free again.
+    // The session is free again, and search counts the failed reply's words.
     b.desk.send_message(&session, "again").await.unwrap();
+    let store = PgStore::open(db.database_url().unwrap()).await.unwrap();
+    store.check_search_index().await.unwrap();
     drop(a);
 }
 

@@ -26,6 +26,7 @@ on_every_store!(
     compacted_messages_stay_searchable_and_deleted_ones_go,
     a_streaming_reply_is_indexed_as_it_is_rewritten,
     messages_around_one_far_back_page_both_ways,
+    document_frequencies_follow_deletes_and_appends_alike,
 );
 
 struct Fixture {
@@ -735,5 +736,493 @@ async fn postgres_search_columns_match_the_text_after_every_kind_of_write() {
         )
         .await;
     assert!(store.check_search_index().await.is_err());
+    store.close().await;
+}
+
+/// BM25 weighs a term by how many messages have it: here which of two
+/// messages comes first depends on which of their words is the common one,
+/// and that changes as chats are deleted and written, on both stores alike.
+async fn document_frequencies_follow_deletes_and_appends_alike(backend: Backend) {
+    let f = Fixture::new(backend).await;
+    f.chat(&[(Role::User, "plain background"); 20]).await;
+    let (fillers, _) = f.chat(&[(Role::User, "kiwi filler"); 15]).await;
+    let (_, ids) = f
+        .chat(&[
+            (Role::User, "apple apple apple kiwi"),
+            (Role::User, "kiwi kiwi kiwi apple"),
+        ])
+        .await;
+    let (more_apple, more_kiwi) = (ids[0].clone(), ids[1].clone());
+    let both = || vec![more_apple.clone(), more_kiwi.clone()];
+    let reversed = || vec![more_kiwi.clone(), more_apple.clone()];
+    // Kiwi in 17 of 37 messages weighs little beside apple in 2: more
+    // apple wins.
+    assert_eq!(f.found("apple kiwi").await, both());
+    // Without the fillers both words are in 2 messages: equal weights,
+    // equal scores, the newer first.
+    f.desk.delete_session(&fillers).await.unwrap();
+    assert_eq!(f.found("apple kiwi").await, reversed());
+    // Now apple is the common word: more kiwi wins, and a prefix of the
+    // common word weighs as little.
+    f.chat(&[(Role::User, "apple filler"); 15]).await;
+    assert_eq!(f.found("apple kiwi").await, reversed());
+    assert_eq!(f.found("app* kiwi").await, reversed());
+    f.chat(&[(Role::User, "kiwi filler"); 30]).await;
+    assert_eq!(f.found("app* kiwi").await, both());
+}
+
+/// A PostgreSQL store of its own on a fresh database, and that database.
+async fn pg_store() -> Option<(clawdesk_core::store::PgStore, support::stores::TestStore)> {
+    if support::stores::postgres_skipped() {
+        return None;
+    }
+    let database = Backend::Postgres.open().await;
+    let store = clawdesk_core::store::PgStore::open(database.database_url().unwrap())
+        .await
+        .unwrap();
+    Some((store, database))
+}
+
+/// How many messages the search vocabulary says have `word` (0: no row).
+async fn vocabulary_count(store: &clawdesk_core::store::PgStore, word: &str) -> i64 {
+    sqlx::query_scalar("SELECT COALESCE(MAX(messages), 0) FROM search_vocabulary WHERE word = $1")
+        .bind(word)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+}
+
+fn new_message(
+    session_id: &SessionId,
+    role: Role,
+    text: &str,
+    status: MessageStatus,
+) -> NewMessage {
+    NewMessage {
+        session_id: session_id.clone(),
+        role,
+        content: text.into(),
+        model: None,
+        usage: None,
+        status,
+        tokens: None,
+    }
+}
+
+/// The vocabulary counts every message that is not streaming, after every
+/// kind of write: appends, streaming and final rewrites, a rewrite after
+/// the end, failures, versions, a branch switch, compaction, recovery of
+/// interrupted replies, delete and import.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_search_vocabulary_follows_every_kind_of_write() {
+    use clawdesk_core::store::SessionStore;
+    let Some((store, _database)) = pg_store().await else {
+        return;
+    };
+    let counts = |words: &'static [&'static str]| {
+        let store = &store;
+        async move {
+            store.check_search_index().await.unwrap();
+            let mut out = Vec::new();
+            for word in words {
+                out.push(vocabulary_count(store, word).await);
+            }
+            out
+        }
+    };
+    let session = store
+        .create_session(NewSession {
+            channel_id: DESKTOP_CHANNEL.into(),
+            model: None,
+        })
+        .await
+        .unwrap();
+    let question = store
+        .append_message(new_message(
+            &session.id,
+            Role::User,
+            "Alpha beta, BETA",
+            MessageStatus::Complete,
+        ))
+        .await
+        .unwrap();
+    let reply = store
+        .append_message(new_message(
+            &session.id,
+            Role::Assistant,
+            "",
+            MessageStatus::Streaming,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(counts(&["alpha", "beta"]).await, [1, 1]);
+    // Streaming text is not counted until the reply stops.
+    store
+        .update_message(&reply.id, "alpha gamma", MessageStatus::Streaming, None)
+        .await
+        .unwrap();
+    assert_eq!(counts(&["alpha", "gamma"]).await, [1, 0]);
+    store
+        .update_message(&reply.id, "alpha gamma", MessageStatus::Complete, None)
+        .await
+        .unwrap();
+    assert_eq!(counts(&["alpha", "gamma"]).await, [2, 1]);
+    // Rewritten after the end: the old words go, the new ones come.
+    store
+        .update_message(&reply.id, "delta", MessageStatus::Complete, None)
+        .await
+        .unwrap();
+    assert_eq!(counts(&["alpha", "gamma", "delta"]).await, [1, 0, 1]);
+    let gamma_rows: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM search_vocabulary WHERE word = 'gamma'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(gamma_rows, 0, "a word no message has is forgotten");
+    // Streaming again (a reply failed by recovery resumes): uncounted.
+    store
+        .update_message(&reply.id, "delta epsilon", MessageStatus::Streaming, None)
+        .await
+        .unwrap();
+    assert_eq!(counts(&["delta", "epsilon"]).await, [0, 0]);
+    store
+        .fail_message(
+            &reply.id,
+            "delta epsilon",
+            MessageStatus::Failed,
+            None,
+            &clawdesk_core::types::MessageFailure {
+                code: clawdesk_core::FailureCode::Network,
+                message: "gone".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts(&["delta", "epsilon"]).await, [1, 1]);
+    // A version: both versions are searchable, so both count.
+    let version = store
+        .append_version(
+            &question.id,
+            new_message(
+                &session.id,
+                Role::User,
+                "alpha zeta",
+                MessageStatus::Complete,
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts(&["alpha", "zeta", "beta"]).await, [2, 1, 1]);
+    store.switch_branch(&question.id).await.unwrap();
+    assert_eq!(counts(&["alpha", "zeta", "beta"]).await, [2, 1, 1]);
+    store.switch_branch(&version.id).await.unwrap();
+    let streaming_version = store
+        .append_version(
+            &version.id,
+            new_message(&session.id, Role::User, "theta", MessageStatus::Streaming),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts(&["theta"]).await, [0]);
+    store.switch_branch(&version.id).await.unwrap();
+    let reply2 = store
+        .append_message(new_message(
+            &session.id,
+            Role::Assistant,
+            "omega",
+            MessageStatus::Complete,
+        ))
+        .await
+        .unwrap();
+    store
+        .apply_compaction(
+            &session.id,
+            &reply2.id,
+            clawdesk_core::store::NewSummary {
+                content: "Summary: alpha and omega".into(),
+                model: None,
+                usage: None,
+                tokens: 5,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts(&["alpha", "omega", "summary"]).await, [3, 2, 1]);
+    // Recovery stops interrupted replies: their text counts from then on.
+    store
+        .update_message(
+            &streaming_version.id,
+            "theta iota",
+            MessageStatus::Streaming,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.recover_interrupted().await.unwrap(), 1);
+    assert_eq!(counts(&["theta", "iota"]).await, [1, 1]);
+
+    // Deleted: nothing of the chat is left; imported back: counted again.
+    let info = store.get_session(&session.id).await.unwrap();
+    let messages = store.get_messages(&session.id, None).await.unwrap();
+    store.delete_session(&session.id).await.unwrap();
+    assert_eq!(counts(&["alpha", "omega"]).await, [0, 0]);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM search_vocabulary")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    let expected_alpha = messages
+        .iter()
+        .filter(|m| m.content.to_lowercase().contains("alpha"))
+        .count() as i64;
+    let imported = store
+        .import_sessions(
+            &[clawdesk_core::archive::ArchivedSession {
+                session: info,
+                messages,
+            }],
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(imported.sessions_imported, 1);
+    assert_eq!(counts(&["alpha"]).await, [expected_alpha]);
+    store.close().await;
+}
+
+/// Migration 0003 counts the messages written before it (rows put in
+/// without the store's vocabulary writes, as an older build left them),
+/// leaving streaming replies out; the store keeps the counts from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_migration_counts_messages_written_before_it() {
+    use clawdesk_core::store::SessionStore;
+    let Some((store, database)) = pg_store().await else {
+        return;
+    };
+    let session = store
+        .create_session(NewSession {
+            channel_id: DESKTOP_CHANNEL.into(),
+            model: None,
+        })
+        .await
+        .unwrap();
+    database
+        .execute(
+            "",
+            &format!(
+                "INSERT INTO messages (id, session_id, seq, role, content, status, created_at,
+                                       search_words, parent_id)
+                 VALUES ('msg_01ARZ3NDEKTSV4RRFFQ69G5FA1', '{0}', 1, 'user', 'Crème brûlée twice',
+                         'complete', 1, to_tsvector('simple', 'creme brulee twice'), NULL),
+                        ('msg_01ARZ3NDEKTSV4RRFFQ69G5FA2', '{0}', 2, 'assistant', 'brûlée again',
+                         'complete', 2, to_tsvector('simple', 'brulee again'),
+                         'msg_01ARZ3NDEKTSV4RRFFQ69G5FA1'),
+                        ('msg_01ARZ3NDEKTSV4RRFFQ69G5FA3', '{0}', 3, 'assistant', 'brûlée still',
+                         'streaming', 3, to_tsvector('simple', 'brulee still'),
+                         'msg_01ARZ3NDEKTSV4RRFFQ69G5FA2');
+                 UPDATE sessions SET message_count = 3 WHERE id = '{0}';
+                 DROP TABLE search_vocabulary;",
+                session.id
+            ),
+        )
+        .await;
+    database
+        .execute(
+            "",
+            include_str!("../migrations-postgres/0003_search_vocabulary.sql"),
+        )
+        .await;
+    store.check_search_index().await.unwrap();
+    for (word, count) in [("brulee", 2), ("creme", 1), ("again", 1), ("still", 0)] {
+        assert_eq!(vocabulary_count(&store, word).await, count, "{word}");
+    }
+    // From here the store's writes keep it.
+    let streaming: MessageId = "msg_01ARZ3NDEKTSV4RRFFQ69G5FA3".parse().unwrap();
+    store
+        .update_message(&streaming, "brûlée done", MessageStatus::Complete, None)
+        .await
+        .unwrap();
+    store.check_search_index().await.unwrap();
+    assert_eq!(vocabulary_count(&store, "brulee").await, 3);
+    // The search reads it: one of three messages, ranked by it.
+    let found = store
+        .search_messages(&clawdesk_core::store::MessageSearch {
+            query: &clawdesk_core::search::SearchQuery::parse("brulee").unwrap(),
+            session_id: None,
+            role: None,
+            from_ms: None,
+            to_ms: None,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.rows.len(), 3);
+    // A wrong count is caught.
+    database
+        .execute(
+            "",
+            "UPDATE search_vocabulary SET messages = 7 WHERE word = 'creme'",
+        )
+        .await;
+    assert!(store.check_search_index().await.is_err());
+    store.close().await;
+}
+
+/// Replies finishing in many chats at once, words in every order, beside
+/// appends and deletes: no transaction waits on another in a cycle
+/// (PostgreSQL would abort one as a deadlock) and every count is right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_writes_keep_the_vocabulary_exact() {
+    use clawdesk_core::store::SessionStore;
+    let Some((store, _database)) = pg_store().await else {
+        return;
+    };
+    let store = Arc::new(store);
+    let words: Vec<String> = (0..30).map(|i| format!("shared{i}")).collect();
+    let mut replies = Vec::new();
+    for _ in 0..12 {
+        let session = store
+            .create_session(NewSession {
+                channel_id: DESKTOP_CHANNEL.into(),
+                model: None,
+            })
+            .await
+            .unwrap();
+        let reply = store
+            .append_message(new_message(
+                &session.id,
+                Role::Assistant,
+                "",
+                MessageStatus::Streaming,
+            ))
+            .await
+            .unwrap();
+        replies.push((session.id, reply.id));
+    }
+    let mut tasks = Vec::new();
+    for (n, (session_id, reply_id)) in replies.into_iter().enumerate() {
+        let store = store.clone();
+        // Each chat writes the shared words in its own order.
+        let mut order = words.clone();
+        order.rotate_left(n * 7 % words.len());
+        if n % 2 == 1 {
+            order.reverse();
+        }
+        tasks.push(tokio::spawn(async move {
+            for round in 0..5 {
+                let text = order[..10 + round * 5].join(" ");
+                store
+                    .update_message(&reply_id, &text, MessageStatus::Streaming, None)
+                    .await
+                    .unwrap();
+                store
+                    .update_message(&reply_id, &text, MessageStatus::Complete, None)
+                    .await
+                    .unwrap();
+                store
+                    .append_message(new_message(
+                        &session_id,
+                        Role::User,
+                        &order.join(" "),
+                        MessageStatus::Complete,
+                    ))
+                    .await
+                    .unwrap();
+            }
+            if n % 3 == 0 {
+                store.delete_session(&session_id).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    store.check_search_index().await.unwrap();
+    // 8 chats left, each with 5 user messages and a reply having every word.
+    assert_eq!(vocabulary_count(&store, "shared0").await, 8 * 6);
+    store.close().await;
+}
+
+/// Where each kind of term's document frequency comes from: a word's from
+/// the vocabulary (a streaming reply not yet counted), a prefix with a word
+/// past the cap from it too, anything else counted among the matches up to
+/// the cap, as SQLite counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_document_frequency_of_each_kind_of_term() {
+    use clawdesk_core::search::{DocFrequency, SearchQuery, Term};
+    use clawdesk_core::store::SessionStore;
+    let Some((store, database)) = pg_store().await else {
+        return;
+    };
+    let session = store
+        .create_session(NewSession {
+            channel_id: DESKTOP_CHANNEL.into(),
+            model: None,
+        })
+        .await
+        .unwrap();
+    // 20,000 messages with "common", written around the store, and the
+    // vocabulary rebuilt for them as a bulk load does.
+    database
+        .execute(
+            "",
+            &format!(
+                "INSERT INTO messages (id, session_id, seq, role, content, status, created_at,
+                                       search_words)
+                 SELECT 'msg_01ARZ3NDEKTSV4RRF' || lpad(i::text, 9, '0'), '{0}', i, 'user',
+                        'common word ' || i, 'complete', i,
+                        to_tsvector('simple', 'common word ' || i)
+                 FROM generate_series(1, 20000) AS i;
+                 UPDATE sessions SET message_count = 20000 WHERE id = '{0}';",
+                session.id
+            ),
+        )
+        .await;
+    let mut conn = store.pool().acquire().await.unwrap();
+    clawdesk_core::store::PgStore::rebuild_search_vocabulary(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    for text in ["a rare word", "rare again", "a rarer one"] {
+        store
+            .append_message(new_message(
+                &session.id,
+                Role::User,
+                text,
+                MessageStatus::Complete,
+            ))
+            .await
+            .unwrap();
+    }
+    store
+        .append_message(new_message(
+            &session.id,
+            Role::Assistant,
+            "rare too",
+            MessageStatus::Streaming,
+        ))
+        .await
+        .unwrap();
+    store.check_search_index().await.unwrap();
+    let df = |query: &'static str| {
+        let store = &store;
+        async move {
+            let query = SearchQuery::parse(query).unwrap();
+            let term: &Term = &query.terms[0];
+            store.search_doc_frequency(term).await.unwrap()
+        }
+    };
+    assert_eq!(df("common").await, DocFrequency::AtLeast(20_000));
+    assert_eq!(df("comm*").await, DocFrequency::AtLeast(20_000));
+    assert_eq!(df("word*").await, DocFrequency::AtLeast(20_000));
+    // The streaming reply is not counted yet for a word; counted matches
+    // include it.
+    assert_eq!(df("rare").await, DocFrequency::Exactly(2));
+    assert_eq!(df("rar*").await, DocFrequency::Exactly(4));
+    assert_eq!(df(r#""rare again""#).await, DocFrequency::Exactly(1));
+    assert_eq!(df(r#""common word""#).await, DocFrequency::AtLeast(20_000));
+    assert_eq!(df("absent").await, DocFrequency::Exactly(0));
+    assert_eq!(df("absent*").await, DocFrequency::Exactly(0));
+    assert_eq!(df("12345").await, DocFrequency::Exactly(1));
     store.close().await;
 }

@@ -3,6 +3,8 @@
 //! already in the database, written by anyone (another server process may
 //! import the same archive at the same moment), is skipped: the session
 //! row's `ON CONFLICT DO NOTHING` decides, so two imports never both write it.
+//! The imported messages' words are counted in the search vocabulary at the
+//! end, in the same transaction.
 
 use super::rows::SearchColumns;
 use crate::archive::ArchivedSession;
@@ -23,9 +25,11 @@ pub(super) async fn write_sessions(
     progress: ImportProgressFn<'_>,
 ) -> AppResult<ImportCounts> {
     let mut counts = ImportCounts::default();
+    let mut imported: Vec<&str> = Vec::new();
     for (i, archived) in sessions.iter().enumerate() {
         let session = &archived.session;
         if insert_session(tx, session, archived.messages.len()).await? {
+            imported.push(session.id.as_str());
             let mut parent = None;
             for (batch_index, batch) in archived.messages.chunks(MESSAGE_BATCH).enumerate() {
                 insert_messages(tx, batch, batch_index * MESSAGE_BATCH, &mut parent).await?;
@@ -37,6 +41,8 @@ pub(super) async fn write_sessions(
         }
         progress(i as u32 + 1);
     }
+    // Once for the whole archive, last: one sorted sweep of the words.
+    super::vocabulary::count_sessions(tx, &imported).await?;
     Ok(counts)
 }
 

@@ -8,6 +8,9 @@
 //! the session row in the same transaction as the messages. Appends lock
 //! the session row first (`UPDATE … RETURNING`), so appends to one session
 //! from any number of processes queue there and take consecutive `seq`s.
+//! Every write that adds, finishes, rewrites or removes messages also
+//! changes the search vocabulary (the words' document frequencies, see
+//! `vocabulary`) in its transaction, as its last statement.
 //!
 //! The migrations are `migrations-postgres/`, applied at open under sqlx's
 //! advisory lock (instances starting together migrate once).
@@ -17,6 +20,7 @@ mod rows;
 mod search;
 mod tree;
 mod tsquery;
+mod vocabulary;
 
 use super::database_url::mask_database_url;
 use super::{
@@ -58,12 +62,17 @@ pub async fn fail_unleased_replies<'e>(
     executor: impl sqlx::PgExecutor<'e>,
     why: &str,
 ) -> AppResult<Vec<OrphanedReply>> {
-    let failed = sqlx::query_as(
-        "UPDATE messages m SET status = 'failed', failure_code = $1, failure_message = $2
-         WHERE status = 'streaming'
-           AND NOT EXISTS (SELECT 1 FROM session_leases l WHERE l.session_id = m.session_id)
-         RETURNING id, session_id",
-    )
+    // One statement (any executor will do): the replies stop, and their
+    // words count in the vocabulary now that they are no longer streaming.
+    let failed = sqlx::query_as(&format!(
+        "WITH failed AS (
+             UPDATE messages m SET status = 'failed', failure_code = $1, failure_message = $2
+             WHERE status = 'streaming'
+               AND NOT EXISTS (SELECT 1 FROM session_leases l WHERE l.session_id = m.session_id)
+             RETURNING id, session_id, search_words),
+         {} SELECT id, session_id FROM failed",
+        vocabulary::apply_cte("SELECT search_words, 1 FROM failed")
+    ))
     .bind(FailureCode::Internal.as_str())
     .bind(why)
     .fetch_all(executor)
@@ -164,7 +173,10 @@ impl PgStore {
     }
 
     /// Rewrites a message's content (and its search columns), status, usage
-    /// and failure in one statement; `failure: None` clears an earlier one.
+    /// and failure; `failure: None` clears an earlier one. A reply rewritten
+    /// while it streams (every 200 ms) is one statement that leaves the
+    /// search vocabulary alone; any other rewrite changes the vocabulary in
+    /// the same transaction (see `vocabulary`).
     async fn write_message(
         &self,
         message_id: &MessageId,
@@ -173,35 +185,84 @@ impl PgStore {
         usage: Option<Usage>,
         failure: Option<&MessageFailure>,
     ) -> AppResult<()> {
-        let tokens = usage.map_or_else(|| estimate_tokens(content), |u| u.output_tokens);
-        let search = SearchColumns::of(content);
-        let updated = sqlx::query(
-            "UPDATE messages SET content = $1, status = $2, tokens = $3,
-                 input_tokens = COALESCE($4, input_tokens), output_tokens = COALESCE($5, output_tokens),
-                 failure_code = $6, failure_message = $7,
-                 search_words = to_tsvector('simple', $8), has_cjk = $9
-             WHERE id = $10",
-        )
-        .bind(content)
-        .bind(status.as_str())
-        .bind(i64::from(tokens))
-        .bind(usage.map(|u| i64::from(u.input_tokens)))
-        .bind(usage.map(|u| i64::from(u.output_tokens)))
-        .bind(failure.map(|f| f.code.as_str()))
-        .bind(failure.map(|f| f.message.as_str()))
-        .bind(&search.words)
-        .bind(search.has_cjk)
-        .bind(message_id)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if updated == 0 {
+        let rewrite = MessageRewrite {
+            id: message_id,
+            content,
+            search: SearchColumns::of(content),
+            status,
+            usage,
+            failure,
+        };
+        if status == MessageStatus::Streaming
+            && rewrite
+                .execute(&self.pool, Some("status = 'streaming'"))
+                .await?
+                == 1
+        {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        let found: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM messages WHERE id = $1 FOR UPDATE")
+                .bind(message_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if found.is_none() {
+            tx.rollback().await?;
             return Err(AppError::invalid_argument(
                 "messageId",
                 format!("message {message_id} does not exist"),
             ));
         }
+        vocabulary::rewrite(&mut tx, message_id, &rewrite.search.words, status).await?;
+        rewrite.execute(&mut *tx, None).await?;
+        tx.commit().await?;
         Ok(())
+    }
+}
+
+/// The values [`PgStore::write_message`] writes to a message row.
+struct MessageRewrite<'a> {
+    id: &'a MessageId,
+    content: &'a str,
+    search: SearchColumns,
+    status: MessageStatus,
+    usage: Option<Usage>,
+    failure: Option<&'a MessageFailure>,
+}
+
+impl MessageRewrite<'_> {
+    /// Writes the row (when it also meets `condition`); how many rows were.
+    async fn execute<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        condition: Option<&str>,
+    ) -> AppResult<u64> {
+        let tokens = self
+            .usage
+            .map_or_else(|| estimate_tokens(self.content), |u| u.output_tokens);
+        let condition = condition.map_or_else(String::new, |c| format!("AND {c}"));
+        let updated = sqlx::query(&format!(
+            "UPDATE messages SET content = $1, status = $2, tokens = $3,
+                 input_tokens = COALESCE($4, input_tokens), output_tokens = COALESCE($5, output_tokens),
+                 failure_code = $6, failure_message = $7,
+                 search_words = to_tsvector('simple', $8), has_cjk = $9
+             WHERE id = $10 {condition}"
+        ))
+        .bind(self.content)
+        .bind(self.status.as_str())
+        .bind(i64::from(tokens))
+        .bind(self.usage.map(|u| i64::from(u.input_tokens)))
+        .bind(self.usage.map(|u| i64::from(u.output_tokens)))
+        .bind(self.failure.map(|f| f.code.as_str()))
+        .bind(self.failure.map(|f| f.message.as_str()))
+        .bind(&self.search.words)
+        .bind(self.search.has_cjk)
+        .bind(self.id)
+        .execute(executor)
+        .await?
+        .rows_affected();
+        Ok(updated)
     }
 }
 
@@ -302,6 +363,10 @@ impl PgStore {
                 tree::message_with_versions(&mut tx, &id).await?
             }
         };
+        // Last, as in every transaction that changes the vocabulary.
+        if message.status != MessageStatus::Streaming {
+            vocabulary::count_messages(&mut tx, &[&message.id]).await?;
+        }
         tx.commit().await?;
         Ok(message)
     }
@@ -472,15 +537,38 @@ impl SessionStore for PgStore {
     }
 
     async fn delete_session(&self, session_id: &SessionId) -> AppResult<()> {
-        // The messages go with it (ON DELETE CASCADE), in this statement.
-        let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(session_id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
+        let mut tx = self.pool.begin().await?;
+        // The session row first, as every write of its tree locks it: no
+        // message is added while its messages are uncounted.
+        let found: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE")
+                .bind(session_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if found.is_none() {
+            tx.rollback().await?;
             return Err(AppError::session_not_found(session_id));
         }
+        // The messages go, and their words are uncounted as they were when
+        // deleted (a reply finishing meanwhile is waited for).
+        let unused: Vec<String> = sqlx::query_scalar(&format!(
+            "WITH gone AS (DELETE FROM messages WHERE session_id = $1 RETURNING search_words, status),
+             {} {}",
+            vocabulary::apply_cte(&format!(
+                "SELECT search_words, -1 FROM gone WHERE {}",
+                vocabulary::COUNTED
+            )),
+            vocabulary::UNUSED
+        ))
+        .bind(session_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+        vocabulary::forget(&mut tx, unused).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -708,6 +796,7 @@ impl SessionStore for PgStore {
         .bind(&anchor)
         .execute(&mut *tx)
         .await?;
+        vocabulary::count_messages(&mut tx, &[&id]).await?;
         tx.commit().await?;
         Ok(Message {
             id,

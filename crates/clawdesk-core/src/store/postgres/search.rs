@@ -2,8 +2,11 @@
 //! PostgreSQL, with the semantics of the SQLite store (`store/search.rs`):
 //! the newest [`SEARCH_CANDIDATES`] matching messages (after filters) are
 //! read, newest first in storage order, and ranked by `search::rank`
-//! (BM25 from the candidates' own text, document frequencies counted up to
-//! [`DF_CAP`]), so both stores return the same hits in the same order.
+//! (BM25 from the candidates' own text, document frequencies up to
+//! [`DF_CAP`]), so both stores return the same hits in the same order. A
+//! word's document frequency is read from the search vocabulary
+//! (`vocabulary`), which does not count replies while they stream; see
+//! `doc_frequency` for the other kinds of term.
 //!
 //! Words and phrases go through the GIN index on `search_words` with the
 //! expression [`super::tsquery`] builds; CJK substrings are matched among
@@ -40,9 +43,14 @@ struct Conditions {
 impl Conditions {
     /// Adds `template` with `$?` standing for the next parameter.
     fn push(&mut self, template: &str, value: Bind) {
+        let param = self.param(value);
+        self.sql.push(template.replace("$?", &param));
+    }
+
+    /// The next parameter, for SQL around the conditions.
+    fn param(&mut self, value: Bind) -> String {
         self.binds.push(value);
-        self.sql
-            .push(template.replace("$?", &format!("${}", self.binds.len())));
+        format!("${}", self.binds.len())
     }
 
     fn where_clause(&self) -> String {
@@ -137,10 +145,60 @@ impl PgStore {
         Ok(SearchPage { rows, truncated })
     }
 
-    /// How many messages contain `term`, counted up to [`DF_CAP`]; unknown
-    /// for the CJK terms SQLite cannot count either (shorter than a
-    /// trigram), so both stores weigh terms alike.
+    /// How many messages contain `term`, as SQLite's store counts it: up
+    /// to [`DF_CAP`], unknown for the CJK terms SQLite cannot count either
+    /// (shorter than a trigram), so both stores weigh terms alike.
+    ///
+    /// A word's count is its row of the search vocabulary (see
+    /// `vocabulary`: it lags by the replies still streaming). A prefix
+    /// whose words include one that [`DF_CAP`] messages have is in at least
+    /// that many, read there too; other prefixes, phrases (their words'
+    /// counts do not bound how often they follow each other) and CJK
+    /// substrings are counted among the matches, up to [`DF_CAP`]. One
+    /// statement per term, as before the vocabulary.
     async fn doc_frequency(&self, term: &Term) -> AppResult<DocFrequency> {
+        match term {
+            Term::Word {
+                text,
+                prefix: false,
+            } => match self.word_frequency(text).await? {
+                Some(frequency) => Ok(frequency),
+                None => self.count_matches(term, None).await,
+            },
+            Term::Word { text, prefix: true } => self.count_matches(term, Some(text)).await,
+            _ => self.count_matches(term, None).await,
+        }
+    }
+
+    /// [`Self::doc_frequency`], for tests.
+    #[doc(hidden)]
+    pub async fn search_doc_frequency(&self, term: &Term) -> AppResult<DocFrequency> {
+        self.doc_frequency(term).await
+    }
+
+    /// A word's document frequency from the vocabulary; `None` when the
+    /// word is not one lexeme to PostgreSQL's parser (it is then counted).
+    async fn word_frequency(&self, word: &str) -> AppResult<Option<DocFrequency>> {
+        let found: Option<Option<i64>> = sqlx::query_scalar(
+            "SELECT (SELECT messages FROM search_vocabulary WHERE word = l[1])
+             FROM tsvector_to_array(to_tsvector('simple', $1)) AS l
+             WHERE cardinality(l) = 1",
+        )
+        .bind(word)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.map(|count| capped(count.unwrap_or(0).max(0) as u64)))
+    }
+
+    /// How many messages match `term`, counted up to [`DF_CAP`]. For a
+    /// prefix (`common_prefix`, its word) the vocabulary is asked first, in
+    /// the same statement: a word of the prefix in [`DF_CAP`] messages or
+    /// more makes the prefix that common without counting.
+    async fn count_matches(
+        &self,
+        term: &Term,
+        common_prefix: Option<&str>,
+    ) -> AppResult<DocFrequency> {
         let mut conditions = Conditions::default();
         match (term.lookup(), term) {
             (Lookup::Like(_), _) => return Ok(DocFrequency::Unknown),
@@ -152,21 +210,30 @@ impl PgStore {
                 None => return Ok(DocFrequency::Unknown),
             },
         }
-        let sql = format!(
+        let mut sql = format!(
             "SELECT count(*) FROM (SELECT 1 FROM messages {} LIMIT {DF_CAP}) AS found",
             conditions.where_clause()
         );
+        if let Some(word) = common_prefix {
+            // The words from the prefix's lexeme up to the highest code
+            // point are those starting with it (no word has U+10FFFF). The
+            // count, in a CASE branch, runs only when none is that common.
+            let lexeme = conditions.param(Bind::Text(word.to_string()));
+            sql = format!(
+                "SELECT CASE WHEN EXISTS (
+                     SELECT 1 FROM tsvector_to_array(to_tsvector('simple', {lexeme})) AS l
+                          JOIN search_vocabulary AS v
+                            ON v.word >= l[1] AND v.word < l[1] || chr(1114111)
+                     WHERE cardinality(l) = 1 AND v.messages >= {DF_CAP})
+                 THEN {DF_CAP}::BIGINT ELSE ({sql}) END"
+            );
+        }
         let count: i64 = conditions
             .bind_all(sqlx::query(&sql))
             .fetch_one(self.pool())
             .await?
             .try_get(0)?;
-        let count = count.max(0) as u64;
-        Ok(if count >= DF_CAP {
-            DocFrequency::AtLeast(count)
-        } else {
-            DocFrequency::Exactly(count)
-        })
+        Ok(capped(count.max(0) as u64))
     }
 
     pub(super) async fn window(
@@ -229,6 +296,15 @@ impl PgStore {
     }
 }
 
+/// A count as SQLite's store reports it: from [`DF_CAP`] on, only "at least".
+fn capped(count: u64) -> DocFrequency {
+    if count >= DF_CAP {
+        DocFrequency::AtLeast(DF_CAP)
+    } else {
+        DocFrequency::Exactly(count)
+    }
+}
+
 impl PgStore {
     /// Proves the search columns agree with the messages' text: every
     /// message's `search_words` and `has_cjk` are what its content gives
@@ -264,6 +340,34 @@ impl PgStore {
                 ids.len()
             )));
         }
+        self.check_search_vocabulary().await
+    }
+
+    /// Proves the search vocabulary holds, for every word, how many
+    /// counted messages have it in their `search_words` (and no other word).
+    async fn check_search_vocabulary(&self) -> AppResult<()> {
+        let (words, differing): (i64, i64) = sqlx::query_as(&format!(
+            "SELECT count(*), count(*) FILTER (WHERE e.messages IS DISTINCT FROM v.messages)
+             FROM (SELECT word COLLATE \"C\" AS word, ndoc::BIGINT AS messages
+                   FROM ts_stat('SELECT search_words FROM messages WHERE {}')) AS e
+             FULL JOIN search_vocabulary AS v ON v.word = e.word",
+            super::vocabulary::COUNTED.replace('\'', "''")
+        ))
+        .fetch_one(self.pool())
+        .await?;
+        if differing != 0 {
+            return Err(AppError::storage(format!(
+                "{differing} of {words} words have a document frequency in the search vocabulary \
+                 that disagrees with the messages"
+            )));
+        }
         Ok(())
+    }
+
+    /// Refills the search vocabulary from the messages as they are. The
+    /// store keeps it by itself; this is for rows written around the store
+    /// (a bulk load, a benchmark's seed), in the transaction of that write.
+    pub async fn rebuild_search_vocabulary(conn: &mut sqlx::PgConnection) -> AppResult<()> {
+        super::vocabulary::rebuild(conn).await
     }
 }
