@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult, FailureCode};
 use crate::ids::{MessageId, SessionId};
 use crate::time::{ms_from_rfc3339, rfc3339_from_ms};
 use crate::types::{MessageStatus, Role, SessionInfo};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// One session and all of its messages, as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -262,6 +262,23 @@ impl SessionDump {
             },
             messages,
         })
+    }
+}
+
+/// Sets `has_versions` as SQLite keeps it, for a store that does not keep
+/// it: on every non-summary message that shares its parent with another
+/// (summaries are nobody's sibling).
+pub(super) fn derive_has_versions(messages: &mut [MessageRecord]) {
+    let mut children: HashMap<Option<&str>, u32> = HashMap::new();
+    for m in messages.iter().filter(|m| !m.summary) {
+        *children.entry(m.parent_id.as_deref()).or_default() += 1;
+    }
+    let flags: Vec<bool> = messages
+        .iter()
+        .map(|m| !m.summary && children.get(&m.parent_id.as_deref()).copied().unwrap_or(0) > 1)
+        .collect();
+    for (m, flag) in messages.iter_mut().zip(flags) {
+        m.has_versions = flag;
     }
 }
 

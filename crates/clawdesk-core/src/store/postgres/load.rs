@@ -8,7 +8,8 @@ use super::rows::SearchColumns;
 use crate::error::AppResult;
 use crate::ids::SessionId;
 use crate::store::dump::{
-    message_select, MessageRecord, MessageRow, SessionRecord, SESSION_RECORD_COLUMNS,
+    derive_has_versions, message_select, MessageRecord, MessageRow, SessionRecord,
+    SESSION_RECORD_COLUMNS,
 };
 use crate::store::SessionDump;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
@@ -16,13 +17,6 @@ use sqlx::{PgConnection, Postgres, QueryBuilder};
 /// Rows per INSERT: 18 values each stays well under PostgreSQL's 65,535
 /// bound parameters.
 const MESSAGE_BATCH: usize = 500;
-
-/// `has_versions` is not stored here: a message has versions when another
-/// non-summary message has its parent (what SQLite's flag records).
-const HAS_VERSIONS: &str = "(NOT m.summary AND EXISTS (
-     SELECT 1 FROM messages AS s
-     WHERE s.session_id = m.session_id AND NOT s.summary AND s.id <> m.id
-       AND s.parent_id IS NOT DISTINCT FROM m.parent_id))";
 
 /// The session's rows, or `None` when there is no such session. Run it in
 /// a transaction (repeatable read) for one snapshot.
@@ -39,14 +33,16 @@ pub(super) async fn dump(
     let Some(session) = session else {
         return Ok(None);
     };
-    let rows: Vec<MessageRow> = sqlx::query_as(&message_select(HAS_VERSIONS, "pk", "$1"))
+    // `has_versions` is not stored here: derived below from the tree.
+    let rows: Vec<MessageRow> = sqlx::query_as(&message_select("FALSE", "pk", "$1"))
         .bind(session_id)
         .fetch_all(&mut *conn)
         .await?;
-    let messages = rows
+    let mut messages: Vec<_> = rows
         .into_iter()
         .map(MessageRow::into_record)
         .collect::<AppResult<_>>()?;
+    derive_has_versions(&mut messages);
     Ok(Some(SessionDump { session, messages }))
 }
 
