@@ -60,6 +60,9 @@ async fn run(args: MigrateArgs) -> ExitCode {
         MigrationStep::AlreadyThere { session_id } => {
             eprintln!("[{done}] {session_id}: already there, skipped")
         }
+        MigrationStep::Refused { session_id, why } => {
+            eprintln!("[{done}] {session_id}: NOT copied: {why}")
+        }
     };
     let result = migrate_sessions(&source, &target, &progress).await;
     source.close().await;

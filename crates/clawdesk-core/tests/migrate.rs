@@ -424,7 +424,35 @@ async fn loading_twice_or_onto_taken_ids_writes_nothing(to: Backend) {
     ));
 }
 
+/// A session whose message ids the target already uses (under another
+/// session) is not written and is reported; the others still move.
+async fn a_session_the_target_refuses_is_reported_and_the_rest_moves(to: Backend) {
+    let (source, ids) = sqlite_source().await;
+    let target = to.open().await;
+    let mut squatter = source.dump_session(&ids[2]).await.unwrap();
+    squatter.session.id = SessionId::generate();
+    target.load_session(&squatter).await.unwrap();
+    let (report, steps) = migrate(&*source, &*target).await;
+    assert!(!report.is_complete());
+    assert_eq!(report.copied_sessions, 3);
+    assert_eq!(report.mismatches.len(), 2, "{:?}", report.mismatches);
+    assert!(report.mismatches[0].contains(&format!("session {} was not written", ids[2])));
+    assert!(report.mismatches[1].contains("is not in the target"));
+    assert_eq!(report.target_sessions, 3);
+    assert_eq!(report.target_messages, report.source_messages - 2);
+    assert!(steps
+        .iter()
+        .any(|s| matches!(s, MigrationStep::Refused { session_id, .. } if *session_id == ids[2])));
+    for id in [&ids[0], &ids[1], &ids[3]] {
+        assert_eq!(
+            target.dump_session(id).await.unwrap(),
+            source.dump_session(id).await.unwrap()
+        );
+    }
+}
+
 on_every_store!(
+    a_session_the_target_refuses_is_reported_and_the_rest_moves,
     a_history_moves_whole_and_a_rerun_adds_nothing,
     the_copy_keeps_working_as_a_tree,
     loading_twice_or_onto_taken_ids_writes_nothing,

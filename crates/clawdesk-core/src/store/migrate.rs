@@ -23,6 +23,9 @@ pub enum MigrationStep {
     },
     /// The target already had a session with this id; nothing written.
     AlreadyThere { session_id: SessionId },
+    /// The target cannot take the session as it is (see
+    /// [`SessionStore::load_session`]); nothing of it written.
+    Refused { session_id: SessionId, why: String },
 }
 
 /// Told of each session as it is handled, with how many were handled so far.
@@ -61,9 +64,11 @@ impl MigrationReport {
 }
 
 /// Copies every session of `from` into `to` (see the module's doc), then
-/// checks each against the target. Stops at the first error of either
-/// store (sessions copied until then stay: each is one transaction, and a
-/// rerun skips them). `progress` hears of each session.
+/// checks each against the target. A session the target refuses (its
+/// message ids taken there) is a mismatch and the run goes on; any other
+/// error of either store stops it (sessions copied until then stay: each
+/// is one transaction, and a rerun skips them). `progress` hears of each
+/// session.
 pub async fn migrate_sessions(
     from: &dyn SessionStore,
     to: &dyn SessionStore,
@@ -79,8 +84,8 @@ pub async fn migrate_sessions(
             let dump = from.dump_session(&session.id).await?;
             report.source_sessions += 1;
             report.source_messages += dump.messages.len() as u64;
-            let step = match to.load_session(&dump).await? {
-                LoadOutcome::Loaded { messages } => {
+            let step = match to.load_session(&dump).await {
+                Ok(LoadOutcome::Loaded { messages }) => {
                     report.copied_sessions += 1;
                     report.copied_messages += u64::from(messages);
                     MigrationStep::Copied {
@@ -88,12 +93,25 @@ pub async fn migrate_sessions(
                         messages,
                     }
                 }
-                LoadOutcome::AlreadyThere => {
+                Ok(LoadOutcome::AlreadyThere) => {
                     report.skipped_sessions += 1;
                     MigrationStep::AlreadyThere {
                         session_id: session.id.clone(),
                     }
                 }
+                // This session's rows cannot go in as they are (its message
+                // ids are another session's there): the others still can,
+                // and the count check reports it.
+                Err(AppError::InvalidArgument { message, .. }) => {
+                    report
+                        .mismatches
+                        .push(format!("session {} was not written: {message}", session.id));
+                    MigrationStep::Refused {
+                        session_id: session.id.clone(),
+                        why: message,
+                    }
+                }
+                Err(err) => return Err(err),
             };
             check_copy(to, &dump, &step, &mut report).await?;
             progress(&step, report.source_sessions);
@@ -141,6 +159,7 @@ async fn check_copy(
         ));
     }
     if matches!(step, MigrationStep::Copied { .. }) && target != *source {
+        // Written by this run, so nothing else had a chance to change it.
         report
             .mismatches
             .push(format!("session {id} reads back from the target otherwise"));
