@@ -22,8 +22,8 @@ impl ProcessLock {
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
             Err(TryLockError::WouldBlock) => Err(AppError::storage(format!(
-                "{} is in use by another ClawDesk process (the app or `clawdesk serve`): \
-                 quit it first",
+                "{} is in use by another ClawDesk process (the app, `clawdesk serve` or \
+                 `clawdesk migrate`): quit it first",
                 db_path.display()
             ))),
             Err(TryLockError::Error(e)) => {
