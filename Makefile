@@ -25,8 +25,12 @@ lint: frontend
 # The store tests run on SQLite and on PostgreSQL: with-postgres.sh starts a
 # throw-away server (loopback and a socket in a temporary directory), gives
 # its URL to the tests in CLAWDESK_TEST_DATABASE_URL, and removes it after.
+# The connection tests run once more on a server with TLS (a certificate of
+# a throw-away CA): sslmode=require and verify-full handshake for real.
 test-rust: frontend
 	./scripts/hermetic-guard.py -- ./scripts/with-postgres.sh -- cargo test --workspace
+	WITH_POSTGRES_TLS=1 ./scripts/hermetic-guard.py -- ./scripts/with-postgres.sh -- \
+		cargo test -p clawdesk-core --test postgres_connect
 
 # Secrets in a real Secret Service: gnome-keyring on a private D-Bus session
 # (test-rust runs the same tests without one, where they skip, and the file

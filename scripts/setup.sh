@@ -6,7 +6,7 @@
 # session bus (the keychain tests run against a real Secret Service),
 # PostgreSQL's server binaries (the store tests also run against a throw-away
 # server that scripts/with-postgres.sh starts; the cluster Debian may create
-# on install is not used), and the npm packages. Safe to run again: it skips
+# on install is not used; openssl makes its TLS certificates), and the npm packages. Safe to run again: it skips
 # what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ APT_PACKAGES=(
   chromium chromium-driver
   dbus-daemon
   sqlite3
-  postgresql
+  postgresql openssl
   gnome-keyring dbus-daemon dbus-bin dbus-x11
 )
 

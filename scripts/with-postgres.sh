@@ -15,6 +15,11 @@
 # missing), which owns the temporary directory; the command itself still
 # runs as the caller.
 #
+# WITH_POSTGRES_TLS=1 also turns TLS on (ssl=on), with a certificate for
+# 127.0.0.1 signed by a throw-away CA made here (openssl), whose file is
+# given as CLAWDESK_TEST_DATABASE_CA. Without it the server has no TLS, and
+# sslmode=require is refused (the tests check both ways).
+#
 # The binaries come from Debian's `postgresql` package (scripts/setup.sh
 # installs it): the newest /usr/lib/postgresql/<version>/bin, or
 # PG_BIN_DIR when set.
@@ -101,11 +106,31 @@ as_server "$BIN/initdb" -D "$WORK/data" -U "$DB_USER" --pwfile="$WORK/pwfile" \
 }
 rm -f "$WORK/pwfile"
 
+TLS_OPTIONS=""
+if [ "${WITH_POSTGRES_TLS:-}" = 1 ]; then
+  command -v openssl >/dev/null || { echo "with-postgres: FAILED: WITH_POSTGRES_TLS=1 needs openssl" >&2; exit 1; }
+  (
+    cd "$WORK"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+      -subj "/CN=ClawDesk test CA" -keyout ca.key -out ca.crt
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -subj "/CN=127.0.0.1" -keyout server.key -out server.csr
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile server.ext -out server.crt
+    chmod 600 server.key ca.key
+    chmod 644 ca.crt server.crt
+  ) >"$WORK/tls.log" 2>&1 || { echo "with-postgres: FAILED: making the certificates" >&2; cat "$WORK/tls.log" >&2; exit 1; }
+  [ -z "$PG_USER" ] || chown "$PG_USER" "$WORK/server.key" "$WORK/server.crt"
+  TLS_OPTIONS="-c ssl=on -c ssl_cert_file=$WORK/server.crt -c ssl_key_file=$WORK/server.key"
+  export CLAWDESK_TEST_DATABASE_CA="$WORK/ca.crt"
+fi
+
 # Enough connections for parallel tests (each store opens a small pool);
 # durability is not what a throw-away cluster is for.
 as_server "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -t 30 \
   -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$WORK \
-      -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off $TLS_OPTIONS" \
   start >/dev/null || {
   echo "with-postgres: FAILED: the server did not start" >&2
   cat "$WORK/server.log" >&2 || true
@@ -117,7 +142,7 @@ as_server "$BIN/psql" -h "$WORK" -p "$PORT" -U "$DB_USER" -d postgres -v ON_ERRO
   "CREATE DATABASE $DB_NAME" >/dev/null
 
 export CLAWDESK_TEST_DATABASE_URL="postgres://$DB_USER:$PASSWORD@127.0.0.1:$PORT/$DB_NAME"
-echo "with-postgres: PostgreSQL $("$BIN/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$PORT (socket in $WORK), database $DB_NAME"
+echo "with-postgres: PostgreSQL $("$BIN/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$PORT (socket in $WORK), database $DB_NAME${TLS_OPTIONS:+, TLS on}"
 
 # Not exec: the trap must still stop the server when the command ends.
 set +e

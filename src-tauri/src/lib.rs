@@ -8,6 +8,7 @@ pub mod events;
 mod frontend_assets;
 pub mod gateway_client;
 mod logging;
+pub mod migrate;
 pub mod paths;
 pub mod serve;
 mod single_instance;
@@ -24,10 +25,18 @@ use std::sync::Arc;
 use stream_sink::TauriStreamSink;
 use tauri::Manager;
 
-/// Runs what the command line asks: the desktop app, or `clawdesk serve`.
+/// Runs what the command line asks: the desktop app, `clawdesk serve` or
+/// `clawdesk migrate`.
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::from_args_and_env(std::env::args_os());
-    let serving = matches!(cli.command, Some(Command::Serve(_)));
+    let serve_args = match cli.command {
+        // A one-off tool, not the app: it reports on stderr and stdout
+        // itself, and leaves the app's log alone.
+        Some(Command::Migrate(args)) => return migrate::migrate(args),
+        Some(Command::Serve(args)) => Some(args),
+        None => None,
+    };
+    let serving = serve_args.is_some();
     // The directories Tauri would give the app, resolved once: for the log
     // level here, and as `serve`'s directories.
     let resolved = AppPaths::without_tauri(cli.paths.clone());
@@ -44,8 +53,8 @@ pub fn main() -> std::process::ExitCode {
         },
         level,
     );
-    match cli.command {
-        Some(Command::Serve(args)) => match resolved {
+    match serve_args {
+        Some(args) => match resolved {
             Ok(paths) => serve::serve(paths, args, log_dir),
             Err(err) => {
                 tracing::error!("{err}");

@@ -6,7 +6,7 @@
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use clawdesk_core::config::SecretStoreOptions;
+use clawdesk_core::config::{Secret, SecretStoreOptions};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -20,7 +20,8 @@ pub const ENV_KEYCHAIN_SERVICE: &str = "CLAWDESK_KEYCHAIN_SERVICE";
 /// The app's identifier (`tauri.conf.json`), the name of its directories.
 pub const IDENTIFIER: &str = "dev.clawdesk.app";
 
-/// `clawdesk [OPTIONS] [COMMAND]`: the desktop app, or `clawdesk serve`.
+/// `clawdesk [OPTIONS] [COMMAND]`: the desktop app, `clawdesk serve`, or
+/// `clawdesk migrate`.
 #[derive(Debug, Clone, Default, PartialEq, Parser)]
 #[command(
     name = "clawdesk",
@@ -39,6 +40,36 @@ pub enum Command {
     /// Run the HTTP gateway with no window, on the same config and data
     /// directories as the app (for a server or a machine without a display).
     Serve(ServeArgs),
+    /// Copy every chat of a SQLite database (the app's clawdesk.db) into a
+    /// PostgreSQL database, with every version of edited messages, then
+    /// check that all of it arrived. Quit the app first. Running it again
+    /// skips the chats already there.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct MigrateArgs {
+    /// The SQLite database to copy from; it must exist (nothing is created).
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// The PostgreSQL database to copy into, `postgres://user:password@host/db`
+    /// (its tables are made if missing). The password is never shown.
+    #[arg(
+        long,
+        env = clawdesk_core::store::DATABASE_URL_ENV,
+        hide_env_values = true,
+        value_name = "URL",
+        value_parser = secret_url
+    )]
+    pub to: Secret,
+}
+
+/// A URL given for `--to`, kept as a secret: its `Debug` shows no password.
+fn secret_url(value: &str) -> Result<Secret, String> {
+    if value.trim().is_empty() {
+        return Err("a postgres:// URL is needed".into());
+    }
+    Ok(Secret::new(value))
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Args)]
@@ -116,7 +147,8 @@ impl Cli {
                     let Some(unknown) = unknown else {
                         return Err(err);
                     };
-                    let serving = args.iter().skip(1).any(|a| a == "serve");
+                    // The subcommands are strict; only the window is lenient.
+                    let serving = args.iter().skip(1).any(|a| a == "serve" || a == "migrate");
                     let at = args.iter().skip(1).position(|a| {
                         let a = a.to_string_lossy();
                         a == unknown
@@ -304,6 +336,36 @@ mod tests {
         let cli = parse(&["clawdesk", "serve", "--config-dir=/c"]).unwrap();
         assert_eq!(cli.paths.config_dir, Some(PathBuf::from("/c")));
         assert!(parse(&["clawdesk", "serve", "--port", "x"]).is_err());
+    }
+
+    #[test]
+    fn migrate_takes_a_file_and_a_url_which_it_never_shows() {
+        let cli = parse(&[
+            "clawdesk",
+            "migrate",
+            "--from",
+            "/d/clawdesk.db",
+            "--to",
+            "postgres://u:hunter2@db/x",
+        ])
+        .unwrap();
+        let Some(Command::Migrate(args)) = &cli.command else {
+            panic!("{cli:?}");
+        };
+        assert_eq!(args.from, PathBuf::from("/d/clawdesk.db"));
+        assert_eq!(args.to.expose(), "postgres://u:hunter2@db/x");
+        assert!(!format!("{cli:?}").contains("hunter2"));
+        assert!(parse(&["clawdesk", "migrate", "--to", "postgres://db/x"]).is_err());
+        assert!(parse(&[
+            "clawdesk",
+            "migrate",
+            "--from",
+            "/a",
+            "--to",
+            "postgres://d/x",
+            "--x"
+        ])
+        .is_err());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! the user to recover.
 
 use super::{
-    ImportCounts, ImportProgressFn, MessageSearch, NewMessage, NewSession, NewSummary, SearchPage,
-    SessionStore, SessionUpdate,
+    ImportCounts, ImportProgressFn, LoadOutcome, MessageSearch, NewMessage, NewSession, NewSummary,
+    SearchPage, SessionDump, SessionStore, SessionUpdate,
 };
 use crate::archive::ArchivedSession;
 use crate::error::{AppError, AppResult};
@@ -125,6 +125,12 @@ impl SessionStore for UnavailableStore {
         self.fail()
     }
     async fn count_sessions_in_channel(&self, _: &str) -> AppResult<u32> {
+        self.fail()
+    }
+    async fn dump_session(&self, _: &SessionId) -> AppResult<SessionDump> {
+        self.fail()
+    }
+    async fn load_session(&self, _: &SessionDump) -> AppResult<LoadOutcome> {
         self.fail()
     }
 }

@@ -1,17 +1,13 @@
 //! Writing archived chats into SQLite as they were: one transaction for the
-//! whole archive, messages in multi-row INSERTs (100,000 single-row
-//! statements would spend most of their time in sqlx round trips).
+//! whole archive, each chat turned into its rows ([`SessionDump::from_archived`])
+//! and written by the same inserts as `load_session` (`store/load.rs`).
 
-use super::{ImportCounts, ImportProgressFn};
+use super::load::{insert_message_rows, insert_session_row};
+use super::{ImportCounts, ImportProgressFn, SessionDump};
 use crate::archive::ArchivedSession;
 use crate::error::{AppError, AppResult};
-use crate::ids::MessageId;
-use crate::time::ms_from_rfc3339;
-use crate::types::{Message, SessionInfo};
-use sqlx::{QueryBuilder, Sqlite, Transaction};
-
-/// Rows per INSERT: 17 values each stays well under SQLite's 32,766 limit.
-const MESSAGE_BATCH: usize = 500;
+use crate::types::SessionInfo;
+use sqlx::{Sqlite, Transaction};
 
 /// Writes `sessions` whose ids `is_new` accepts, returning the counts and
 /// the sessions written (for the caller's index).
@@ -28,102 +24,33 @@ pub(super) async fn write_sessions(
         if !is_new(session) || written.iter().any(|w: &SessionInfo| w.id == session.id) {
             counts.sessions_skipped += 1;
         } else {
-            insert_session(tx, session, archived.messages.len()).await?;
-            let mut parent = None;
-            for (batch_index, batch) in archived.messages.chunks(MESSAGE_BATCH).enumerate() {
-                insert_messages(tx, batch, batch_index * MESSAGE_BATCH, &mut parent).await?;
+            let dump = SessionDump::from_archived(archived)?;
+            if insert_session_row(tx, &dump.session).await? {
+                insert_message_rows(tx, &dump.session.id, &dump.messages)
+                    .await
+                    .map_err(|err| taken_id_error(err, &dump))?;
+                counts.sessions_imported += 1;
+                counts.messages_imported += archived.messages.len() as u32;
+                written.push(dump.session.info());
+            } else {
+                counts.sessions_skipped += 1;
             }
-            counts.sessions_imported += 1;
-            counts.messages_imported += archived.messages.len() as u32;
-            let mut stored = session.clone();
-            stored.message_count = archived.messages.len() as u32;
-            written.push(stored);
         }
         progress(i as u32 + 1);
     }
     Ok((counts, written))
 }
 
-fn ms(text: &str, field: &str) -> AppResult<i64> {
-    ms_from_rfc3339(text)
-        .ok_or_else(|| AppError::archive(field, format!("{text:?} is not an RFC 3339 time")))
-}
-
-async fn insert_session(
-    tx: &mut Transaction<'_, Sqlite>,
-    session: &SessionInfo,
-    message_count: usize,
-) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO sessions (id, channel_id, model, title, created_at, last_active, message_count,
-                               pinned, system_prompt, title_set)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&session.id)
-    .bind(&session.channel_id)
-    .bind(&session.model)
-    .bind(&session.title)
-    .bind(ms(&session.created_at, "session.createdAt")?)
-    .bind(ms(&session.last_active, "session.lastActive")?)
-    .bind(message_count as i64)
-    .bind(session.pinned)
-    .bind(&session.system_prompt)
-    // An archived title is the chat's title as the user last saw it: it
-    // stays, whatever the first message says.
-    .bind(session.title.is_some())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn insert_messages(
-    tx: &mut Transaction<'_, Sqlite>,
-    batch: &[Message],
-    first_index: usize,
-    parent: &mut Option<MessageId>,
-) -> AppResult<()> {
-    let mut times = Vec::with_capacity(batch.len());
-    for message in batch {
-        times.push(ms(&message.timestamp, "message.timestamp")?);
-    }
-    let parents = super::rules::archived_parents(batch, parent);
-    let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO messages (id, session_id, seq, role, content, model, input_tokens,
-           output_tokens, status, created_at, tokens, compacted, summary, failure_code,
-           failure_message, parent_id, chosen_at) ",
-    );
-    insert.push_values(batch.iter().enumerate(), |mut row, (i, m)| {
-        row.push_bind(&m.id)
-            .push_bind(&m.session_id)
-            .push_bind((first_index + i + 1) as i64)
-            .push_bind(m.role.as_str())
-            .push_bind(&m.content)
-            .push_bind(&m.model)
-            .push_bind(m.usage.map(|u| i64::from(u.input_tokens)))
-            .push_bind(m.usage.map(|u| i64::from(u.output_tokens)))
-            .push_bind(m.status.as_str())
-            .push_bind(times[i])
-            .push_bind(i64::from(m.tokens))
-            .push_bind(i64::from(m.compacted))
-            .push_bind(i64::from(m.summary))
-            .push_bind(m.failure.as_ref().map(|f| f.code.as_str()))
-            .push_bind(m.failure.as_ref().map(|f| f.message.clone()))
-            .push_bind(parents[i].clone())
-            .push_bind(times[i]);
-    });
-    insert
-        .build()
-        .execute(&mut **tx)
-        .await
-        .map_err(|err| match err.as_database_error() {
-            Some(db) if db.is_unique_violation() => AppError::archive(
-                "",
-                format!(
-                    "a message of chat {} has an id another chat here already uses ({db})",
-                    batch[0].session_id
-                ),
+/// A message id another chat here already uses is the archive's fault.
+pub(super) fn taken_id_error(err: sqlx::Error, dump: &SessionDump) -> AppError {
+    match err.as_database_error() {
+        Some(db) if db.is_unique_violation() => AppError::archive(
+            "",
+            format!(
+                "a message of chat {} has an id another chat here already uses ({db})",
+                dump.session.id
             ),
-            _ => AppError::from(err),
-        })?;
-    Ok(())
+        ),
+        _ => AppError::from(err),
+    }
 }

@@ -22,7 +22,8 @@ impl ProcessLock {
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
             Err(TryLockError::WouldBlock) => Err(AppError::storage(format!(
-                "{} is in use by another ClawDesk process",
+                "{} is in use by another ClawDesk process (the app, `clawdesk serve` or \
+                 `clawdesk migrate`): quit it first",
                 db_path.display()
             ))),
             Err(TryLockError::Error(e)) => {

@@ -2,11 +2,14 @@
 //! so the app holds an `Arc<dyn SessionStore>` and tests can open their own.
 
 pub mod database_url;
+mod dump;
 mod failed;
 mod import;
 mod index;
+mod load;
 mod lock;
 mod message_rows;
+pub mod migrate;
 mod open;
 mod postgres;
 mod rules;
@@ -16,10 +19,12 @@ mod title;
 mod tree;
 mod upgrade;
 
+pub use dump::{LoadOutcome, MessageRecord, SessionDump, SessionRecord};
 pub use failed::UnavailableStore;
 pub use open::{StoreTarget, DATABASE_URL_ENV};
 pub use postgres::{
     fail_unleased_replies, pg_migrator, pg_page_query_sql, tsquery, OrphanedReply, PgStore,
+    CONNECT_TIMEOUT,
 };
 pub use search::SEARCH_CANDIDATES;
 pub use sqlite::{migrator, page_query_sql, SqliteStore, INTERRUPTED};
@@ -223,4 +228,17 @@ pub trait SessionStore: Send + Sync {
     ) -> AppResult<ImportCounts>;
     /// Sessions per channel, for channel status.
     async fn count_sessions_in_channel(&self, channel_id: &str) -> AppResult<u32>;
+    /// The session and every message of it exactly as stored (all
+    /// versions, compacted messages and summaries, with their tree
+    /// columns), read from one snapshot, for [`load_session`](Self::load_session)
+    /// into another store. `sessionNotFound` if there is no such session.
+    async fn dump_session(&self, session_id: &SessionId) -> AppResult<SessionDump>;
+    /// Writes a dumped session as it is (ids, `seq`s, tree, flags, times),
+    /// in one transaction, filling the search indexes as any write does.
+    /// A session whose id is already here is left alone
+    /// ([`LoadOutcome::AlreadyThere`]), so loading twice never duplicates.
+    /// A dump that cannot be written as it is (see [`SessionDump::check`]),
+    /// or whose message ids another session here uses, is
+    /// `invalidArgument { field: "messages" }` and writes nothing.
+    async fn load_session(&self, dump: &SessionDump) -> AppResult<LoadOutcome>;
 }

@@ -3,14 +3,15 @@
 //! WAL mode (readers never wait for the writer), foreign keys on, migrations
 //! embedded in the binary and applied at open, each in its own transaction.
 
+use super::dump::taken_message_id;
 use super::index::{Known, Revised, SessionIndex};
 use super::lock::ProcessLock;
 use super::rules::{self, VersionTarget};
 use super::upgrade::{self, UpgradeReport};
-use super::{message_rows, tree};
+use super::{load, message_rows, tree};
 use super::{
-    title_from_first_message, ImportCounts, ImportProgressFn, MessageSearch, NewMessage,
-    NewSession, NewSummary, SearchPage, SessionStore, SessionUpdate,
+    title_from_first_message, ImportCounts, ImportProgressFn, LoadOutcome, MessageSearch,
+    NewMessage, NewSession, NewSummary, SearchPage, SessionDump, SessionStore, SessionUpdate,
 };
 use crate::archive::ArchivedSession;
 use crate::error::{AppError, AppResult, FailureCode};
@@ -77,7 +78,26 @@ impl SqliteStore {
         path: &Path,
         migrator: &sqlx::migrate::Migrator,
     ) -> AppResult<Self> {
-        if let Some(parent) = path.parent() {
+        Self::open_with(path, migrator, true).await
+    }
+
+    /// Opens the database at `path` like [`open`](Self::open) (the process
+    /// lock, pending migrations with a backup), but only if it exists:
+    /// never makes an empty one. For reading a history that must be there
+    /// (`clawdesk migrate`); while the app runs on it, the lock refuses.
+    pub async fn open_existing(path: &Path) -> AppResult<Self> {
+        if !path.is_file() {
+            return Err(super::migrate::missing_source(path));
+        }
+        Self::open_with(path, &MIGRATOR, false).await
+    }
+
+    async fn open_with(
+        path: &Path,
+        migrator: &sqlx::migrate::Migrator,
+        create: bool,
+    ) -> AppResult<Self> {
+        if let Some(parent) = path.parent().filter(|_| create) {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|e| {
                     AppError::storage(format!("cannot create {}: {e}", parent.display()))
@@ -86,7 +106,7 @@ impl SqliteStore {
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             // NORMAL is durable across application crashes in WAL mode; only
             // an OS crash can lose the last transactions.
@@ -871,5 +891,37 @@ impl SessionStore for SqliteStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(count.clamp(0, u32::MAX as i64) as u32)
+    }
+
+    async fn dump_session(&self, session_id: &SessionId) -> AppResult<SessionDump> {
+        // One snapshot: the session row and its messages as one commit left them.
+        let mut tx = self.pool.begin().await?;
+        let dump = load::dump(&mut tx, session_id).await?;
+        tx.commit().await?;
+        dump.ok_or_else(|| AppError::session_not_found(session_id))
+    }
+
+    async fn load_session(&self, dump: &SessionDump) -> AppResult<LoadOutcome> {
+        dump.check()?;
+        let mut tx = self.pool.begin().await?;
+        // The session row first: it takes the write lock at once (see
+        // insert_message), and its conflict says the session is here.
+        if !load::insert_session_row(&mut tx, &dump.session).await? {
+            tx.rollback().await?;
+            return Ok(LoadOutcome::AlreadyThere);
+        }
+        if let Err(err) = load::insert_message_rows(&mut tx, &dump.session.id, &dump.messages).await
+        {
+            tx.rollback().await?;
+            return Err(taken_message_id(err, dump));
+        }
+        tx.commit().await?;
+        self.index.upsert(Revised {
+            session: dump.session.info(),
+            revision: 0,
+        });
+        Ok(LoadOutcome::Loaded {
+            messages: dump.messages.len().min(u32::MAX as usize) as u32,
+        })
     }
 }

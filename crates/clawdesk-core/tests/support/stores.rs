@@ -210,6 +210,16 @@ impl TestStore {
         };
     }
 
+    /// The store's search index agrees with its messages (on PostgreSQL,
+    /// the vocabulary's document frequencies too).
+    pub async fn check_search_index(&self) {
+        match &self.opened {
+            Opened::Sqlite(store) => store.check_search_index().await.unwrap(),
+            Opened::Postgres(store) => store.check_search_index().await.unwrap(),
+            Opened::Closed => unreachable!("the store is being reopened"),
+        }
+    }
+
     /// Runs raw SQL on the store's database, in the backend's dialect.
     pub async fn execute(&self, sqlite: &str, postgres: &str) {
         match &self.opened {

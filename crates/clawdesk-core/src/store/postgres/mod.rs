@@ -16,6 +16,7 @@
 //! advisory lock (instances starting together migrate once).
 
 mod import;
+mod load;
 mod rows;
 mod search;
 mod tree;
@@ -23,9 +24,11 @@ mod tsquery;
 mod vocabulary;
 
 use super::database_url::mask_database_url;
+use super::dump::taken_message_id;
 use super::{
-    title_from_first_message, ImportCounts, ImportProgressFn, MessageSearch, NewMessage,
-    NewSession, NewSummary, SearchPage, SessionStore, SessionUpdate, INTERRUPTED,
+    title_from_first_message, ImportCounts, ImportProgressFn, LoadOutcome, MessageSearch,
+    NewMessage, NewSession, NewSummary, SearchPage, SessionDump, SessionStore, SessionUpdate,
+    INTERRUPTED,
 };
 use crate::archive::ArchivedSession;
 use crate::error::{AppError, AppResult, FailureCode};
@@ -39,6 +42,7 @@ use crate::types::{
 use async_trait::async_trait;
 use rows::{message_from_row, SearchColumns, SessionRow, MESSAGE_COLUMNS, SESSION_COLUMNS};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -91,6 +95,18 @@ pub fn pg_migrator() -> &'static sqlx::migrate::Migrator {
 /// and serves reads at once, and the server is shared by several processes.
 const MAX_CONNECTIONS: u32 = 8;
 
+/// How long opening the store waits for the server to answer at all (TCP,
+/// TLS and authentication of the first connection). A refused connection
+/// fails at once; this bounds a host that drops packets, so the app shows
+/// its storage error after seconds, not after the pool's acquire timeout.
+/// Three seconds covers a round trip to a server across the world several
+/// times over.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long a call waits for a connection of the pool once the store is
+/// open (all of them busy, or the server restarting).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub struct PgStore {
     pool: PgPool,
     /// The URL as it may be shown (password masked).
@@ -111,24 +127,40 @@ impl PgStore {
                 ))
             })?
             .application_name("clawdesk");
-        let pool = PgPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                AppError::storage(format!(
+        // One connection first, bounded as a whole: the pool's own connect
+        // retries a refused connection until its acquire timeout, which
+        // would keep an app pointed at a stopped server waiting for that
+        // long before it shows why. This one fails as soon as the server
+        // refuses, and gives a silent host CONNECT_TIMEOUT.
+        let mut first = match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => {
+                return Err(AppError::storage(format!(
                     "cannot connect to {shown_url}: {}",
                     redact(&e.to_string(), url)
-                ))
-            })?;
-        if let Err(err) = MIGRATOR.run(&pool).await {
-            pool.close().await;
+                )))
+            }
+            Err(_) => {
+                return Err(AppError::storage(format!(
+                    "cannot connect to {shown_url}: no answer within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                )))
+            }
+        };
+        // Migrations on that connection (under sqlx's advisory lock).
+        let migrated = MIGRATOR.run(&mut first).await;
+        let _ = first.close().await;
+        if let Err(err) = migrated {
             return Err(AppError::storage(format!(
                 "migrating {shown_url} failed: {}",
                 redact(&err.to_string(), url)
             )));
         }
+        // Reachable and migrated: the pool connects as it is used.
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_lazy_with(options);
         Ok(Self { pool, shown_url })
     }
 
@@ -846,5 +878,36 @@ impl SessionStore for PgStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(count.clamp(0, u32::MAX as i64) as u32)
+    }
+
+    async fn dump_session(&self, session_id: &SessionId) -> AppResult<SessionDump> {
+        // One snapshot across the two reads, whatever other processes write.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let dump = load::dump(&mut tx, session_id).await?;
+        tx.commit().await?;
+        dump.ok_or_else(|| AppError::session_not_found(session_id))
+    }
+
+    async fn load_session(&self, dump: &SessionDump) -> AppResult<LoadOutcome> {
+        dump.check()?;
+        let mut tx = self.pool.begin().await?;
+        if !load::insert_session_row(&mut tx, &dump.session).await? {
+            tx.rollback().await?;
+            return Ok(LoadOutcome::AlreadyThere);
+        }
+        if let Err(err) = load::insert_message_rows(&mut tx, &dump.session.id, &dump.messages).await
+        {
+            tx.rollback().await?;
+            return Err(taken_message_id(err, dump));
+        }
+        // Its words count in search's document frequencies, as written.
+        vocabulary::count_sessions(&mut tx, &[dump.session.id.as_str()]).await?;
+        tx.commit().await?;
+        Ok(LoadOutcome::Loaded {
+            messages: dump.messages.len().min(u32::MAX as usize) as u32,
+        })
     }
 }
