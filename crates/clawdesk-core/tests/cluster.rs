@@ -378,6 +378,7 @@ async fn a_process_declared_dead_stops_its_replies_and_a_starting_one_spares_liv
     };
     double.set_default(slow_reply(200, 20));
     let session = a.desk.create_session(None, None).await.unwrap().id;
+    let (mut on_a, mut on_b) = (a.desk.subscribe(), b.desk.subscribe());
     a.desk
         .send_message_streaming(&session, "long")
         .await
@@ -408,6 +409,24 @@ async fn a_process_declared_dead_stops_its_replies_and_a_starting_one_spares_liv
     .unwrap();
     let end = a.window.wait_for_end(&session).await;
     assert!(matches!(end, StreamEvent::Error(_)), "{end:?}");
+    // Every subscriber, on either process, sees the stream end once: with
+    // the survivor's `internal` error, not A's own cancel besides.
+    for events in [&mut on_a, &mut on_b] {
+        let seen = stream_of(events, &session).await;
+        match seen.last() {
+            Some(StreamEvent::Error(error)) => assert_eq!(error.code, FailureCode::Internal),
+            other => panic!("{other:?}"),
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for events in [&mut on_a, &mut on_b] {
+        while let Ok(event) = events.try_recv() {
+            assert!(
+                event.session_id() != &session || !is_final(&event),
+                "a second end: {event:?}"
+            );
+        }
+    }
     eventually("A's reply is stored with its text", || async {
         let (status, text) = reply_status(&b.desk.session_store, &session).await;
         status != MessageStatus::Streaming && text.starts_with("part0 ")

@@ -246,6 +246,61 @@ fn api_keys_are_write_only_and_never_in_the_config_file() {
     assert!(!manager.get().providers["anthropic"].api_key_set);
 }
 
+/// A server guide's reader writes the database URL and a key straight into
+/// config.toml: they are used, moved to the secret store, and gone from the
+/// file; one that fails its checks is reported without its value.
+#[test]
+fn secrets_written_into_the_config_file_move_to_the_secret_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "[storage]\ndatabaseUrl = \"postgres://team:hunter2@db.local/clawdesk\"\n\n\
+         [gateway]\nport = 1611\ntoken = \"gw-token-by-hand\"\n\n\
+         [providers.openai]\nenabled = true\napiKey = \"sk-by-hand\"\n\n\
+         [remote]\ntoken = \"\"\n",
+    )
+    .unwrap();
+    let manager = ConfigManager::load(dir.path());
+    let config = manager.get();
+    assert_eq!(config.gateway.port, 1611, "the rest of the file is used");
+    assert_eq!(
+        manager.database_url().unwrap().expose(),
+        "postgres://team:hunter2@db.local/clawdesk"
+    );
+    assert!(config.storage.database_url_set);
+    assert_eq!(
+        manager.gateway_token().unwrap().expose(),
+        "gw-token-by-hand"
+    );
+    assert_eq!(manager.api_key("openai").unwrap().expose(), "sk-by-hand");
+
+    let toml = std::fs::read_to_string(&path).unwrap();
+    for secret in [
+        "hunter2",
+        "gw-token-by-hand",
+        "sk-by-hand",
+        "token",
+        "apiKey",
+    ] {
+        assert!(!toml.contains(secret), "{secret} in {toml}");
+    }
+    assert!(toml.contains("1611"));
+    let secrets = std::fs::read_to_string(dir.path().join("secrets.toml")).unwrap();
+    assert!(secrets.contains("hunter2") && secrets.contains("sk-by-hand"));
+
+    // The empty remote token failed its check: reported, never echoed.
+    let issues: Vec<_> = manager.load_issues().iter().map(|i| &i.message).collect();
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert!(issues[0].contains("remote.token"), "{}", issues[0]);
+    assert!(!config.remote.token_set);
+
+    // Loaded again: the same secrets, from their store, and no issue.
+    let again = ConfigManager::load(dir.path());
+    assert!(again.load_issues().is_empty());
+    assert_eq!(again.api_key("openai").unwrap().expose(), "sk-by-hand");
+}
+
 #[test]
 fn corrupt_file_is_kept_aside_and_reported() {
     let dir = tempfile::tempdir().unwrap();

@@ -22,7 +22,12 @@ pub(super) struct FanOut {
 
 impl StreamSink for FanOut {
     fn emit(&self, event: StreamEvent) {
-        self.cluster.publish(&event);
+        if !self.cluster.publish(&event) {
+            // Another process already ended this stream for every
+            // subscriber; only the window, which hears no relays, gets it.
+            self.window.emit(event);
+            return;
+        }
         // With no subscriber, skip the clone: the window alone is the common case.
         let copy = (self.bus.receiver_count() > 0).then(|| event.clone());
         // The window first: whoever hears of an event over a subscription

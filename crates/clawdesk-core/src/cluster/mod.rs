@@ -49,7 +49,9 @@ pub trait Cluster: Send + Sync {
 
     /// Hands one of this process's stream events to the other processes,
     /// in order; must not block (it is called from the streaming task).
-    fn publish(&self, event: &StreamEvent);
+    /// False when the event must not reach any subscriber: its stream was
+    /// already ended by another process (this one was declared dead).
+    fn publish(&self, event: &StreamEvent) -> bool;
 
     /// Starts what runs in the background (heartbeat, relay), reporting to
     /// `local`. Called once, when the backend is assembled.
@@ -86,7 +88,9 @@ impl Cluster for Solo {
 
     async fn cancel_elsewhere(&self, _session_id: &SessionId) {}
 
-    fn publish(&self, _event: &StreamEvent) {}
+    fn publish(&self, _event: &StreamEvent) -> bool {
+        true
+    }
 
     fn start(&self, _local: Arc<dyn LocalInstance>) {}
 

@@ -24,7 +24,8 @@ use crate::ids::{next_ulid, SessionId};
 use crate::pipeline::{StreamError, StreamEvent};
 use crate::store::{fail_unleased_replies, PgStore};
 use async_trait::async_trait;
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnection, PgListener, PgPool, PgPoolOptions};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -78,6 +79,10 @@ pub struct PgCluster {
     writer: Mutex<Option<JoinHandle<()>>>,
     /// The heartbeat and the reader.
     background: Mutex<Vec<JoinHandle<()>>>,
+    /// Sessions whose running streams another process ended (it declared
+    /// this one dead and sent their `stream-error`): the rest of those
+    /// streams, their own end included, is not published.
+    silenced: Arc<Mutex<HashSet<String>>>,
 }
 
 impl PgCluster {
@@ -109,6 +114,7 @@ impl PgCluster {
             outbox: Mutex::new(Some(outbox)),
             writer: Mutex::new(Some(writer)),
             background: Mutex::new(Vec::new()),
+            silenced: Arc::default(),
         }))
     }
 
@@ -188,12 +194,32 @@ impl Cluster for PgCluster {
         }
     }
 
-    fn publish(&self, event: &StreamEvent) {
+    fn publish(&self, event: &StreamEvent) -> bool {
+        {
+            let mut silenced = lock(&self.silenced);
+            let session = event.session_id().as_str();
+            if silenced.contains(session) {
+                match event {
+                    // The silenced stream's end: the last of it.
+                    StreamEvent::End(_) | StreamEvent::Error(_) => {
+                        silenced.remove(session);
+                        return false;
+                    }
+                    // A new stream (what was held was no stream, e.g. a
+                    // compaction): nobody ended this one.
+                    StreamEvent::Start(_) => {
+                        silenced.remove(session);
+                    }
+                    _ => return false,
+                }
+            }
+        }
         let body = serde_json::to_string(event).expect("stream events serialize");
         if let Some(outbox) = self.outbox_lock().as_ref() {
             // Fails only once the writer stopped (the process is leaving).
             let _ = outbox.send(body);
         }
+        true
     }
 
     fn start(&self, local: Arc<dyn LocalInstance>) {
@@ -206,6 +232,7 @@ impl Cluster for PgCluster {
             self.pool.clone(),
             self.instance_id.clone(),
             self.options,
+            self.silenced.clone(),
             local,
         ));
         lock(&self.background).extend([reader, heart]);
@@ -408,6 +435,7 @@ async fn keep_alive(
     pool: PgPool,
     instance_id: String,
     options: ClusterOptions,
+    silenced: Arc<Mutex<HashSet<String>>>,
     local: Arc<dyn LocalInstance>,
 ) {
     let mut tick = tokio::time::interval(options.heartbeat);
@@ -416,7 +444,7 @@ async fn keep_alive(
     loop {
         tick.tick().await;
         beats += 1;
-        if let Err(err) = beat(&pool, &instance_id, local.as_ref()).await {
+        if let Err(err) = beat(&pool, &instance_id, local.as_ref(), &silenced).await {
             tracing::warn!("heartbeat failed: {err}");
             continue;
         }
@@ -442,7 +470,12 @@ fn interval(duration: Duration) -> String {
     format!("{} milliseconds", duration.as_millis())
 }
 
-async fn beat(pool: &PgPool, instance_id: &str, local: &dyn LocalInstance) -> AppResult<()> {
+async fn beat(
+    pool: &PgPool,
+    instance_id: &str,
+    local: &dyn LocalInstance,
+    silenced: &Mutex<HashSet<String>>,
+) -> AppResult<()> {
     let alive = sqlx::query("UPDATE instances SET heartbeat_at = now() WHERE id = $1")
         .bind(instance_id)
         .execute(pool)
@@ -452,6 +485,17 @@ async fn beat(pool: &PgPool, instance_id: &str, local: &dyn LocalInstance) -> Ap
         // Another process swept this one (it missed its heartbeats): its
         // replies are failed and its sessions free, so stop them here too.
         tracing::error!("this server was declared dead by another; stopping its replies");
+        // Its replies end as the dead's do (failed, one `stream-error`
+        // each, from whoever fails them first: the sweeper did, or this),
+        // then stop here without a second end.
+        let mut tx = pool.begin().await?;
+        sqlx::query("DELETE FROM session_leases WHERE instance_id = $1")
+            .bind(instance_id)
+            .execute(&mut *tx)
+            .await?;
+        fail_and_announce(&mut tx).await?;
+        tx.commit().await?;
+        lock(silenced).extend(local.held_sessions());
         local.cancel_all();
         register(pool, instance_id).await?;
     }
@@ -486,6 +530,15 @@ async fn sweep(pool: &PgPool, lease_ttl: Duration) -> AppResult<()> {
             .execute(&mut *tx)
             .await?;
     }
+    fail_and_announce(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Fails the streaming replies no live process holds and writes one
+/// `stream-error` for each to the relayed events, in the caller's
+/// transaction (a reply is failed once, by whoever gets there first).
+async fn fail_and_announce(tx: &mut PgConnection) -> AppResult<()> {
     let failed = fail_unleased_replies(&mut *tx, PROCESS_DIED).await?;
     if !failed.is_empty() {
         let bodies: Vec<String> = failed
@@ -515,6 +568,5 @@ async fn sweep(pool: &PgPool, lease_ttl: Duration) -> AppResult<()> {
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
     Ok(())
 }

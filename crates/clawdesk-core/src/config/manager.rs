@@ -1,6 +1,7 @@
 //! Loading, updating and persisting the configuration.
 
 use super::keys::{self, split_key};
+use super::plaintext::{self, Found};
 use super::secret_store::{SecretStore, SecretStoreOptions};
 use super::secrets::{write_atomically, Secret};
 use super::types::{AppConfig, LogLevel};
@@ -47,7 +48,7 @@ impl ConfigManager {
         read_config_file(&dir.join(CONFIG_FILE))
             .ok()
             .flatten()
-            .map(|config| config.logging.level)
+            .map(|(config, _)| config.logging.level)
             .unwrap_or_default()
     }
 
@@ -66,8 +67,12 @@ impl ConfigManager {
         let file = dir.join(CONFIG_FILE);
         let mut load_issues = Vec::new();
 
+        let mut plaintext = Vec::new();
         let mut config = match read_config_file(&file) {
-            Ok(Some(config)) => config,
+            Ok(Some((config, found))) => {
+                plaintext = found;
+                config
+            }
             Ok(None) => AppConfig::default(),
             Err(reason) => {
                 let aside = keep_aside(&file);
@@ -100,7 +105,7 @@ impl ConfigManager {
         }
         mark_api_keys(&mut config, &opened.secrets);
 
-        Self {
+        let mut manager = Self {
             file,
             current: Arc::new(ArcSwap::from_pointee(config)),
             secrets: RwLock::new(opened.secrets),
@@ -108,6 +113,55 @@ impl ConfigManager {
             secret_store_status: opened.status,
             load_issues,
             update_lock: Mutex::new(()),
+        };
+        manager.adopt_plaintext(plaintext);
+        manager
+    }
+
+    /// Stores the secrets found written into `config.toml` as if they had
+    /// been set with `update` (same checks), then rewrites the file without
+    /// them: a secret never stays there in plaintext. One that fails its
+    /// checks is dropped from the file too, and reported (never echoed) by
+    /// `get_health`.
+    fn adopt_plaintext(&mut self, found: Vec<Found>) {
+        if found.is_empty() {
+            return;
+        }
+        let mut moved = Vec::new();
+        for Found { key, value } in found {
+            let value = value.map_or(Value::Null, Value::String);
+            let stored = if value.is_null() {
+                Err(AppError::config_value(&key, "a string"))
+            } else if key == GATEWAY_TOKEN {
+                secret_text(&key, value, "a non-empty token string")
+                    .and_then(|token| self.replace_secret(GATEWAY_TOKEN, token))
+            } else {
+                self.update(&key, value)
+            };
+            match stored {
+                Ok(()) => moved.push(key),
+                Err(err) => self.load_issues.push(ConfigLoadIssue {
+                    message: format!(
+                        "{key} was written into {CONFIG_FILE}, where secrets do not belong, \
+                         and could not be used ({err}); it was removed from the file"
+                    ),
+                    kept_aside_as: None,
+                }),
+            }
+        }
+        if let Err(err) = self.write_config(&self.get()) {
+            self.load_issues.push(ConfigLoadIssue {
+                message: format!("{CONFIG_FILE} still holds secrets in plaintext: {err}"),
+                kept_aside_as: None,
+            });
+            return;
+        }
+        if !moved.is_empty() {
+            tracing::warn!(
+                keys = ?moved,
+                store = ?self.secret_store_status.kind,
+                "secrets written into {CONFIG_FILE} were moved to the secret store"
+            );
         }
     }
 
@@ -398,7 +452,9 @@ fn expected_from_serde(message: &str) -> Option<String> {
 }
 
 /// Reads and validates the config file; `Ok(None)` when there is none.
-fn read_config_file(file: &Path) -> Result<Option<AppConfig>, String> {
+/// The config in `file` (`None` when there is none), and the secrets that
+/// were written into it by hand (see [`plaintext`]).
+fn read_config_file(file: &Path) -> Result<Option<(AppConfig, Vec<Found>)>, String> {
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -406,7 +462,8 @@ fn read_config_file(file: &Path) -> Result<Option<AppConfig>, String> {
     };
     let parsed: toml::Value = toml::from_str(&text)
         .map_err(|e| format!("{} is not valid TOML ({})", file.display(), e.message()))?;
-    let file_json = serde_json::to_value(parsed).map_err(|e| e.to_string())?;
+    let mut file_json = serde_json::to_value(parsed).map_err(|e| e.to_string())?;
+    let found = plaintext::take_secrets(&mut file_json);
     let mut json = serde_json::to_value(AppConfig::default()).map_err(|e| e.to_string())?;
     keys::overlay_file(&mut json, file_json, &mut Vec::new());
     let config: AppConfig = serde_json::from_value(json)
@@ -419,7 +476,7 @@ fn read_config_file(file: &Path) -> Result<Option<AppConfig>, String> {
             invalid.expected
         )
     })?;
-    Ok(Some(config))
+    Ok(Some((config, found)))
 }
 
 /// Renames an unusable config file to `config.toml.corrupt-<time>`.

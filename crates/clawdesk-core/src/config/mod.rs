@@ -5,6 +5,7 @@
 
 mod keys;
 mod manager;
+mod plaintext;
 mod secret_store;
 mod secrets;
 pub mod typed_keys;
