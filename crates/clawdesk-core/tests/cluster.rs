@@ -178,6 +178,14 @@ async fn a_subscriber_of_one_process_sees_the_replies_of_the_other() {
         assert_eq!(seen.iter().filter(|e| is_final(e)).count(), 1, "{who}");
         assert!(matches!(seen.last(), Some(StreamEvent::End(_))), "{who}");
     }
+    // Health names the servers sharing the database.
+    let health = b.desk.get_health().await.unwrap();
+    let cluster = health.checks.iter().find(|c| c.name == "cluster").unwrap();
+    assert!(
+        cluster.detail.starts_with("2 servers on this database"),
+        "{cluster:?}"
+    );
+    assert!(cluster.detail.contains(b.cluster.instance_id()));
     // Nothing was relayed twice or back to its own process.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(on_a.try_recv().is_err() && on_b.try_recv().is_err());

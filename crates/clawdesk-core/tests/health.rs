@@ -23,6 +23,7 @@ async fn health(h: &Harness, registry: &clawdesk_core::registry::ProviderRegistr
             kind: clawdesk_core::types::StorageKind::Sqlite,
             location: h.dir.path().join("clawdesk.db").display().to_string(),
         },
+        cluster: &clawdesk_core::cluster::Solo,
     })
     .await
 }

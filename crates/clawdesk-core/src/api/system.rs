@@ -19,6 +19,7 @@ impl ClawDesk {
                 uptime: self.metrics.uptime(),
                 log_directory: self.log_directory.as_deref(),
                 storage: &self.storage,
+                cluster: self.cluster.as_ref(),
             })
             .await)
         })

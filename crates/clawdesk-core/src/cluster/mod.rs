@@ -15,6 +15,7 @@ pub use postgres::{ClusterOptions, PgCluster, PROCESS_DIED};
 use crate::error::AppResult;
 use crate::ids::SessionId;
 use crate::pipeline::StreamEvent;
+use crate::types::HealthLevel;
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -60,6 +61,9 @@ pub trait Cluster: Send + Sync {
     /// The process is stopping: its sessions are free for the others now,
     /// not when its heartbeat expires.
     async fn leave(&self);
+
+    /// How the cluster looks from here, for `get_health`; `None` alone.
+    async fn health(&self) -> Option<(HealthLevel, String)>;
 }
 
 /// What the cluster asks of this process.
@@ -95,4 +99,8 @@ impl Cluster for Solo {
     fn start(&self, _local: Arc<dyn LocalInstance>) {}
 
     async fn leave(&self) {}
+
+    async fn health(&self) -> Option<(HealthLevel, String)> {
+        None
+    }
 }

@@ -23,6 +23,7 @@ use crate::error::{AppError, AppResult, FailureCode};
 use crate::ids::{next_ulid, SessionId};
 use crate::pipeline::{StreamError, StreamEvent};
 use crate::store::{fail_unleased_replies, PgStore};
+use crate::types::HealthLevel;
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnection, PgListener, PgPool, PgPoolOptions};
 use std::collections::HashSet;
@@ -260,6 +261,40 @@ impl Cluster for PgCluster {
             tracing::warn!("could not leave the cluster (the others will time us out): {err}");
         }
         tracing::info!(instance = %self.instance_id, "left the cluster");
+    }
+
+    async fn health(&self) -> Option<(HealthLevel, String)> {
+        let counted: Result<(i64, bool), sqlx::Error> = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE heartbeat_at >= now() - $2::INTERVAL),
+                    COALESCE(bool_or(id = $1), FALSE)
+             FROM instances",
+        )
+        .bind(&self.instance_id)
+        .bind(interval(self.options.lease_ttl))
+        .fetch_one(&self.pool)
+        .await;
+        Some(match counted {
+            Ok((live, true)) => (
+                HealthLevel::Healthy,
+                format!(
+                    "{live} server{} on this database (this one is {})",
+                    if live == 1 { "" } else { "s" },
+                    self.instance_id
+                ),
+            ),
+            // Swept by another (it missed heartbeats); the next beat rejoins.
+            Ok((_, false)) => (
+                HealthLevel::Degraded,
+                format!(
+                    "{} missed its heartbeats and is rejoining",
+                    self.instance_id
+                ),
+            ),
+            Err(err) => (
+                HealthLevel::Degraded,
+                format!("cannot read the servers: {err}"),
+            ),
+        })
     }
 }
 

@@ -24,6 +24,8 @@ pub struct HealthInputs<'a> {
     pub uptime: Duration,
     pub log_directory: Option<&'a std::path::Path>,
     pub storage: &'a StorageStatus,
+    /// The other processes on the database ([`crate::cluster::Solo`]: no check).
+    pub cluster: &'a dyn crate::cluster::Cluster,
 }
 
 pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
@@ -60,7 +62,10 @@ pub async fn assess(inputs: HealthInputs<'_>) -> HealthStatus {
     let live = inputs.config.get();
     let provider_list = provider_health(&live, latest.as_deref());
     let providers = providers_check(&live, &provider_list);
-    let checks = vec![store, config, providers];
+    let mut checks = vec![store, config, providers];
+    if let Some((level, detail)) = inputs.cluster.health().await {
+        checks.push(check("cluster", level, detail));
+    }
     let status = checks
         .iter()
         .map(|c| c.status)
