@@ -401,11 +401,23 @@ async fn read_events(pool: PgPool, instance_id: String, local: Arc<dyn LocalInst
     loop {
         tokio::select! {
             received = listener.try_recv() => match received {
-                Ok(Some(notification)) if notification.channel() == CANCEL_CHANNEL => {
-                    local.cancel(notification.payload());
-                    continue;
+                Ok(Some(notification)) => {
+                    // Under load many wake-ups queue up; one read serves
+                    // them all, and cancels act at once.
+                    let mut wake = false;
+                    for notification in std::iter::once(notification)
+                        .chain(std::iter::from_fn(|| listener.next_buffered()))
+                    {
+                        if notification.channel() == CANCEL_CHANNEL {
+                            local.cancel(notification.payload());
+                        } else {
+                            wake = true;
+                        }
+                    }
+                    if !wake {
+                        continue;
+                    }
                 }
-                Ok(Some(_)) => {}
                 // The connection dropped; the next call reconnects. Read
                 // what arrived meanwhile.
                 Ok(None) => {}
