@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   COMMAND_TIMEOUT_MS,
@@ -210,5 +212,15 @@ describe("event stream deadlines", () => {
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ kind: "unauthenticated" });
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("the keep-alive the silence rule counts on", () => {
+  it("is the gateway's", () => {
+    const source = readFileSync(path.resolve(__dirname, "../../crates/clawdesk-gateway/src/events.rs"), "utf8");
+    const seconds = /const EVENTS_KEEP_ALIVE: Duration = Duration::from_secs\((\d+)\);/.exec(source)?.[1];
+    expect(seconds, "EVENTS_KEEP_ALIVE is no longer in crates/clawdesk-gateway/src/events.rs").toBeDefined();
+    expect(Number(seconds) * 1000).toBe(EVENTS_KEEP_ALIVE_MS);
+    expect(source).toContain(".keep_alive(KeepAlive::new().interval(EVENTS_KEEP_ALIVE))");
   });
 });
