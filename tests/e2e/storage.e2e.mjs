@@ -90,6 +90,7 @@ describe("Settings → Storage", { timeout: 300_000 }, () => {
     assert.ok(!configToml().includes("postgres://"), "the URL is in config.toml");
     // This run keeps its file.
     assert.equal(await browser.$(byTestId("storage-now")).getAttribute("data-kind"), "sqlite");
+    await browser.$(byTestId("storage-settings")).scrollIntoView();
     await h.screenshot("e2e-storage-url-set.png");
   });
 
