@@ -4,11 +4,13 @@
 // but nothing answers them (and its event stream falls silent). The window
 // must call it offline by its deadlines (src/remote/deadlines.ts: 10 s per
 // command, and it polls health every 5 s), keep the banner while retrying,
-// and come back by itself after SIGCONT. On the way, Settings → Storage
-// shows only the server's storage kind, read-only.
+// and come back by itself after SIGCONT. Before that, Connect refuses an
+// address where a bare TCP server takes connections and never answers;
+// on the way, Settings → Storage shows only the server's storage kind.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -44,7 +46,7 @@ describe("the app window on a server that stops answering", { timeout: 300_000 }
   let token = "";
   let serverChat = "";
   /** Detection and recovery times, for the log. */
-  const figures = { offlineAfterMs: 0, backAfterMs: 0 };
+  const figures = { checkGaveUpAfterMs: 0, offlineAfterMs: 0, backAfterMs: 0 };
 
   before(async () => {
     h = new Harness("hung-server");
@@ -96,16 +98,54 @@ describe("the app window on a server that stops answering", { timeout: 300_000 }
   });
   after(async () => {
     if (serve?.pid) kill(-serve.pid, "SIGCONT");
-    console.log(`hung server: offline after ${figures.offlineAfterMs} ms, back after ${figures.backAfterMs} ms`);
+    console.log(
+      `hung server: Connect gave up after ${figures.checkGaveUpAfterMs} ms, offline after ${figures.offlineAfterMs} ms, back after ${figures.backAfterMs} ms`,
+    );
     await h?.close();
   });
 
-  it("connects to the server", async () => {
-    await clickWhenReady(browser.$(byTestId("settings-button")));
-    const url = browser.$(byTestId("server-url"));
-    await url.setValue(base);
-    await browser.$(byTestId("server-token")).setValue(token);
+  /** @param {string} url */
+  const fillServer = async (url) => {
+    const field = browser.$(byTestId("server-url"));
+    await field.clearValue();
+    await field.setValue(url);
+    const secret = browser.$(byTestId("server-token"));
+    await secret.clearValue();
+    await secret.setValue(token);
     await clickWhenReady(browser.$(byTestId("server-connect")));
+  };
+
+  it("refuses to connect to an address that takes connections and never answers", async () => {
+    /** @type {Set<net.Socket>} */
+    const held = new Set();
+    const silent = net.createServer((socket) => {
+      held.add(socket);
+      socket.on("error", () => undefined);
+      socket.resume(); // read the request, answer nothing
+    });
+    await new Promise((resolve) => silent.listen(0, "127.0.0.1", () => resolve(undefined)));
+    const address = silent.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      await clickWhenReady(browser.$(byTestId("settings-button")));
+      const startedAt = Date.now();
+      await fillServer(`http://127.0.0.1:${port}`);
+      const problem = browser.$(byTestId("server-problem"));
+      await browser.waitUntil(async () => /takes the connection but does not answer/.test(await textOf(problem)), {
+        timeout: 30_000,
+        timeoutMsg: "a server that never answers was not called so",
+      });
+      figures.checkGaveUpAfterMs = Date.now() - startedAt;
+      assert.ok(held.size >= 1, "the window never connected to the silent server");
+      assert.equal(await browser.$(byTestId("server-use-local")).isExisting(), false, "a failed check switched the window");
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(() => resolve(undefined)));
+    }
+  });
+
+  it("connects to the server", async () => {
+    await fillServer(base);
     await waitForSidebar(browser);
     await browser.waitUntil(async () => (await sessionIds(browser)).includes(serverChat), {
       timeoutMsg: "the server's chat is not in the sidebar",
