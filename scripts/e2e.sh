@@ -20,7 +20,7 @@ export PATH="$PWD/.tools/bin:$PATH"
 # Every test file, or those named on the command line.
 files=("$@")
 [ ${#files[@]} -gt 0 ] ||
-  files=(tests/e2e/app.e2e.mjs tests/e2e/organise.e2e.mjs tests/e2e/archive.e2e.mjs tests/e2e/upgrade.e2e.mjs tests/e2e/chat.e2e.mjs tests/e2e/search.e2e.mjs tests/e2e/actions.e2e.mjs tests/e2e/branch.e2e.mjs tests/e2e/browser.e2e.mjs tests/e2e/remote.e2e.mjs
+  files=(tests/e2e/app.e2e.mjs tests/e2e/organise.e2e.mjs tests/e2e/archive.e2e.mjs tests/e2e/upgrade.e2e.mjs tests/e2e/chat.e2e.mjs tests/e2e/search.e2e.mjs tests/e2e/actions.e2e.mjs tests/e2e/branch.e2e.mjs tests/e2e/browser.e2e.mjs tests/e2e/remote.e2e.mjs tests/e2e/hung-server.e2e.mjs tests/e2e/storage.e2e.mjs
     tests/e2e/desktop.e2e.mjs tests/e2e/first-run.e2e.mjs tests/e2e/bench.e2e.mjs)
 
 npx tsc -p tests/e2e/tsconfig.json # the tests are JS with JSDoc types; check them

@@ -4,6 +4,7 @@ import type { LogLevel, ModelInfo, NewProvider, ProviderConfig, ProviderHealth, 
 import { commands, inAppWindow, transport } from "../transport";
 import type { ServerConnection } from "../remote/connection";
 import { ServerSettings } from "./ServerSettings";
+import { StorageSettings } from "./StorageSettings";
 import { forgetToken } from "../gatewaySignIn";
 import { describeError, errorOf, unwrap, type CommandError } from "../api";
 import type { ConfigKeyFor, SettingsStore } from "../settings/settingsStore";
@@ -505,7 +506,7 @@ export function SettingsPanel(props: SettingsPanelProps) {
             </section>
 
             <section class="card">
-              <h2>Gateway and storage</h2>
+              <h2>Gateway</h2>
               <CheckField
                 store={props.store}
                 configKey="gateway.enabled"
@@ -526,16 +527,22 @@ export function SettingsPanel(props: SettingsPanelProps) {
               <Show when={transport === "ipc"} fallback={<Show when={!inAppWindow()}><BrowserTokenField /></Show>}>
                 <GatewayTokenField store={props.store} isSet={cfg().gateway.tokenSet} />
               </Show>
-              <TextField
-                store={props.store}
-                configKey="storage.databasePath"
-                label="Database file"
-                hint="Read at start-up. Empty means clawdesk.db in the app's data directory."
-                placeholder="default location"
-                emptyIsNull
-                value={cfg().storage.databasePath ?? ""}
-              />
             </section>
+            <StorageSettings
+              store={props.store}
+              config={cfg().storage}
+              databaseFile={
+                <TextField
+                  store={props.store}
+                  configKey="storage.databasePath"
+                  label="Database file"
+                  hint="Read at start-up. Empty means clawdesk.db in the app's data directory."
+                  placeholder="default location"
+                  emptyIsNull
+                  value={cfg().storage.databasePath ?? ""}
+                />
+              }
+            />
             <section class="card">
               <h2>Logs</h2>
               <LogLevelField store={props.store} value={cfg().logging.level} />

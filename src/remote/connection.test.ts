@@ -4,6 +4,7 @@ import { mockCommands, type CommandMock } from "../../bindings/mock";
 import { config } from "../test/fixtures";
 import { fakeServer, SERVER_TOKEN, SERVER_URL, type FakeServer } from "../test/fakeServer";
 import { createServerConnection, type ServerConnection } from "./connection";
+import { COMMAND_TIMEOUT_MS, EVENTS_KEEP_ALIVE_MS, EVENTS_SILENCE_TIMEOUT_MS } from "./deadlines";
 import * as transport from "../transport";
 
 /** The local backend's remote settings, as the IPC mock keeps them. */
@@ -123,6 +124,70 @@ describe("the window's server connection", () => {
     const count = server.requests.length;
     await vi.advanceTimersByTimeAsync(5000);
     expect(server.requests.length).toBe(count); // no more retries
+  });
+
+  it("goes offline when the server accepts requests but never answers, and comes back when it answers again", async () => {
+    localBackend({ url: null, token: null });
+    await connection.connect(SERVER_URL, SERVER_TOKEN);
+    vi.useFakeTimers();
+    server.hung = true;
+    server.requests.length = 0;
+    let result: Awaited<ReturnType<typeof transport.commands.listSessions>> | null = null;
+    void transport.commands.listSessions().then((r) => (result = r));
+    await vi.advanceTimersByTimeAsync(COMMAND_TIMEOUT_MS - 1);
+    expect(result).toBeNull();
+    expect(connection.offline()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    // No answer in time is treated as no answer at all.
+    expect(connection.offline()).toBe(true);
+    expect(result).toMatchObject({ status: "error", error: { kind: "internal" } });
+    expect(JSON.stringify(result)).toContain("did not answer within 10 s");
+    const before = connection.generation();
+
+    // Retries wait their pause, then (the server still hung) their deadline.
+    await vi.advanceTimersByTimeAsync(100);
+    expect(server.requests).toEqual(["/v1/commands/list_sessions", "/v1/commands/get_health"]);
+    await vi.advanceTimersByTimeAsync(COMMAND_TIMEOUT_MS + 199);
+    expect(server.requests.length).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(server.requests.length).toBe(3); // the next try, 200 ms after the first gave up
+    expect(connection.offline()).toBe(true);
+
+    server.hung = false;
+    await vi.advanceTimersByTimeAsync(COMMAND_TIMEOUT_MS + 400);
+    expect(connection.offline()).toBe(false);
+    expect(connection.generation()).toBe(before + 1);
+    const count = server.requests.length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(server.requests.length).toBe(count); // no more retries
+  });
+
+  it("goes offline when the event stream falls silent, and reopens it when the server is back", async () => {
+    localBackend({ url: null, token: null });
+    await connection.connect(SERVER_URL, SERVER_TOKEN);
+    vi.useFakeTimers();
+    const unlisten = await transport.events.streamChunk.listen(() => undefined);
+    expect(server.openStreams()).toBe(1);
+    // Keep-alives keep an idle stream, and the window, online.
+    for (let i = 0; i < 8; i++) {
+      await vi.advanceTimersByTimeAsync(EVENTS_KEEP_ALIVE_MS);
+      server.keepAlive();
+    }
+    expect(connection.offline()).toBe(false);
+
+    // The server hangs: no more keep-alives, and new requests get no answer.
+    server.hung = true;
+    await vi.advanceTimersByTimeAsync(EVENTS_SILENCE_TIMEOUT_MS - 1);
+    expect(connection.offline()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(connection.offline()).toBe(true);
+    expect(server.openStreams()).toBe(0); // the silent stream was ended
+
+    server.hung = false;
+    await vi.advanceTimersByTimeAsync(COMMAND_TIMEOUT_MS + 1000);
+    expect(connection.offline()).toBe(false);
+    expect(server.openStreams()).toBe(1); // reopened by itself
+    unlisten();
   });
 
   it("an HTTP error is an answer, not an outage", async () => {

@@ -5,12 +5,15 @@
 //
 // Every request to the server goes through `watch`: a request that gets no
 // answer at all (a network error, not an HTTP error) means the server is
-// unreachable; the window then says so and asks again with growing pauses,
-// and the first answer (to a retry, or to the event stream reconnecting)
-// brings it back. `generation` changes whenever the window must reload
+// unreachable, and so does one that gets no answer in time (a server that
+// accepts connections but never answers; deadlines.ts says how long each
+// request waits, and when a silent event stream counts as lost); the window
+// then says so and asks again with growing pauses, and the first answer (to
+// a retry, or to the event stream reconnecting) brings it back. `generation` changes whenever the window must reload
 // everything it shows from the backend: a switch, or a recovery.
 import { createSignal } from "solid-js";
 import { commands, connectGateway, localCommands, useLocalBackend } from "../transport";
+import { RequestTimeout, withDeadlines } from "./deadlines";
 import { checkServer, type ServerCheck } from "./serverCheck";
 
 /** Pauses between retries while the server does not answer; the last repeats. */
@@ -76,19 +79,25 @@ export function createServerConnection(options: ServerConnectionOptions = {}) {
     }, delay);
   };
 
-  /** The fetch the gateway client uses: every request of connection `mine` reports whether it got an answer. */
-  const watch =
-    (mine: number): typeof fetch =>
-    async (input, init) => {
+  /**
+   * The fetch the gateway client uses: every request of connection `mine`,
+   * under its deadline, reports whether it got an answer in time.
+   */
+  const watch = (mine: number): typeof fetch => {
+    const timed = withDeadlines(network, { onStreamSilent: () => unreachable(mine) });
+    return async (input, init) => {
       try {
-        const response = await network(input, init);
+        const response = await timed(input, init);
         answered(mine);
         return response;
       } catch (e) {
-        if (!isAbort(init, e)) unreachable(mine);
+        // A request closed on purpose (the event stream when its last
+        // listener goes) says nothing about the server; a missed deadline does.
+        if (e instanceof RequestTimeout || !isAbort(init, e)) unreachable(mine);
         throw e;
       }
     };
+  };
 
   /** Switches the transport to the server at `url` (no check: see `connect`). */
   const use = (url: string, token: string) => {

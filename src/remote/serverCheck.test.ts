@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { checkServer, normalizeServerUrl } from "./serverCheck";
+import { describe, expect, it, vi } from "vitest";
+import { CHECK_TIMEOUT_MS, checkServer, normalizeServerUrl } from "./serverCheck";
 import { fakeServer, SERVER_TOKEN, SERVER_URL } from "../test/fakeServer";
 
 describe("normalizeServerUrl", () => {
@@ -39,5 +39,27 @@ describe("checkServer", () => {
     server.up = false;
     const check = await checkServer(SERVER_URL, SERVER_TOKEN, server.fetch);
     expect(check.ok ? "" : check.message).toContain(SERVER_URL);
+  });
+
+  it("calls a server that takes the connection but never answers unreachable after CHECK_TIMEOUT_MS", async () => {
+    vi.useFakeTimers();
+    try {
+      const server = fakeServer();
+      server.hung = true;
+      let check: Awaited<ReturnType<typeof checkServer>> | null = null;
+      void checkServer(SERVER_URL, SERVER_TOKEN, server.fetch).then((c) => (check = c));
+      await vi.advanceTimersByTimeAsync(CHECK_TIMEOUT_MS - 1);
+      expect(check).toBeNull();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(check).toEqual({
+        ok: false,
+        problem: "unreachable",
+        message: `${SERVER_URL} takes the connection but does not answer (nothing within 10 s). Check that the server is running and not stuck.`,
+      });
+      // No second wait for the CORS probe: a refused origin fails at once.
+      expect(server.requests).toEqual(["/v1/commands/get_health"]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

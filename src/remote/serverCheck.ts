@@ -3,6 +3,7 @@
 // so the user knows what to change (the address, the token, the server's
 // configuration).
 import { createGatewayClient } from "../../bindings/gateway";
+import { COMMAND_TIMEOUT_MS, RequestTimeout, withDeadlines } from "./deadlines";
 
 export type ServerProblem =
   /** Not an http(s) address. */
@@ -22,8 +23,8 @@ export type ServerProblem =
 
 export type ServerCheck = { ok: true; url: string } | { ok: false; problem: ServerProblem; message: string };
 
-/** How long the check waits for an answer before calling the server unreachable. */
-export const CHECK_TIMEOUT_MS = 10_000;
+/** How long the check waits for an answer before calling the server unreachable (a command's deadline). */
+export const CHECK_TIMEOUT_MS = COMMAND_TIMEOUT_MS;
 
 /**
  * The server address as the window will use it: scheme, host, port and
@@ -60,11 +61,14 @@ export async function checkServer(input: string, token: string, fetchImpl: typeo
   if (!secret) return fail("noToken", "Enter the server's token (its Settings → Gateway, or `clawdesk serve` prints where).");
 
   let threw = false;
+  let timedOut = false;
+  const timed = withDeadlines(fetchImpl);
   const watched: typeof fetch = async (request, init) => {
     try {
-      return await fetchImpl(request, { ...init, signal: init?.signal ?? AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+      return await timed(request, init);
     } catch (e) {
       threw = true;
+      timedOut = e instanceof RequestTimeout;
       throw e;
     }
   };
@@ -74,6 +78,10 @@ export async function checkServer(input: string, token: string, fetchImpl: typeo
 
   if (result.status === "ok") {
     return looksLikeHealth(result.data) ? { ok: true, url } : fail("notAGateway", `${url} answers, but not as a ClawDesk server.`);
+  }
+  if (timedOut) {
+    // Refused connections and CORS fail at once; this one was taken and never answered.
+    return fail("unreachable", `${url} takes the connection but does not answer (nothing within ${CHECK_TIMEOUT_MS / 1000} s). Check that the server is running and not stuck.`);
   }
   if (threw) {
     // A browser hides why a request failed. A no-cors request is not

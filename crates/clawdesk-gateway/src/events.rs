@@ -17,9 +17,17 @@ use serde::Deserialize;
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 use tokio_util::sync::CancellationToken;
+
+/// How long an event stream stays quiet before it sends a keep-alive
+/// comment. Clients rely on it: the app window counts a stream with no byte
+/// for three of these as lost to a server that stopped answering
+/// (`EVENTS_KEEP_ALIVE_MS` in src/remote/deadlines.ts, which a test keeps
+/// equal to this).
+const EVENTS_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -79,7 +87,7 @@ pub async fn events(
     // a client that only listens.
     let events = events.take_until(stop.cancelled_owned());
     Sse::new(events)
-        .keep_alive(KeepAlive::default())
+        .keep_alive(KeepAlive::new().interval(EVENTS_KEEP_ALIVE))
         .into_response()
 }
 
