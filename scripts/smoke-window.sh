@@ -34,7 +34,13 @@ for _ in $(seq 1 60); do
     sleep 3 # let the page render before the screenshot
     kill -0 "$APP_PID" || { echo "smoke: app exited"; cat "$TMP/app.log"; exit 1; }
     import -window root "$OUT/window.png" 2>/dev/null || true
-    [ -f "$TMP/data/dev.clawdesk.app/clawdesk.db" ] || { echo "smoke: no database in the app data dir"; cat "$TMP/app.log"; exit 1; }
+    # The store opens beside the window, after the keychain probe, whose
+    # first D-Bus activation can take seconds on a loaded machine.
+    for _ in $(seq 1 40); do
+      [ -f "$TMP/data/dev.clawdesk.app/clawdesk.db" ] && break
+      sleep 0.5
+    done
+    [ -f "$TMP/data/dev.clawdesk.app/clawdesk.db" ] || { echo "smoke: no database in the app data dir after 20 s"; cat "$TMP/app.log"; exit 1; }
     ls "$TMP"/data/dev.clawdesk.app/logs/clawdesk.*.log >/dev/null 2>&1 || { echo "smoke: no log file in the app's log dir"; find "$TMP"; cat "$TMP/app.log"; exit 1; }
     echo "smoke: window opened, database and log file created, screenshot in $OUT/window.png"
     exit 0
