@@ -15,8 +15,9 @@
 //!   each reads past the last `seq` it saw. Nothing is lost when a listener
 //!   reconnects, and payloads have no size limit (NOTIFY's is 8 kB).
 //!
-//! The cluster has its own small pool: heartbeats must not queue behind a
-//! busy store, or a loaded process would look dead.
+//! Heartbeats, sweeps and events have a small pool of their own: they must
+//! not queue behind a busy store (or a loaded process would look dead).
+//! Leases and cancels, which come with the store's writes, use the store's.
 
 use super::{Cluster, LeaseId, LocalInstance, Take};
 use crate::error::{AppError, AppResult, FailureCode};
@@ -71,7 +72,11 @@ impl Default for ClusterOptions {
 }
 
 pub struct PgCluster {
+    /// Heartbeats, sweeps and events.
     pool: PgPool,
+    /// Leases and cancels: the store's pool, as they come with its writes,
+    /// so a burst of sends never delays a heartbeat.
+    store_pool: PgPool,
     instance_id: String,
     options: ClusterOptions,
     /// This process's events on their way to `write_events`; taken when
@@ -110,6 +115,7 @@ impl PgCluster {
         tracing::info!(instance = %instance_id, "joined the cluster");
         Ok(Arc::new(Self {
             pool,
+            store_pool: store.pool().clone(),
             instance_id,
             options,
             outbox: Mutex::new(Some(outbox)),
@@ -162,7 +168,7 @@ impl Cluster for PgCluster {
         .bind(session_id)
         .bind(&self.instance_id)
         .bind(&lease.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.store_pool)
         .await?;
         Ok(match taken {
             Some(_) => Take::Leased(lease),
@@ -175,7 +181,7 @@ impl Cluster for PgCluster {
             sqlx::query("DELETE FROM session_leases WHERE session_id = $1 AND lease_id = $2")
                 .bind(session_id)
                 .bind(&lease.0)
-                .execute(&self.pool)
+                .execute(&self.store_pool)
                 .await;
         // The heartbeat frees leases this process no longer holds, so a
         // failure here delays the session's next take, nothing more.
@@ -188,7 +194,7 @@ impl Cluster for PgCluster {
         let sent = sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CANCEL_CHANNEL)
             .bind(session_id)
-            .execute(&self.pool)
+            .execute(&self.store_pool)
             .await;
         if let Err(err) = sent {
             tracing::warn!(session = %session_id, "could not relay the cancel: {err}");
