@@ -30,10 +30,13 @@ const WIRE: Wire = Wire::OpenAi {
     include_usage: true,
 };
 
-/// Quick liveness, so a death is noticed within a second.
+/// Quick sweeps, so what a death leaves is cleaned up within 100 ms. The
+/// tests make their dead processes by hand (an old heartbeat, a deleted
+/// row), so the lease time can stay long enough that a live process on a
+/// loaded machine is never taken for dead.
 const FAST: ClusterOptions = ClusterOptions {
     heartbeat: Duration::from_millis(100),
-    lease_ttl: Duration::from_millis(600),
+    lease_ttl: Duration::from_secs(3),
 };
 
 struct Process {
