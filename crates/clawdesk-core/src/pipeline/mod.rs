@@ -231,6 +231,8 @@ impl Pipeline {
         compacted
     }
 
+    /// A send, compaction, switch or delete holds the session in this
+    /// process (other processes of a cluster are not asked).
     pub fn is_busy(&self, session_id: &str) -> bool {
         self.active.is_busy(session_id)
     }

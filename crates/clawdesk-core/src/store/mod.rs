@@ -211,7 +211,9 @@ pub trait SessionStore: Send + Sync {
     ) -> AppResult<Message>;
     /// Marks replies that were still `streaming` when the app last stopped as
     /// `failed` (code `internal`, message [`INTERRUPTED`]), keeping their
-    /// text. Returns how many there were.
+    /// text. Returns how many there were. On a database several processes
+    /// share, only replies no live process holds a lease on (see
+    /// [`crate::cluster`]).
     async fn recover_interrupted(&self) -> AppResult<u32>;
     /// A cheap round trip proving the store answers; returns how long it took.
     async fn ping(&self) -> AppResult<Duration>;
