@@ -21,6 +21,7 @@ pub mod reachability;
 pub mod registry;
 pub mod search;
 pub mod store;
+pub mod stream;
 pub mod time;
 pub mod tokens;
 pub mod types;

@@ -14,7 +14,7 @@ pub use postgres::{ClusterOptions, PgCluster, PROCESS_DIED};
 
 use crate::error::AppResult;
 use crate::ids::SessionId;
-use crate::pipeline::StreamEvent;
+use crate::stream::StreamEvent;
 use crate::types::HealthLevel;
 use async_trait::async_trait;
 use std::sync::Arc;

@@ -22,8 +22,8 @@
 use super::{Cluster, LeaseId, LocalInstance, Take};
 use crate::error::{AppError, AppResult, FailureCode};
 use crate::ids::{next_ulid, SessionId};
-use crate::pipeline::{StreamError, StreamEvent};
 use crate::store::{fail_unleased_replies, PgStore};
+use crate::stream::{StreamError, StreamEvent};
 use crate::types::HealthLevel;
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnection, PgListener, PgPool, PgPoolOptions};

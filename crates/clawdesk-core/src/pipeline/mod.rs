@@ -10,13 +10,14 @@ mod attempt;
 mod compaction;
 mod reply;
 mod request;
-mod sink;
 
 pub use compaction::{
     compaction_split, context_tokens, over_threshold, summary_request, SUMMARY_MAX_TOKENS,
 };
 pub use request::{build_request, MAX_REPLY_TOKENS, SUMMARY_HEADING};
-pub use sink::{
+// The events a reply streams; they have their own module because the
+// cluster relays them too.
+pub use crate::stream::{
     SessionCompacted, StreamChunk, StreamEnd, StreamError, StreamEvent, StreamSink, StreamStart,
 };
 

@@ -3,13 +3,18 @@
 //! query: a 4,500-message path took 50 ms. The statement instead returns
 //! the rows as one JSON array, decoded here in one pass.
 
-use super::sqlite::MESSAGE_COLUMNS;
 use crate::error::{AppError, AppResult, FailureCode};
 use crate::ids::{MessageId, SessionId};
 use crate::time::rfc3339_from_ms;
 use crate::tokens::estimate_tokens;
 use crate::types::{Message, MessageFailure, MessageStatus, Role, Usage};
 use serde::Deserialize;
+
+/// The columns of a `messages` row, in the order [`decode`] reads them.
+pub(super) const MESSAGE_COLUMNS: &str =
+    "id, session_id, role, content, model, input_tokens, output_tokens, \
+     status, created_at, tokens, compacted, summary, failure_code, failure_message, parent_id, \
+     has_versions";
 
 /// The statement returning the rows of `select` (which selects
 /// [`MESSAGE_COLUMNS`], in the order wanted) as one JSON array.

@@ -11,7 +11,8 @@
 //! (the usual case) is ranked over all of them.
 
 use super::message_rows;
-use super::sqlite::{SqliteStore, MESSAGE_COLUMNS};
+use super::message_rows::MESSAGE_COLUMNS;
+use super::sqlite::SqliteStore;
 use super::{MessageSearch, SearchPage};
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};

@@ -6,6 +6,7 @@
 use super::dump::taken_message_id;
 use super::index::{Known, Revised, SessionIndex};
 use super::lock::ProcessLock;
+use super::message_rows::MESSAGE_COLUMNS;
 use super::rules::{self, VersionTarget};
 use super::upgrade::{self, UpgradeReport};
 use super::{load, message_rows, tree};
@@ -39,11 +40,6 @@ pub fn migrator() -> &'static sqlx::migrate::Migrator {
 const SESSION_COLUMNS: &str =
     "id, channel_id, model, title, created_at, last_active, message_count, pinned, system_prompt, \
      revision";
-pub(super) const MESSAGE_COLUMNS: &str =
-    "id, session_id, role, content, model, input_tokens, output_tokens, \
-     status, created_at, tokens, compacted, summary, failure_code, failure_message, parent_id, \
-     has_versions";
-
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,

@@ -12,7 +12,7 @@
 //!   them again);
 //! - `seq` orders a session's messages, parents before children.
 
-use super::sqlite::MESSAGE_COLUMNS;
+use super::message_rows::MESSAGE_COLUMNS;
 use super::{message_rows, rules};
 use crate::error::{AppError, AppResult};
 use crate::ids::{MessageId, SessionId};

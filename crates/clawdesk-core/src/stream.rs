@@ -1,6 +1,7 @@
 //! Where a reply's stream events go, and what they are. Every transport (the
 //! window's typed events, the gateway's Server-Sent Events) forwards these
-//! payloads as they are, so their JSON is defined once, here.
+//! payloads as they are, and the cluster relays them between processes, so
+//! their JSON is defined once, here.
 
 use crate::error::FailureCode;
 use crate::ids::{MessageId, SessionId};
