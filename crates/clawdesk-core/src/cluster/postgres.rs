@@ -365,20 +365,32 @@ async fn write_batch(
     batch: &[String],
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
+    append_events(&mut tx, instance_id, batch).await?;
+    tx.commit().await
+}
+
+/// Appends `bodies` to the relayed events as `instance_id`'s and wakes the
+/// readers, in the caller's transaction: under the events lock, so their
+/// `seq`s are in commit order (see the module's doc).
+async fn append_events(
+    tx: &mut PgConnection,
+    instance_id: &str,
+    bodies: &[String],
+) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(EVENTS_LOCK)
         .execute(&mut *tx)
         .await?;
     sqlx::query("INSERT INTO stream_events (instance_id, body) SELECT $1, unnest($2::TEXT[])")
         .bind(instance_id)
-        .bind(batch)
+        .bind(bodies)
         .execute(&mut *tx)
         .await?;
     sqlx::query("SELECT pg_notify($1, '')")
         .bind(EVENTS_CHANNEL)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// Listens for cancels and new events; relays the other processes' events.
@@ -608,18 +620,7 @@ async fn fail_and_announce(tx: &mut PgConnection) -> AppResult<()> {
             .collect();
         tracing::warn!(replies = bodies.len(), "failed replies of stopped servers");
         // Written as nobody's, so every process relays them, this one too.
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(EVENTS_LOCK)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO stream_events (instance_id, body) SELECT '', unnest($1::TEXT[])")
-            .bind(&bodies)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("SELECT pg_notify($1, '')")
-            .bind(EVENTS_CHANNEL)
-            .execute(&mut *tx)
-            .await?;
+        append_events(tx, "", &bodies).await?;
     }
     Ok(())
 }
