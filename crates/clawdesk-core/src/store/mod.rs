@@ -14,6 +14,7 @@ mod open;
 mod postgres;
 mod rules;
 mod search;
+mod session_rows;
 mod sqlite;
 mod title;
 mod tree;

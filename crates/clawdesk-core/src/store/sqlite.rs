@@ -8,6 +8,7 @@ use super::index::{Known, Revised, SessionIndex};
 use super::lock::ProcessLock;
 use super::message_rows::MESSAGE_COLUMNS;
 use super::rules::{self, VersionTarget};
+use super::session_rows::{page_of, SessionRow};
 use super::upgrade::{self, UpgradeReport};
 use super::{load, message_rows, tree};
 use super::{
@@ -159,13 +160,13 @@ impl SqliteStore {
             Known::Session(session) => Ok(Some(session)),
             Known::Absent => Ok(None),
             Known::Unknown => {
-                let row: Option<SessionRow> = sqlx::query_as(&format!(
+                let row: Option<RevisedRow> = sqlx::query_as(&format!(
                     "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?"
                 ))
                 .bind(session_id)
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(row.map(SessionRow::into_info))
+                Ok(row.map(RevisedRow::into_info))
             }
         }
     }
@@ -190,12 +191,12 @@ impl SqliteStore {
         if self.index.is_complete() {
             return Ok(());
         }
-        let rows: Vec<SessionRow> =
+        let rows: Vec<RevisedRow> =
             sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM sessions"))
                 .fetch_all(&self.pool)
                 .await?;
         self.index
-            .fill(rows.into_iter().map(SessionRow::into_revised).collect());
+            .fill(rows.into_iter().map(RevisedRow::into_revised).collect());
         Ok(())
     }
 
@@ -263,7 +264,7 @@ impl SqliteStore {
         // appends queue on busy_timeout instead of failing to upgrade a read lock.
         // A title the user set (title_set) wins; otherwise the first user
         // message's title, once.
-        let updated: Option<SessionRow> = sqlx::query_as(&format!(
+        let updated: Option<RevisedRow> = sqlx::query_as(&format!(
             "UPDATE sessions
              SET message_count = message_count + 1, last_active = ?, revision = revision + 1,
                  title = CASE WHEN title_set = 1 THEN title ELSE COALESCE(title, ?) END
@@ -349,7 +350,7 @@ async fn recount_path(
     conn: &mut sqlx::SqliteConnection,
     session_id: &SessionId,
 ) -> AppResult<Revised> {
-    let row: SessionRow = sqlx::query_as(&format!(
+    let row: RevisedRow = sqlx::query_as(&format!(
         "UPDATE sessions SET revision = revision + 1, message_count = (
              SELECT count(*) FROM messages INDEXED BY messages_path
              WHERE session_id = ?1 AND on_path = 1)
@@ -378,52 +379,26 @@ async fn version_parent(
 /// The failure `recover_interrupted` records on a reply the app never finished.
 pub const INTERRUPTED: &str = "the app stopped while this reply was streaming";
 
-/// A `sessions` row as [`SESSION_COLUMNS`] selects it.
+/// A `sessions` row as [`SESSION_COLUMNS`] selects it: the columns both
+/// stores have, and the revision the session index orders commits by.
 #[derive(sqlx::FromRow)]
-struct SessionRow {
-    id: SessionId,
-    channel_id: String,
-    model: Option<String>,
-    title: Option<String>,
-    created_at: i64,
-    last_active: i64,
-    message_count: i64,
-    pinned: bool,
-    system_prompt: Option<String>,
+struct RevisedRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
     revision: i64,
 }
 
-impl SessionRow {
+impl RevisedRow {
     /// The session with the revision the row was committed at.
     fn into_revised(self) -> Revised {
         Revised {
             revision: self.revision,
-            session: self.into_info(),
-        }
-    }
-
-    /// The cursor of a page that ends with this row.
-    fn cursor(&self, order: PageOrder) -> SessionCursor {
-        SessionCursor {
-            order,
-            pinned: self.pinned,
-            last_active: self.last_active,
-            id: self.id.clone(),
+            session: self.session.into_info(),
         }
     }
 
     fn into_info(self) -> SessionInfo {
-        SessionInfo {
-            id: self.id,
-            channel_id: self.channel_id,
-            model: self.model,
-            title: self.title,
-            created_at: rfc3339_from_ms(self.created_at),
-            last_active: rfc3339_from_ms(self.last_active),
-            message_count: self.message_count.clamp(0, u32::MAX as i64) as u32,
-            pinned: self.pinned,
-            system_prompt: self.system_prompt,
-        }
+        self.session.into_info()
     }
 }
 
@@ -510,23 +485,11 @@ impl SessionStore for SqliteStore {
             }
             query = query.bind(after.last_active).bind(&after.id);
         }
-        // One row more than asked says whether another page follows, so the
-        // last page says so itself instead of an empty page after it.
-        let mut rows = query
+        let rows = query
             .bind(i64::from(limit) + 1)
             .fetch_all(&self.pool)
             .await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|row| row.cursor(order))
-        } else {
-            None
-        };
-        Ok(SessionPage {
-            sessions: rows.into_iter().map(SessionRow::into_info).collect(),
-            next_cursor,
-        })
+        Ok(page_of(rows, order, limit))
     }
 
     async fn update_session(
@@ -538,7 +501,7 @@ impl SessionStore for SqliteStore {
             Some(prompt) => (true, prompt),
             None => (false, None),
         };
-        let updated: Option<SessionRow> = sqlx::query_as(&format!(
+        let updated: Option<RevisedRow> = sqlx::query_as(&format!(
             "UPDATE sessions SET
                  title = COALESCE(?1, title),
                  title_set = CASE WHEN ?1 IS NULL THEN title_set ELSE 1 END,
@@ -673,7 +636,7 @@ impl SessionStore for SqliteStore {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         // Writing first takes the write lock at once (see append_message).
-        let updated: Option<SessionRow> = sqlx::query_as(&format!(
+        let updated: Option<RevisedRow> = sqlx::query_as(&format!(
             "UPDATE sessions SET message_count = message_count + 1, revision = revision + 1
              WHERE id = ? RETURNING {SESSION_COLUMNS}"
         ))

@@ -25,6 +25,7 @@ mod vocabulary;
 
 use super::database_url::mask_database_url;
 use super::dump::taken_message_id;
+use super::session_rows::{page_of, SessionRow};
 use super::{
     title_from_first_message, ImportCounts, ImportProgressFn, LoadOutcome, MessageSearch,
     NewMessage, NewSession, NewSummary, SearchPage, SessionDump, SessionStore, SessionUpdate,
@@ -40,7 +41,7 @@ use crate::types::{
     Message, MessageFailure, MessageStatus, MessageWindow, Role, SessionInfo, Usage,
 };
 use async_trait::async_trait;
-use rows::{message_from_row, SearchColumns, SessionRow, MESSAGE_COLUMNS, SESSION_COLUMNS};
+use rows::{message_from_row, SearchColumns, MESSAGE_COLUMNS, SESSION_COLUMNS};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 use std::str::FromStr;
@@ -508,22 +509,11 @@ impl SessionStore for PgStore {
             }
             query = query.bind(after.last_active).bind(&after.id);
         }
-        // One row more than asked says whether another page follows.
-        let mut rows = query
+        let rows = query
             .bind(i64::from(limit) + 1)
             .fetch_all(&self.pool)
             .await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|row| row.cursor(order))
-        } else {
-            None
-        };
-        Ok(SessionPage {
-            sessions: rows.into_iter().map(SessionRow::into_info).collect(),
-            next_cursor,
-        })
+        Ok(page_of(rows, order, limit))
     }
 
     async fn get_session(&self, session_id: &SessionId) -> AppResult<SessionInfo> {

@@ -2,13 +2,11 @@
 //! it writes with every message text.
 
 use crate::error::{AppError, AppResult, FailureCode};
-use crate::ids::SessionId;
-use crate::page::{PageOrder, SessionCursor};
 use crate::search::document::indexed_words;
 use crate::search::script::has_cjk;
 use crate::time::rfc3339_from_ms;
 use crate::tokens::estimate_tokens;
-use crate::types::{Message, MessageFailure, MessageStatus, Role, SessionInfo, Usage};
+use crate::types::{Message, MessageFailure, MessageStatus, Role, Usage};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 
@@ -31,46 +29,6 @@ impl SearchColumns {
         Self {
             words: indexed_words(content),
             has_cjk: has_cjk(content),
-        }
-    }
-}
-
-/// A `sessions` row as [`SESSION_COLUMNS`] selects it.
-#[derive(sqlx::FromRow)]
-pub(super) struct SessionRow {
-    id: SessionId,
-    channel_id: String,
-    model: Option<String>,
-    title: Option<String>,
-    created_at: i64,
-    last_active: i64,
-    message_count: i64,
-    pinned: bool,
-    system_prompt: Option<String>,
-}
-
-impl SessionRow {
-    /// The cursor of a page that ends with this row.
-    pub fn cursor(&self, order: PageOrder) -> SessionCursor {
-        SessionCursor {
-            order,
-            pinned: self.pinned,
-            last_active: self.last_active,
-            id: self.id.clone(),
-        }
-    }
-
-    pub fn into_info(self) -> SessionInfo {
-        SessionInfo {
-            id: self.id,
-            channel_id: self.channel_id,
-            model: self.model,
-            title: self.title,
-            created_at: rfc3339_from_ms(self.created_at),
-            last_active: rfc3339_from_ms(self.last_active),
-            message_count: self.message_count.clamp(0, u32::MAX as i64) as u32,
-            pinned: self.pinned,
-            system_prompt: self.system_prompt,
         }
     }
 }
