@@ -27,15 +27,15 @@
 //! word's document frequency (up to 20,000 matches, read from the heap)
 //! about 70 ms. It now reads that count from one row.
 
+mod bench_postgres;
 mod figures;
 
+use bench_postgres::postgres_database;
 use clawdesk_core::ids::SessionId;
 use clawdesk_core::page::{PageOrder, SessionCursor};
 use clawdesk_core::search::SearchQuery;
 use clawdesk_core::store::{MessageSearch, PgStore, SessionStore, SqliteStore};
 use figures::{ms, percentile, rounds};
-use sqlx::ConnectOptions;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 const TARGETS_MS: [(&str, f64); 3] = [
@@ -106,30 +106,6 @@ fn postgres_seed(scale: &Scale) -> [String; 2] {
             scale.sessions * scale.per_session
         ),
     ]
-}
-
-/// A fresh database on the server of `CLAWDESK_TEST_DATABASE_URL`.
-async fn postgres_database() -> String {
-    let server = std::env::var("CLAWDESK_TEST_DATABASE_URL").expect(
-        "CLAWDESK_TEST_DATABASE_URL names a PostgreSQL server: run this bench through \
-         scripts/with-postgres.sh",
-    );
-    let name = format!("clawdesk_bench_{}", std::process::id());
-    let mut admin = sqlx::postgres::PgConnectOptions::from_str(&server)
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = server.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
 }
 
 /// p50 and p95 of `op` over `n` rounds (after two warm-up rounds).
@@ -246,7 +222,7 @@ async fn bench() {
     eprintln!("SQLite seeded in {:.1} s", started.elapsed().as_secs_f64());
 
     let started = Instant::now();
-    let url = postgres_database().await;
+    let url = postgres_database("clawdesk_bench").await;
     let postgres = PgStore::open(&url).await.unwrap();
     let mut tx = postgres.pool().begin().await.unwrap();
     for statement in postgres_seed(&scale) {

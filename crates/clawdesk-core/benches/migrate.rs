@@ -9,10 +9,11 @@
 //! (`scripts/with-postgres.sh -- cargo bench -p clawdesk-core --bench
 //! migrate`). Built as a test (no `--bench`), it moves 20 sessions.
 
+mod bench_postgres;
+
+use bench_postgres::postgres_database;
 use clawdesk_core::store::migrate::migrate_sessions;
 use clawdesk_core::store::{PgStore, SqliteStore};
-use sqlx::ConnectOptions;
-use std::str::FromStr;
 use std::time::Instant;
 
 /// Every session's path of `per` messages, plus a second version of each
@@ -55,30 +56,6 @@ fn seed(sessions: i64, per: i64) -> [String; 3] {
     ]
 }
 
-/// A fresh database on the server of `CLAWDESK_TEST_DATABASE_URL`.
-async fn postgres_database() -> String {
-    let server = std::env::var("CLAWDESK_TEST_DATABASE_URL").expect(
-        "CLAWDESK_TEST_DATABASE_URL names a PostgreSQL server: run this bench through \
-         scripts/with-postgres.sh",
-    );
-    let name = format!("clawdesk_bench_migrate_{}", std::process::id());
-    let mut admin = sqlx::postgres::PgConnectOptions::from_str(&server)
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = server.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
-}
-
 fn main() {
     tokio::runtime::Runtime::new().unwrap().block_on(bench());
 }
@@ -95,7 +72,9 @@ async fn bench() {
         sqlx::query(&statement).execute(&mut *tx).await.unwrap();
     }
     tx.commit().await.unwrap();
-    let postgres = PgStore::open(&postgres_database().await).await.unwrap();
+    let postgres = PgStore::open(&postgres_database("clawdesk_bench_migrate").await)
+        .await
+        .unwrap();
 
     let started = Instant::now();
     let first = migrate_sessions(&sqlite, &postgres, &|_, _| {})
