@@ -9,6 +9,7 @@
 mod common;
 
 use common::serve::ServeProcess as Server;
+use common::sse::{Sse, SseReader};
 use common::HERMETIC_CONFIG;
 use provider_double::{ProviderDouble, Script};
 use serde_json::{json, Value};
@@ -63,8 +64,7 @@ async fn client(
         return;
     };
     assert_eq!(response.status(), 200);
-    let mut events = response;
-    let mut buffer = String::new();
+    let mut events = SseReader::from_response(response);
     for n in 0.. {
         let content = format!("{session} message {n}");
         let sent = http
@@ -82,41 +82,25 @@ async fn client(
         }
         // This reply's events, until it ends or the server is gone.
         loop {
-            if let Some(end) = buffer.find("\n\n") {
-                let frame: String = buffer.drain(..end + 2).collect();
-                let mut name = None;
-                let mut data = String::new();
-                for line in frame.lines() {
-                    if let Some(value) = line.strip_prefix("event: ") {
-                        name = Some(value.to_string());
-                    } else if let Some(part) = line.strip_prefix("data: ") {
-                        data.push_str(part);
-                    }
+            // None: the kill; what was seen is final.
+            let Some(Sse { event, data }) = events.next().await else {
+                return;
+            };
+            let id = data["messageId"].as_str().unwrap_or_default().to_string();
+            let mut seen = seen.lock().unwrap();
+            match event.as_str() {
+                "stream-start" => {
+                    seen.replies.insert(id, String::new());
                 }
-                let Some(name) = name else { continue };
-                let data: Value = serde_json::from_str(&data).unwrap();
-                let id = data["messageId"].as_str().unwrap_or_default().to_string();
-                let mut seen = seen.lock().unwrap();
-                match name.as_str() {
-                    "stream-start" => {
-                        seen.replies.insert(id, String::new());
-                    }
-                    "stream-chunk" => {
-                        let text = seen.replies.entry(id).or_default();
-                        text.push_str(data["content"].as_str().unwrap());
-                    }
-                    "stream-end" => {
-                        seen.ended.insert(id);
-                        break;
-                    }
-                    other => panic!("unexpected {other}: {data}"),
+                "stream-chunk" => {
+                    let text = seen.replies.entry(id).or_default();
+                    text.push_str(data["content"].as_str().unwrap());
                 }
-                continue;
-            }
-            match events.chunk().await {
-                Ok(Some(bytes)) => buffer.push_str(std::str::from_utf8(&bytes).unwrap()),
-                // The kill: what was seen is final.
-                _ => return,
+                "stream-end" => {
+                    seen.ended.insert(id);
+                    break;
+                }
+                other => panic!("unexpected {other}: {data}"),
             }
         }
     }

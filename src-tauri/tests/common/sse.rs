@@ -25,6 +25,11 @@ impl SseReader {
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
+        Self::from_response(response)
+    }
+
+    /// Reads the events of a `/v1/events` response already received.
+    pub fn from_response(response: reqwest::Response) -> Self {
         Self {
             response,
             buffer: String::new(),
@@ -32,7 +37,7 @@ impl SseReader {
     }
 
     /// The next event (keep-alive comments skipped); `None` when the stream
-    /// ends, panics when none comes within `wait`.
+    /// ends or breaks, panics when none comes within `wait`.
     pub async fn next_within(&mut self, wait: Duration) -> Option<Sse> {
         tokio::time::timeout(wait, self.next())
             .await
