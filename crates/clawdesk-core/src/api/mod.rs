@@ -121,7 +121,7 @@ impl ClawDesk {
         let target = StoreTarget::choose(database_url, config_manager.database_url(), || {
             database(config.load().storage.database_path.as_deref())
         });
-        let (session_store, cluster) = target.open_shared(Some(ClusterOptions::default())).await;
+        let (session_store, cluster) = target.open(ClusterOptions::default()).await;
         // A reply that was streaming when the app last stopped cannot
         // resume; keep its text and say honestly that it failed. (On a
         // shared database only those no live process streams.)

@@ -55,39 +55,14 @@ impl StoreTarget {
         }
     }
 
-    /// Opens the store. Never fails: a database that cannot be opened gives
-    /// a store that answers every call with its `storage` error (and an
-    /// unhealthy health check); a SQLite file is left untouched.
-    pub async fn open(&self) -> Arc<dyn SessionStore> {
-        self.open_shared(None).await.0
-    }
-
-    /// [`StoreTarget::open`], and on PostgreSQL this process joined to the
-    /// others on the same database (see [`crate::cluster`]) when `cluster`
-    /// gives the timing. SQLite, or a database that cannot be reached, is
-    /// [`Solo`].
-    pub async fn open_shared(
-        &self,
-        cluster: Option<ClusterOptions>,
-    ) -> (Arc<dyn SessionStore>, Arc<dyn Cluster>) {
-        let opened: crate::AppResult<(Arc<dyn SessionStore>, Arc<dyn Cluster>)> = match self {
-            Self::Sqlite(path) => SqliteStore::open(path)
-                .await
-                .map(|store| (Arc::new(store) as Arc<dyn SessionStore>, solo())),
-            Self::Postgres(url) => match PgStore::open(url.expose()).await {
-                Ok(store) => {
-                    let joined = match cluster {
-                        Some(options) => PgCluster::join(&store, options)
-                            .await
-                            .map(|cluster| cluster as Arc<dyn Cluster>),
-                        None => Ok(solo()),
-                    };
-                    joined.map(|cluster| (Arc::new(store) as Arc<dyn SessionStore>, cluster))
-                }
-                Err(err) => Err(err),
-            },
-        };
-        match opened {
+    /// Opens the store, and on PostgreSQL joins this process to the others
+    /// on the same database (see [`crate::cluster`]) with `cluster`'s
+    /// timing; on SQLite the cluster is [`Solo`]. Never fails: a database
+    /// that cannot be opened gives a store that answers every call with its
+    /// `storage` error (and an unhealthy health check), and [`Solo`]; a
+    /// SQLite file is left untouched.
+    pub async fn open(&self, cluster: ClusterOptions) -> (Arc<dyn SessionStore>, Arc<dyn Cluster>) {
+        match self.try_open(cluster).await {
             Ok(opened) => {
                 let shown = self.status().location;
                 tracing::info!(kind = ?self.status().kind, location = %shown, "store open");
@@ -96,14 +71,27 @@ impl StoreTarget {
             Err(err) => {
                 // Errors of either store show a URL masked (see PgStore::open).
                 tracing::error!("the store is unavailable: {err}");
-                (Arc::new(UnavailableStore::new(err)), solo())
+                (Arc::new(UnavailableStore::new(err)), Arc::new(Solo))
             }
         }
     }
-}
 
-fn solo() -> Arc<dyn Cluster> {
-    Arc::new(Solo)
+    async fn try_open(
+        &self,
+        cluster: ClusterOptions,
+    ) -> crate::AppResult<(Arc<dyn SessionStore>, Arc<dyn Cluster>)> {
+        match self {
+            Self::Sqlite(path) => {
+                let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(path).await?);
+                Ok((store, Arc::new(Solo)))
+            }
+            Self::Postgres(url) => {
+                let store = PgStore::open(url.expose()).await?;
+                let cluster: Arc<dyn Cluster> = PgCluster::join(&store, cluster).await?;
+                Ok((Arc::new(store), cluster))
+            }
+        }
+    }
 }
 
 #[cfg(test)]
