@@ -45,16 +45,32 @@ impl ActiveSends {
         session_id: &SessionId,
         wait: Duration,
     ) -> Option<Reservation> {
+        self.retry_on_release(wait, || match self.reserve(session_id) {
+            Ok(reservation) => Some(reservation),
+            Err(_) => {
+                self.cancel(session_id);
+                None
+            }
+        })
+        .await
+    }
+
+    /// Runs `attempt` now and again after each release of a reservation,
+    /// until it gives something or `wait` has passed (`None`).
+    async fn retry_on_release<T>(
+        &self,
+        wait: Duration,
+        mut attempt: impl FnMut() -> Option<T>,
+    ) -> Option<T> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            // Registered before the check, so a release in between still wakes us.
+            // Registered before the attempt, so a release in between still wakes us.
             let released = self.released.notified();
             tokio::pin!(released);
             released.as_mut().enable();
-            if let Ok(reservation) = self.reserve(session_id) {
-                return Some(reservation);
+            if let Some(done) = attempt() {
+                return Some(done);
             }
-            self.cancel(session_id);
             tokio::time::timeout_at(deadline, released).await.ok()?;
         }
     }
@@ -80,18 +96,9 @@ impl ActiveSends {
     /// Waits until nothing is reserved here, at most `wait`; false if
     /// something still is.
     pub(crate) async fn wait_idle(&self, wait: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            let released = self.released.notified();
-            tokio::pin!(released);
-            released.as_mut().enable();
-            if self.held().is_empty() {
-                return true;
-            }
-            if tokio::time::timeout_at(deadline, released).await.is_err() {
-                return false;
-            }
-        }
+        self.retry_on_release(wait, || self.held().is_empty().then_some(()))
+            .await
+            .is_some()
     }
 
     pub(crate) fn is_busy(&self, session_id: &str) -> bool {
