@@ -9,8 +9,11 @@
 //! (`scripts/with-postgres.sh -- cargo test -p clawdesk --test migrate_cli`);
 //! `CLAWDESK_SKIP_POSTGRES=1` skips it.
 
+mod common;
+
 use clawdesk_core::store::{NewMessage, NewSession, NewSummary, SessionStore, SqliteStore};
 use clawdesk_core::types::{MessageStatus, Role};
+use common::database::TestDatabase;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -114,59 +117,16 @@ async fn write_history(path: &Path) {
     store.close().await;
 }
 
-/// A fresh database on the test server, and its URL; `None` when skipped.
-fn test_database(runtime: &tokio::runtime::Runtime) -> Option<(String, String)> {
-    use sqlx::ConnectOptions;
-    use std::str::FromStr;
-    let Ok(server) = std::env::var("CLAWDESK_TEST_DATABASE_URL") else {
-        if std::env::var("CLAWDESK_SKIP_POSTGRES").as_deref() == Ok("1") {
-            return None;
-        }
-        panic!(
-            "CLAWDESK_TEST_DATABASE_URL is not set: run through scripts/with-postgres.sh, \
-             or set CLAWDESK_SKIP_POSTGRES=1 to skip"
-        );
-    };
-    let admin = sqlx::postgres::PgConnectOptions::from_str(&server).unwrap();
-    // Unique per test binary run: the session id generator's ULIDs.
-    let name = format!(
-        "clawdesk_migrate_{}",
-        clawdesk_core::ids::SessionId::generate()
-            .as_str()
-            .trim_start_matches("sess_")
-            .to_lowercase()
-    );
-    runtime.block_on(async {
-        let mut conn = admin.connect().await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    });
-    let (base, query) = server.split_once('?').unwrap_or((&server, ""));
-    let mut url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
-    if !query.is_empty() {
-        url = format!("{url}?{query}");
-    }
-    Some((url, name))
-}
-
-fn password_of(url: &str) -> String {
-    url.split("://")
-        .nth(1)
-        .and_then(|rest| rest.rsplit_once('@'))
-        .and_then(|(user, _)| user.split_once(':'))
-        .map(|(_, password)| password.to_string())
-        .expect("the test server's URL has a password")
-}
-
 #[test]
 fn migrate_copies_the_history_checks_it_and_a_rerun_adds_nothing() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let Some((url, _name)) = test_database(&runtime) else {
+    let Some(database) = TestDatabase::create("clawdesk_migrate") else {
         return;
     };
-    let password = password_of(&url);
+    let url = database.url.clone();
+    let password = database
+        .password()
+        .expect("the test server's URL has a password");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clawdesk.db");
     runtime.block_on(write_history(&db));

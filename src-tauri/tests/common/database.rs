@@ -38,8 +38,12 @@ impl TestDatabase {
             let mut conn = options.connect().await.unwrap();
             sqlx::query(&create).execute(&mut conn).await.unwrap();
         });
-        let (base, _) = server.split_once('?').unwrap_or((&server, ""));
-        let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
+        // The server's URL with the database's name, its parameters kept.
+        let (base, query) = server.split_once('?').unwrap_or((&server, ""));
+        let mut url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
+        if !query.is_empty() {
+            url = format!("{url}?{query}");
+        }
         Some(Self { url, admin, name })
     }
 
